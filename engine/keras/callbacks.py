@@ -1,0 +1,4 @@
+"""`keras.callbacks`."""
+
+from engine.callbacks import *  # noqa: F401,F403
+

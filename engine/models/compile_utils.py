@@ -1,0 +1,115 @@
+"""What `compile` resolves: losses per output, metric objects, `"accuracy"` by loss."""
+
+from __future__ import annotations
+
+from engine import losses as losses_mod
+from engine import ops
+from engine.layers.symbolic import flatten
+from engine.metrics import get as get_metric
+from engine.metrics.accuracy import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
+
+
+def _resolve_accuracy(name, loss, output_shape):
+    loss_name = getattr(loss, "name", "") or ""
+    if "sparse_categorical" in loss_name:
+        return SparseCategoricalAccuracy(name=name)
+    if "binary" in loss_name:
+        return BinaryAccuracy(name=name)
+    if "categorical" in loss_name:
+        return CategoricalAccuracy(name=name)
+    if output_shape is not None and len(output_shape) >= 2 and output_shape[-1] == 1:
+        return BinaryAccuracy(name=name)
+    return SparseCategoricalAccuracy(name=name) if loss is not None else CategoricalAccuracy(name=name)
+
+
+class CompiledLoss:
+    """Sum of per-output losses times `loss_weights`."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        self.output_names = list(output_names)
+        n = len(self.output_names)
+        if isinstance(loss, dict):
+            unknown = set(loss) - set(self.output_names)
+            if unknown:
+                raise ValueError(f"compile(loss=...) names unknown outputs {sorted(unknown)}. "
+                                 f"Model outputs: {self.output_names}")
+            self.losses = [losses_mod.get(loss.get(name)) for name in self.output_names]
+        elif isinstance(loss, (list, tuple)):
+            if len(loss) != n:
+                raise ValueError(f"compile(loss=...) has {len(loss)} entries but the model has {n} outputs.")
+            self.losses = [losses_mod.get(item) for item in loss]
+        else:
+            self.losses = [losses_mod.get(loss)] * n if loss is not None else [None] * n
+        if loss_weights is None:
+            self.weights = [1.0] * n
+        elif isinstance(loss_weights, dict):
+            self.weights = [float(loss_weights.get(name, 1.0)) for name in self.output_names]
+        else:
+            self.weights = [float(w) for w in loss_weights]
+
+    @property
+    def active(self) -> bool:
+        return any(loss is not None for loss in self.losses)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        trues = _align(y_true, self.output_names)
+        preds = flatten(y_pred)
+        total = None
+        for loss, weight, t, p in zip(self.losses, self.weights, trues, preds):
+            if loss is None or t is None:
+                continue
+            value = loss(t, p, sample_weight)
+            if weight != 1.0:
+                value = ops.multiply(value, weight)
+            total = value if total is None else ops.add(total, value)
+        return total
+
+
+def _align(y, output_names):
+    if isinstance(y, dict):
+        return [y.get(name) for name in output_names]
+    if isinstance(y, (list, tuple)) and len(output_names) > 1:
+        return list(y)
+    return [y] + [None] * (len(output_names) - 1)
+
+
+class CompiledMetrics:
+    """Metric objects per output, updated from y_true and y_pred each batch."""
+
+    def __init__(self, metrics, output_names, losses, output_shapes):
+        self.output_names = list(output_names)
+        self.per_output: list[list] = [[] for _ in self.output_names]
+        if metrics is None:
+            return
+        if isinstance(metrics, dict):
+            spec = [metrics.get(name, []) for name in self.output_names]
+        elif len(self.output_names) > 1 and isinstance(metrics, (list, tuple)) and metrics and all(
+                isinstance(m, (list, tuple)) for m in metrics):
+            spec = list(metrics)
+        else:
+            spec = [metrics] * len(self.output_names) if len(self.output_names) == 1 else [metrics] + [[]] * (len(self.output_names) - 1)
+        multi = len(self.output_names) > 1
+        for i, items in enumerate(spec):
+            if not isinstance(items, (list, tuple)):
+                items = [items]
+            for item in items:
+                if item in ("accuracy", "acc"):
+                    metric = _resolve_accuracy("accuracy", losses[i], output_shapes[i])
+                else:
+                    metric = get_metric(item)
+                if multi:
+                    metric.name = f"{self.output_names[i]}_{metric.name}"
+                self.per_output[i].append(metric)
+
+    @property
+    def metrics(self):
+        return [m for group in self.per_output for m in group]
+
+    def update(self, y_true, y_pred, sample_weight=None):
+        trues = _align(y_true, self.output_names)
+        preds = flatten(y_pred)
+        for group, t, p in zip(self.per_output, trues, preds):
+            if t is None:
+                continue
+            for metric in group:
+                metric.update_state(t, p, sample_weight)

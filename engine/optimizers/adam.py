@@ -1,0 +1,47 @@
+"""Adam and AdamW, with Keras 3's bias correction and epsilon placement."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.optimizers.base import Optimizer
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation."""
+
+    slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        if amsgrad:
+            self.slot_names = ("momentum", "velocity", "velocity_hat")
+
+    def update(self, variable, grad, lr, slots):
+        step = float(self.iterations.numpy())
+        b1, b2 = self.beta_1, self.beta_2
+        alpha = lr * np.sqrt(1 - b2**step) / (1 - b1**step)
+        m, v = slots["momentum"], slots["velocity"]
+        m.data = m.data + (grad - m.data) * (1 - b1)
+        v.data = v.data + (np.square(grad) - v.data) * (1 - b2)
+        denom = v.data
+        if self.amsgrad:
+            vh = slots["velocity_hat"]
+            vh.data = np.maximum(vh.data, v.data)
+            denom = vh.data
+        variable.data = (variable.data - (m.data * alpha) / (np.sqrt(denom) + self.epsilon)).astype(variable.dtype, copy=False)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+        return config
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.004, as Keras 3)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)

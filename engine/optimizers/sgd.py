@@ -1,0 +1,34 @@
+"""Stochastic gradient descent with optional (Nesterov) momentum, as Keras 3 defines it."""
+
+from __future__ import annotations
+
+from engine.optimizers.base import Optimizer
+
+
+class SGD(Optimizer):
+    """v = momentum * v - lr * g; w += v (Nesterov: w += momentum * v - lr * g)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1]. Received: momentum={momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.slot_names = ("momentum",) if self.momentum else ()
+
+    def update(self, variable, grad, lr, slots):
+        if not self.momentum:
+            variable.data = variable.data - lr * grad
+            return
+        m = slots["momentum"]
+        velocity = self.momentum * m.data - lr * grad
+        m.data = velocity
+        if self.nesterov:
+            variable.data = variable.data + self.momentum * velocity - lr * grad
+        else:
+            variable.data = variable.data + velocity
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"momentum": self.momentum, "nesterov": self.nesterov})
+        return config
