@@ -1,11 +1,20 @@
-"""CPU backend: numpy arrays, with numba kernels for the hot paths."""
+"""CPU backend: numpy arrays, with numba kernels for the hot paths.
+
+Kernels are plain functions in the modules listed in `warmup.KERNEL_MODULES`
+(`engine/backend/cpu/<family>.py`). Ops reach them as attributes of the backend:
+`backend_of(x).conv_forward(...)` looks the name up in those modules on first use, so
+the CUDA backend can offer the same names and ops never change.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 
 from engine import backend as _backend
 from engine.backend.base import Backend
+from engine.backend.cpu import warmup as _warmup
 
 
 class CPUBackend(Backend):
@@ -22,6 +31,17 @@ class CPUBackend(Backend):
 
     def to_numpy(self, array):
         return np.asarray(array)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        for module_name in _warmup.KERNEL_MODULES:
+            module = importlib.import_module(module_name)
+            fn = getattr(module, name, None)
+            if fn is not None and callable(fn):
+                setattr(self, name, fn)
+                return fn
+        raise AttributeError(f"The CPU backend has no kernel named {name!r}.")
 
 
 CPU = CPUBackend()

@@ -1,0 +1,6 @@
+"""Built-in activations layers. Each layer lives in its own module; list it in `CATEGORY`."""
+
+# Layer class name -> palette category, e.g. {"Conv2D": "Convolution"}.
+CATEGORY: dict[str, str] = {}
+
+__all__: list[str] = []

@@ -1,0 +1,16 @@
+"""Suite-wide settings: offscreen Qt, Keras on the torch backend, fresh names per test."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer_names():
+    from engine.layers.layer import clear_session
+
+    clear_session()
+    yield
