@@ -16,6 +16,7 @@ def prepare(model, dataset: Dataset, settings: TrainingSettings):
     Errors are DataError (data) or ValueError (settings); neither touches the model.
     """
     settings.validate()
+    fit_arrays(dataset, model)  # row numbers in messages refer to the data set as loaded
     train, val = dataset.split(settings.validation_fraction, seed=settings.seed)
     train_xy = fit_arrays(train, model)
     val_xy = fit_arrays(val, model) if val is not None else None

@@ -1,0 +1,199 @@
+"""`LivePlotGrid`: one small pyqtgraph plot per quantity, with earlier runs overlaid.
+
+Per-batch values are a thin smoothed line; per-epoch training values bold points joined by
+a line; validation values dashed. The current run is coloured, earlier runs muted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.training.runs import RunRecord, RunStore
+
+CURRENT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+MUTED_COLOURS = ["#9aa9b8", "#b8a29a", "#a3b89a", "#ad9ab8", "#b8b09a", "#9ab5b8"]
+SMOOTHING = 0.8
+
+
+def smooth(values: np.ndarray, factor: float = SMOOTHING) -> np.ndarray:
+    """Exponential moving average with bias correction (as TensorBoard smooths)."""
+    out = np.empty(len(values), dtype="float64")
+    acc, weight = 0.0, 0.0
+    for i, v in enumerate(values):
+        if not math.isfinite(v):
+            out[i] = v
+            continue
+        acc = factor * acc + (1 - factor) * v
+        weight = factor * weight + (1 - factor)
+        out[i] = acc / weight
+    return out
+
+
+def title_of(quantity: str) -> str:
+    """Plot title for a quantity name (add_loss contributions get a readable title)."""
+    if quantity.startswith("add_loss/"):
+        return f"add_loss · {quantity.split('/', 1)[1]}"
+    return quantity
+
+
+class LivePlotGrid(QWidget):
+    """A grid of plots over a `RunStore`; call `update_run(run)` as values arrive."""
+
+    COLUMNS = 3
+
+    def __init__(self, store: RunStore, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self._items: dict[tuple, pg.PlotDataItem] = {}
+        self.current: RunRecord | None = None
+
+    # -- structure ----------------------------------------------------------------------
+    def _plot(self, quantity: str) -> pg.PlotItem:
+        plot = self.plots.get(quantity)
+        if plot is None:
+            index = len(self.plots)
+            plot = self.view.addPlot(row=index // self.COLUMNS, col=index % self.COLUMNS, title=title_of(quantity))
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setLabel("bottom", "epoch")
+            plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
+            first = next(iter(self.plots.values()), None)
+            if first is not None:
+                plot.setXLink(first)
+            self.plots[quantity] = plot
+        return plot
+
+    def _item(self, run, quantity, kind, plot) -> pg.PlotDataItem:
+        key = (id(run), quantity, kind)
+        item = self._items.get(key)
+        if item is None:
+            item = pg.PlotDataItem()
+            if kind == "epoch":
+                item.opts["name"] = run.name
+                plot.addItem(item)
+                plot.legend.addItem(item, run.name)
+            else:
+                plot.addItem(item)
+            self._items[key] = item
+        return item
+
+    def _style(self, item, run, kind):
+        runs = self.store.runs
+        index = runs.index(run) if run in runs else 0
+        current = run is self.current
+        colour = (CURRENT_COLOURS if current else MUTED_COLOURS)[index % len(CURRENT_COLOURS)]
+        if kind == "batch":
+            item.setPen(pg.mkPen(colour, width=1))
+            item.setAlpha(0.5 if current else 0.3, False)
+        elif kind == "epoch":
+            item.setPen(pg.mkPen(colour, width=2 if current else 1))
+            item.setSymbol("o")
+            item.setSymbolSize(7 if current else 4)
+            item.setSymbolBrush(pg.mkBrush(colour))
+            item.setSymbolPen(pg.mkPen(colour))
+        else:
+            item.setPen(pg.mkPen(colour, width=2 if current else 1, style=Qt.PenStyle.DashLine))
+            item.setSymbol("t")
+            item.setSymbolSize(6 if current else 3)
+            item.setSymbolBrush(pg.mkBrush(colour))
+        item.setVisible(run.visible)
+
+    # -- data -----------------------------------------------------------------------------
+    def set_current(self, run: RunRecord | None) -> None:
+        self.current = run
+        self.refresh_all()
+
+    def update_run(self, run: RunRecord) -> None:
+        """Redraw every curve of `run` from its record."""
+        for quantity in run.quantities():
+            plot = self._plot(quantity)
+            series = {
+                "batch": run.batch_values.get(quantity, []),
+                "epoch": run.epoch_values.get(quantity, []),
+                "val": run.epoch_values.get("val_" + quantity, []),
+            }
+            for kind, points in series.items():
+                if not points:
+                    continue
+                data = np.asarray(points, dtype="float64")
+                xs, ys = data[:, 0], data[:, 1]
+                if kind == "batch":
+                    ys = smooth(ys)
+                finite = np.isfinite(ys)
+                item = self._item(run, quantity, kind, plot)
+                item.setData(xs[finite], ys[finite])
+                self._style(item, run, kind)
+
+    def refresh_all(self) -> None:
+        """Drop curves of deleted runs and redraw all others (after hide/rename/delete)."""
+        alive = {id(r) for r in self.store.runs}
+        for key in [k for k in self._items if k[0] not in alive]:
+            item = self._items.pop(key)
+            plot = self.plots.get(key[1])
+            if plot is not None:
+                plot.legend.removeItem(item)
+                plot.removeItem(item)
+        for run in self.store.runs:
+            for key, item in self._items.items():
+                if key[0] == id(run) and key[2] == "epoch" and plot_legend_name(item) != run.name:
+                    plot = self.plots[key[1]]
+                    plot.legend.removeItem(item)
+                    item.opts["name"] = run.name
+                    plot.legend.addItem(item, run.name)
+            self.update_run(run)
+
+    def points(self, quantity: str, run: RunRecord, kind: str = "epoch"):
+        """(xs, ys) drawn for a run's quantity: kind is batch, epoch or val (for tests and tools)."""
+        item = self._items.get((id(run), quantity, kind))
+        if item is None:
+            return np.array([]), np.array([])
+        xs, ys = item.getData()
+        return (np.array([]) if xs is None else xs), (np.array([]) if ys is None else ys)
+
+    def clear(self) -> None:
+        self.view.clear()
+        self.plots.clear()
+        self._items.clear()
+
+    def export_png(self, path) -> None:
+        """Save the whole grid as a PNG (pyqtgraph's SVG export is broken on current Qt)."""
+        from pyqtgraph.exporters import ImageExporter
+
+        if not self.plots:
+            raise ValueError("nothing to export: no plots yet")
+        exporter = ImageExporter(self.view.scene())
+        exporter.parameters()["width"] = max(int(self.view.width()), 600)
+        export_atomic(exporter, path)
+
+
+def plot_legend_name(item) -> str:
+    return item.opts.get("name") or ""
+
+
+def export_atomic(exporter, path) -> None:
+    """Run a pyqtgraph exporter into a temporary file, then move it into place."""
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png")
+    os.close(fd)
+    try:
+        exporter.export(tmp)
+        if not os.path.getsize(tmp):
+            raise OSError(f"{path}: the image could not be written")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
