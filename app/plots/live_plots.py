@@ -6,8 +6,6 @@ a line; validation values dashed. The current run is coloured, earlier runs mute
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -20,18 +18,34 @@ MUTED_COLOURS = ["#9aa9b8", "#b8a29a", "#a3b89a", "#ad9ab8", "#b8b09a", "#9ab5b8
 SMOOTHING = 0.8
 
 
-def smooth(values: np.ndarray, factor: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average with bias correction (as TensorBoard smooths)."""
-    out = np.empty(len(values), dtype="float64")
-    acc, weight = 0.0, 0.0
-    for i, v in enumerate(values):
-        if not math.isfinite(v):
-            out[i] = v
-            continue
-        acc = factor * acc + (1 - factor) * v
-        weight = factor * weight + (1 - factor)
-        out[i] = acc / weight
-    return out
+class Smoother:
+    """Exponential moving average with bias correction (as TensorBoard smooths), fed incrementally.
+
+    Non-finite values pass through unsmoothed and do not disturb the average.
+    """
+
+    def __init__(self, factor: float = SMOOTHING):
+        self.factor = factor
+        self.acc = 0.0
+        self.weight = 0.0
+        self.out: list[float] = []
+
+    def extend(self, values) -> np.ndarray:
+        a = self.factor
+        for v in values:
+            v = float(v)
+            if v != v or v in (float("inf"), float("-inf")):
+                self.out.append(v)
+                continue
+            self.acc = a * self.acc + (1 - a) * v
+            self.weight = a * self.weight + (1 - a)
+            self.out.append(self.acc / self.weight)
+        return np.asarray(self.out, dtype="float64")
+
+
+def smooth(values, factor: float = SMOOTHING) -> np.ndarray:
+    """Smoothed copy of a whole series (see `Smoother`)."""
+    return Smoother(factor).extend(values)
 
 
 def title_of(quantity: str) -> str:
@@ -56,6 +70,7 @@ class LivePlotGrid(QWidget):
         layout.addWidget(self.view)
         self.plots: dict[str, pg.PlotItem] = {}
         self._items: dict[tuple, pg.PlotDataItem] = {}
+        self._smoothers: dict[tuple, Smoother] = {}
         self.current: RunRecord | None = None
 
     # -- structure ----------------------------------------------------------------------
@@ -128,7 +143,8 @@ class LivePlotGrid(QWidget):
                 data = np.asarray(points, dtype="float64")
                 xs, ys = data[:, 0], data[:, 1]
                 if kind == "batch":
-                    ys = smooth(ys)
+                    smoother = self._smoothers.setdefault((id(run), quantity), Smoother())
+                    ys = smoother.extend(ys[len(smoother.out):])
                 finite = np.isfinite(ys)
                 item = self._item(run, quantity, kind, plot)
                 item.setData(xs[finite], ys[finite])
@@ -137,6 +153,7 @@ class LivePlotGrid(QWidget):
     def refresh_all(self) -> None:
         """Drop curves of deleted runs and redraw all others (after hide/rename/delete)."""
         alive = {id(r) for r in self.store.runs}
+        self._smoothers = {k: v for k, v in self._smoothers.items() if k[0] in alive}
         for key in [k for k in self._items if k[0] not in alive]:
             item = self._items.pop(key)
             plot = self.plots.get(key[1])
@@ -164,6 +181,7 @@ class LivePlotGrid(QWidget):
         self.view.clear()
         self.plots.clear()
         self._items.clear()
+        self._smoothers.clear()
 
     def export_png(self, path) -> None:
         """Save the whole grid as a PNG (pyqtgraph's SVG export is broken on current Qt)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
@@ -15,6 +15,9 @@ from app.training.runs import RunStore
 from app.training.settings import LOSSES, METRICS, TrainingSettings
 from app.training.weights import reinitialize, restore, snapshot
 from app.training.worker import TrainingRunner
+
+
+REDRAW_MS = 100
 
 
 def _format_seconds(seconds) -> str:
@@ -47,6 +50,10 @@ class TrainingPanel(QWidget):
         self._nan_info = None
         self._rollback_weights = None
         self.runner = TrainingRunner(self)
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(REDRAW_MS)
+        self._redraw.timeout.connect(self._redraw_now)
         self._build()
         self._connect()
         self._update_buttons()
@@ -293,7 +300,19 @@ class TrainingPanel(QWidget):
         self.progress.setValue(int(100 * done / max(self._epochs * steps, 1)))
         self.status.setText(f"epoch {last['epoch'] + 1}/{self._epochs} · batch {last['batch'] + 1}/{steps} · "
                             f"ETA {_format_seconds(last['eta_s'])} · {last['samples_per_s']:.0f} samples/s")
-        self.plots.update_run(run)
+        if not self._redraw.isActive():
+            self._redraw.start()
+
+    def _redraw_now(self):
+        if self.run is None:
+            return
+        control = self.runner.control if self.runner.running else None
+        if control is None:
+            self.plots.update_run(self.run)
+            return
+        with control.gui_turn():
+            self.plots.update_run(self.run)
+            self.plots.view.viewport().repaint()
 
     def _on_epoch(self, info):
         self.run.add_epoch(info["epoch"], info["values"])
@@ -306,6 +325,8 @@ class TrainingPanel(QWidget):
         self._nan_info = info
 
     def _on_done(self, info):
+        self._redraw.stop()
+        self._redraw_now()
         status = info["status"]
         self.last_status = status
         if self.run is not None:

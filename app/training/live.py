@@ -8,6 +8,7 @@ rollback.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -19,6 +20,9 @@ from engine.callbacks.callback import Callback
 from app.training.weights import snapshot
 
 
+GIL_BREATH_S = 0.0005
+
+
 class TrainingControl:
     """Thread-safe Pause / Resume / Stop requests shared by the GUI and the worker."""
 
@@ -26,6 +30,8 @@ class TrainingControl:
         self._running = threading.Event()
         self._running.set()
         self._stop = threading.Event()
+        self._gui_turn = threading.Event()
+        self._parked = threading.Event()
 
     def pause(self):
         self._running.clear()
@@ -44,6 +50,31 @@ class TrainingControl:
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
+
+    @contextlib.contextmanager
+    def gui_turn(self, wait_s: float = 0.02):
+        """Let the GUI thread redraw without fighting the training thread for the interpreter.
+
+        The worker parks at its next batch boundary (waiting at most `wait_s` for it), and
+        stays parked until the block ends. Redraws are rate-limited, so training loses little.
+        """
+        self._parked.clear()
+        self._gui_turn.set()
+        try:
+            self._parked.wait(wait_s)
+            yield
+        finally:
+            self._gui_turn.clear()
+
+    def yield_to_gui(self, limit_s: float = 0.5):
+        """Called by the worker between batches: park while the GUI has its turn."""
+        if not self._gui_turn.is_set():
+            time.sleep(GIL_BREATH_S)  # a moment without the GIL so queued GUI work runs promptly
+            return
+        self._parked.set()
+        deadline = time.monotonic() + limit_s
+        while self._gui_turn.is_set() and time.monotonic() < deadline:
+            time.sleep(0.001)
 
     def wait_while_paused(self, on_pause=None):
         """Block until resumed or stopped; `on_pause()` runs once when blocking starts."""
@@ -124,6 +155,7 @@ class LiveCallback(Callback):
         self._loss_total = self._loss_count = 0.0
 
     def on_train_batch_begin(self, batch, logs=None):
+        self.control.yield_to_gui()
         self.control.wait_while_paused(lambda: self.sink("paused", {"epoch": self._epoch, "batch": batch}))
         if self.control.stop_requested:
             self.stopped_by_user = True
