@@ -85,8 +85,17 @@ class Checker:
 
     def total_params(self):
         state = self.state(MODEL_ID)
-        counts = [c for nid, c in state.params.items() if nid in self.doc.model.nodes]
-        return sum(c for c in counts if c is not None)
+        total, shared_seen = 0, set()
+        for nid, count in state.params.items():
+            node = self.doc.model.nodes.get(nid)
+            if node is None or count is None:
+                continue
+            if node.type == BLOCK and node.shared_weights:
+                if node.block in shared_seen:
+                    continue   # shared instances hold one set of weights
+                shared_seen.add(node.block)
+            total += count
+        return total
 
     # -- updating ----------------------------------------------------------------------
     def update(self, dirty: set) -> None:
