@@ -228,10 +228,11 @@ class Checker:
             state.outputs = {k: v for k, v in previous.outputs.items() if k in block.nodes}
             state.params = {k: v for k, v in previous.params.items() if k in block.nodes}
             state.problems = {k: v for k, v in previous.problems.items() if k in block.nodes}
-            work = set(n for n in dirty if n in block.nodes)
+            seeds = set(n for n in dirty if n in block.nodes)
+            work = set(seeds)
             # neighbours of dirty nodes: their structural problems may change
             for e in block.edges.values():
-                if e.src[0] in work or e.dst[0] in work:
+                if e.src[0] in seeds or e.dst[0] in seeds:
                     work.update((e.src[0], e.dst[0]))
             previous_cyclic = {n for n, plist in previous.problems.items() if any(p.kind == "cycle" for p in plist)}
             work |= (previous_cyclic ^ cyclic) | set(rest)

@@ -142,3 +142,30 @@ def test_patterns_check_like_the_guide():
     assert doc.problems() == []
     assert doc.output_shapes(MODEL_ID, end) == {"output": (None, 10)}
     assert doc.total_params() == 3 * 10 + 10
+
+
+def test_incremental_recheck_touches_only_what_the_edit_reaches():
+    from app.graph.checks import Checker
+
+    doc, ids = mlp_document(units=tuple(8 + i % 2 for i in range(30)), input_dim=8)
+    checker = doc.checker
+    evaluated = []
+    original = checker._evaluate_node
+
+    def counting(block_id, nid, *args):
+        evaluated.append(nid)
+        return original(block_id, nid, *args)
+
+    checker._evaluate_node = counting
+    mid = ids[15]
+    doc.apply(SetParams(MODEL_ID, mid, {"activation": "tanh"}))
+    assert set(evaluated) == {ids[14], mid, ids[16]}          # the node and its neighbours
+    evaluated.clear()
+    doc.apply(SetParams(MODEL_ID, mid, {"units": 3}))           # next node's params change, shapes after it do not
+    assert set(evaluated) == {ids[14], mid, ids[16]}
+    assert doc.param_count(MODEL_ID, ids[16]) == 3 * 9 + 9 or doc.param_count(MODEL_ID, ids[16]) == 3 * 8 + 8
+    fresh = Checker(doc)
+    fresh.update({(MODEL_ID, None)})
+    assert fresh.model_state.outputs == checker.model_state.outputs
+    assert fresh.model_state.params == checker.model_state.params
+    assert fresh.problems() == checker.problems()
