@@ -68,6 +68,8 @@ def node_info(document, block_id: str, node) -> NodeInfo:
         count = document.param_count(block_id, node.id)
     except Exception:
         count = None
+    if node.type in (INPUT, OUTPUT):
+        count = None
     is_block = node.type == BLOCK
     inner = None
     linked = False

@@ -118,12 +118,11 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.card)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        # header strip: rounded on top only
-        header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT), CORNER, CORNER)
-        header.addRect(QRectF(0, HEADER_HEIGHT - CORNER, NODE_WIDTH, CORNER))
-        painter.setBrush(header_colour)
-        painter.drawPath(header.simplified())
+        # header strip: the card's top, clipped to its rounded outline
+        painter.save()
+        painter.setClipPath(self.shape())
+        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT), header_colour)
+        painter.restore()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)

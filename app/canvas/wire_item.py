@@ -98,6 +98,9 @@ class WireItem(QGraphicsItem):
             painter.setFont(font)
             middle = self._path.pointAtPercent(0.5)
             width = QFontMetricsF(font).horizontalAdvance(self.shape_text) + 10
+            start, end = self.endpoints()
+            if abs(end.x() - start.x()) < width + 16 and abs(end.y() - start.y()) < 40:
+                return  # too short to label without covering the cards
             height = 15 * style.font_scale
             box = QRectF(middle.x() - width / 2, middle.y() - height - 3, width, height)
             painter.setPen(Qt.PenStyle.NoPen)
