@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     install_translator(app, str(settings.value("language", "system")))
     apply_theme(app, str(settings.value("theme", "dark")), settings.value("presentation", False, type=bool))
     window = MainWindow(settings=settings)
+    from app.training.integration import attach_dashboard
+
+    dashboard = attach_dashboard(window)
+    app.aboutToQuit.connect(dashboard.shutdown)
     window.show()
     if argv:
         window.open_path(argv[0])

@@ -35,6 +35,7 @@ class TrainingPanel(QWidget):
     """
 
     runFinished = Signal(dict)
+    weightsChanged = Signal()  # after a run, Reset weights or Roll back: the document may store them
     insightReady = Signal(dict)
     boundaryReady = Signal(object)
 
@@ -204,11 +205,12 @@ class TrainingPanel(QWidget):
             return False
         self.rollback_button.setVisible(False)
         self._nan_info = None
+        self.weightsChanged.emit()
         if self.model_provider is not None:
             try:
                 self.model, self.graph_version = self.model_provider()
             except Exception as exc:
-                self._show_message(f"The graph cannot be built: {exc}", error=True)
+                self._show_message(f"Cannot train: {exc}", error=True)
                 return False
         if self.model is None:
             self._show_message("No model to train.", error=True)
@@ -254,6 +256,7 @@ class TrainingPanel(QWidget):
             return
         reinitialize(self.model, int(self.seed.value()))
         self._show_message("Weights re-initialised.")
+        self.weightsChanged.emit()
 
     def rollback(self):
         """Restore the last finite epoch's weights after a NaN stop."""
@@ -265,6 +268,7 @@ class TrainingPanel(QWidget):
                                                             else "from before training."))
         self.rollback_button.setVisible(False)
         self._nan_info = None
+        self.weightsChanged.emit()
 
     def _export_png_dialog(self):
         from PySide6.QtWidgets import QFileDialog
@@ -348,4 +352,6 @@ class TrainingPanel(QWidget):
         self.status.setText({"finished": "Done.", "stopped": "Stopped.", "nan": "Stopped on a non-finite loss.",
                              "failed": "Failed."}[status])
         self._update_buttons()
+        if status in ("finished", "stopped"):
+            self.weightsChanged.emit()
         self.runFinished.emit(info)
