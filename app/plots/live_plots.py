@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from app.training.runs import RunRecord, RunStore
 
@@ -56,20 +56,25 @@ def title_of(quantity: str) -> str:
 
 
 class LivePlotGrid(QWidget):
-    """A grid of plots over a `RunStore`; call `update_run(run)` as values arrive."""
+    """A grid of plots over a `RunStore`; call `update_run(run)` as values arrive.
+
+    Each quantity has its own PlotWidget, so one plot can be redrawn per event-loop turn
+    (`update_quantity` + `repaint_quantity`) and no single paint holds the GUI for long.
+    """
 
     COLUMNS = 3
 
     def __init__(self, store: RunStore, parent=None):
         super().__init__(parent)
         self.store = store
-        self.view = pg.GraphicsLayoutWidget()
-        self.view.setBackground("w")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        self.widgets: dict[str, pg.PlotWidget] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self._items: dict[tuple, pg.PlotDataItem] = {}
+        self._styles: dict[tuple, tuple] = {}
+        self._counts: dict[tuple, int] = {}
         self._smoothers: dict[tuple, Smoother] = {}
         self.current: RunRecord | None = None
 
@@ -78,13 +83,18 @@ class LivePlotGrid(QWidget):
         plot = self.plots.get(quantity)
         if plot is None:
             index = len(self.plots)
-            plot = self.view.addPlot(row=index // self.COLUMNS, col=index % self.COLUMNS, title=title_of(quantity))
+            widget = pg.PlotWidget(title=title_of(quantity))
+            widget.setBackground("w")
+            widget.setMinimumSize(160, 120)
+            plot = widget.getPlotItem()
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "epoch")
             plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
             first = next(iter(self.plots.values()), None)
             if first is not None:
                 plot.setXLink(first)
+            self.grid.addWidget(widget, index // self.COLUMNS, index % self.COLUMNS)
+            self.widgets[quantity] = widget
             self.plots[quantity] = plot
         return plot
 
@@ -93,19 +103,23 @@ class LivePlotGrid(QWidget):
         item = self._items.get(key)
         if item is None:
             item = pg.PlotDataItem()
+            if kind == "batch":
+                item.setClipToView(True)
+            plot.addItem(item)
             if kind == "epoch":
                 item.opts["name"] = run.name
-                plot.addItem(item)
                 plot.legend.addItem(item, run.name)
-            else:
-                plot.addItem(item)
             self._items[key] = item
         return item
 
-    def _style(self, item, run, kind):
+    def _style(self, key, item, run, kind):
         runs = self.store.runs
         index = runs.index(run) if run in runs else 0
         current = run is self.current
+        wanted = (index, current, run.visible)
+        if self._styles.get(key) == wanted:
+            return
+        self._styles[key] = wanted
         colour = (CURRENT_COLOURS if current else MUTED_COLOURS)[index % len(CURRENT_COLOURS)]
         if kind == "batch":
             item.setPen(pg.mkPen(colour, width=1))
@@ -128,38 +142,54 @@ class LivePlotGrid(QWidget):
         self.current = run
         self.refresh_all()
 
-    def update_run(self, run: RunRecord) -> None:
-        """Redraw every curve of `run` from its record."""
-        for quantity in run.quantities():
-            plot = self._plot(quantity)
-            series = {
-                "batch": run.batch_values.get(quantity, []),
-                "epoch": run.epoch_values.get(quantity, []),
-                "val": run.epoch_values.get("val_" + quantity, []),
-            }
-            for kind, points in series.items():
-                if not points:
-                    continue
+    def update_quantity(self, run: RunRecord, quantity: str) -> None:
+        """Bring one quantity's curves of `run` up to date (only what changed is touched)."""
+        plot = self._plot(quantity)
+        series = {
+            "batch": run.batch_values.get(quantity, []),
+            "epoch": run.epoch_values.get(quantity, []),
+            "val": run.epoch_values.get("val_" + quantity, []),
+        }
+        for kind, points in series.items():
+            if not points:
+                continue
+            key = (id(run), quantity, kind)
+            item = self._item(run, quantity, kind, plot)
+            if self._counts.get(key) != len(points):
+                self._counts[key] = len(points)
                 data = np.asarray(points, dtype="float64")
                 xs, ys = data[:, 0], data[:, 1]
                 if kind == "batch":
-                    smoother = self._smoothers.setdefault((id(run), quantity), Smoother())
+                    smoother = self._smoothers.setdefault(key, Smoother())
                     ys = smoother.extend(ys[len(smoother.out):])
                 finite = np.isfinite(ys)
-                item = self._item(run, quantity, kind, plot)
                 item.setData(xs[finite], ys[finite])
-                self._style(item, run, kind)
+            self._style(key, item, run, kind)
+
+    def repaint_quantity(self, quantity: str) -> None:
+        """Paint one plot now (the caller decides when the GUI can afford it)."""
+        widget = self.widgets.get(quantity)
+        if widget is not None and widget.isVisible():
+            widget.viewport().repaint()
+
+    def update_run(self, run: RunRecord) -> None:
+        """Bring every curve of `run` up to date."""
+        for quantity in run.quantities():
+            self.update_quantity(run, quantity)
 
     def refresh_all(self) -> None:
-        """Drop curves of deleted runs and redraw all others (after hide/rename/delete)."""
+        """Drop curves of deleted runs and restyle the others (after hide/rename/delete)."""
         alive = {id(r) for r in self.store.runs}
-        self._smoothers = {k: v for k, v in self._smoothers.items() if k[0] in alive}
         for key in [k for k in self._items if k[0] not in alive]:
             item = self._items.pop(key)
+            self._styles.pop(key, None)
+            self._counts.pop(key, None)
+            self._smoothers.pop(key, None)
             plot = self.plots.get(key[1])
             if plot is not None:
                 plot.legend.removeItem(item)
                 plot.removeItem(item)
+        self._styles.clear()
         for run in self.store.runs:
             for key, item in self._items.items():
                 if key[0] == id(run) and key[2] == "epoch" and plot_legend_name(item) != run.name:
@@ -178,28 +208,29 @@ class LivePlotGrid(QWidget):
         return (np.array([]) if xs is None else xs), (np.array([]) if ys is None else ys)
 
     def clear(self) -> None:
-        self.view.clear()
+        for widget in self.widgets.values():
+            self.grid.removeWidget(widget)
+            widget.deleteLater()
+        self.widgets.clear()
         self.plots.clear()
         self._items.clear()
+        self._styles.clear()
+        self._counts.clear()
         self._smoothers.clear()
 
     def export_png(self, path) -> None:
         """Save the whole grid as a PNG (pyqtgraph's SVG export is broken on current Qt)."""
-        from pyqtgraph.exporters import ImageExporter
-
         if not self.plots:
             raise ValueError("nothing to export: no plots yet")
-        exporter = ImageExporter(self.view.scene())
-        exporter.parameters()["width"] = max(int(self.view.width()), 600)
-        export_atomic(exporter, path)
+        save_pixmap_atomic(self.grab(), path)
 
 
 def plot_legend_name(item) -> str:
     return item.opts.get("name") or ""
 
 
-def export_atomic(exporter, path) -> None:
-    """Run a pyqtgraph exporter into a temporary file, then move it into place."""
+def save_pixmap_atomic(pixmap, path) -> None:
+    """Save a QPixmap as PNG through a temporary file, then move it into place."""
     import os
     import tempfile
 
@@ -207,8 +238,7 @@ def export_atomic(exporter, path) -> None:
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png")
     os.close(fd)
     try:
-        exporter.export(tmp)
-        if not os.path.getsize(tmp):
+        if not pixmap.save(tmp, "PNG"):
             raise OSError(f"{path}: the image could not be written")
         os.replace(tmp, path)
     except BaseException:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -12,7 +12,7 @@ from app.data.dataset import DataError
 from app.plots.live_plots import LivePlotGrid
 from app.training.job import prepare
 from app.training.runs import RunStore
-from app.training.settings import LOSSES, METRICS, TrainingSettings
+from app.training.settings import LOSSES, TrainingSettings, available_metrics
 from app.training.weights import reinitialize, restore, snapshot
 from app.training.worker import TrainingRunner
 
@@ -55,6 +55,11 @@ class TrainingPanel(QWidget):
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_MS)
         self._redraw.timeout.connect(self._redraw_now)
+        self._redraw_queue: list[str] = []
+        self._redraw_step = QTimer(self)
+        self._redraw_step.setSingleShot(True)
+        self._redraw_step.setInterval(0)
+        self._redraw_step.timeout.connect(self._redraw_one)
         self._build()
         self._connect()
         self._update_buttons()
@@ -81,12 +86,12 @@ class TrainingPanel(QWidget):
         self.loss = QComboBox()
         self.loss.addItems(LOSSES)
         self.metric_boxes = {}
-        metrics_row = QHBoxLayout()
-        for name in METRICS:
-            box = QCheckBox(name)
+        metrics_row = QGridLayout()
+        for index, name in enumerate(available_metrics()):
+            box = QCheckBox(name.replace("_", " "))
             box.setChecked(name == "accuracy")
             self.metric_boxes[name] = box
-            metrics_row.addWidget(box)
+            metrics_row.addWidget(box, index // 2, index % 2)
         self.device = QComboBox()
         self.device.addItem("CPU", "cpu")
         self.device.addItem("CUDA", "cuda")
@@ -229,6 +234,8 @@ class TrainingPanel(QWidget):
         self._rollback_weights = snapshot(self.model)
         self.run = self.store.new_run(settings.to_dict(), self.graph_version, self.dataset.name)
         self.plots.set_current(self.run)
+        for quantity in self.model.metrics_names:  # create the plots now, not mid-run
+            self.plots.update_quantity(self.run, quantity)
         self.progress.setValue(0)
         self.status.setText("Starting…")
         single_input = not isinstance(prepared[0][0], dict)
@@ -308,19 +315,41 @@ class TrainingPanel(QWidget):
             self._redraw.start()
 
     def _redraw_now(self):
+        """Queue every quantity of the current run; plots are redrawn one per event-loop turn."""
         if self.run is None:
             return
+        for quantity in self.run.quantities():
+            if quantity not in self._redraw_queue:
+                self._redraw_queue.append(quantity)
+        if len(self._redraw_queue) and not self._redraw_step.isActive():
+            self._redraw_step.start()
+
+    def _redraw_one(self):
+        if not self._redraw_queue or self.run is None:
+            self._redraw_queue.clear()
+            return
+        quantity = self._redraw_queue.pop(0)
         control = self.runner.control if self.runner.running else None
         if control is None:
+            self.plots.update_quantity(self.run, quantity)
+            self.plots.repaint_quantity(quantity)
+        else:
+            with control.gui_turn():
+                self.plots.update_quantity(self.run, quantity)
+                self.plots.repaint_quantity(quantity)
+        if self._redraw_queue:
+            self._redraw_step.start()
+
+    def flush_plots(self):
+        """Draw everything pending right away (end of a run, tests, export)."""
+        self._redraw_step.stop()
+        self._redraw_queue.clear()
+        if self.run is not None:
             self.plots.update_run(self.run)
-            return
-        with control.gui_turn():
-            self.plots.update_run(self.run)
-            self.plots.view.viewport().repaint()
 
     def _on_epoch(self, info):
         self.run.add_epoch(info["epoch"], info["values"])
-        self.plots.update_run(self.run)
+        self._redraw_now()
         extra = info.get("extra") or {}
         if "boundary" in extra:
             self.boundaryReady.emit(extra["boundary"])
@@ -330,7 +359,7 @@ class TrainingPanel(QWidget):
 
     def _on_done(self, info):
         self._redraw.stop()
-        self._redraw_now()
+        self.flush_plots()
         status = info["status"]
         self.last_status = status
         if self.run is not None:

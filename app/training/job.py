@@ -11,15 +11,16 @@ from app.training.settings import TrainingSettings, compile_model
 
 
 def prepare(model, dataset: Dataset, settings: TrainingSettings):
-    """Validate everything before any weight changes: (train_xy, val_xy). Raises on bad input.
+    """Validate and compile before any weight changes: (train_xy, val_xy). Raises on bad input.
 
-    Errors are DataError (data) or ValueError (settings); neither touches the model.
+    Errors are DataError (data) or ValueError (settings, compile); the weights are untouched.
     """
     settings.validate()
     fit_arrays(dataset, model)  # row numbers in messages refer to the data set as loaded
     train, val = dataset.split(settings.validation_fraction, seed=settings.seed)
     train_xy = fit_arrays(train, model)
     val_xy = fit_arrays(val, model) if val is not None else None
+    compile_model(model, settings, dataset.task)
     return train_xy, val_xy
 
 
@@ -30,7 +31,6 @@ def run_training(model, dataset: Dataset, settings: TrainingSettings, control: T
     from engine.random import set_seed
 
     train_xy, val_xy = prepared if prepared is not None else prepare(model, dataset, settings)
-    compile_model(model, settings, dataset.task)
     set_seed(settings.seed)
     x, y = train_xy
     samples = len(next(iter(x.values())) if isinstance(x, dict) else x)

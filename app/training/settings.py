@@ -6,7 +6,14 @@ from dataclasses import asdict, dataclass, field
 
 LOSSES = ["auto", "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error", "huber", "none (add_loss only)"]
-METRICS = ["accuracy", "mae", "mse"]
+
+
+def available_metrics() -> list[str]:
+    """Metric names the engine's compile() accepts, "accuracy" first."""
+    from engine import metrics
+
+    names = [n for n in metrics.ALIASES if n.islower() and n not in ("acc", "accuracy", "mean", "sum")]
+    return ["accuracy"] + sorted(names)
 
 
 @dataclass
