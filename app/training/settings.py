@@ -45,8 +45,15 @@ class TrainingSettings:
             raise ValueError(f"batch size must be an integer >= 1; received {self.batch_size!r}")
         if not isinstance(self.epochs, int) or self.epochs < 1:
             raise ValueError(f"epochs must be an integer >= 1; received {self.epochs!r}")
-        if self.loss not in LOSSES:
+        from engine import losses
+
+        if self.loss not in LOSSES and self.loss not in losses.ALIASES:
             raise ValueError(f"loss: unknown {self.loss!r}; choose one of {LOSSES}")
+        from engine import metrics
+
+        for name in self.metrics:
+            if name not in metrics.ALIASES:
+                raise ValueError(f"metrics: unknown {name!r}; known {sorted(metrics.ALIASES)}")
         if not 0 <= self.validation_fraction < 1:
             raise ValueError(f"validation fraction must be in [0, 1); received {self.validation_fraction!r}")
         if self.device not in ("cpu", "cuda"):
