@@ -13,12 +13,13 @@ class OpLayer(Layer):
         super().__init__(**kwargs)
         self.op, self.other, self.reverse = op, other, reverse
 
-    def __call__(self, x):
+    def __call__(self, x, **kwargs):
         from engine.layers.symbolic import KerasTensor
 
-        if isinstance(self.other, KerasTensor):
-            return super().__call__([x, self.other])
-        return super().__call__(x)
+        if isinstance(self.other, KerasTensor) and not isinstance(x, (list, tuple)):
+            # first (symbolic) call: record both operands; a functional replay passes the pair
+            return super().__call__([x, self.other], **kwargs)
+        return super().__call__(x, **kwargs)
 
     def call(self, inputs):
         fn = getattr(ops, self.op)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import losses as losses_mod
+from engine.autodiff.tape import stop_recording
 from engine import ops
 from engine.layers.symbolic import flatten
 from engine.metrics import get as get_metric
@@ -47,6 +50,12 @@ class CompiledLoss:
         else:
             self.weights = [float(w) for w in loss_weights]
 
+        from engine.metrics.reduction import Mean
+
+        # as Keras 3: with several losses, each output's unweighted loss is logged as "<output>_loss"
+        named = [(i, name) for i, (name, loss) in enumerate(zip(self.output_names, self.losses)) if loss is not None]
+        self.trackers = {i: Mean(name=f"{name}_loss") for i, name in named} if len(named) > 1 else {}
+
     @property
     def active(self) -> bool:
         return any(loss is not None for loss in self.losses)
@@ -55,10 +64,14 @@ class CompiledLoss:
         trues = _align(y_true, self.output_names)
         preds = flatten(y_pred)
         total = None
-        for loss, weight, t, p in zip(self.losses, self.weights, trues, preds):
+        for i, (loss, weight, t, p) in enumerate(zip(self.losses, self.weights, trues, preds)):
             if loss is None or t is None:
                 continue
             value = loss(t, p, sample_weight)
+            tracker = self.trackers.get(i)
+            if tracker is not None:
+                with stop_recording():
+                    tracker.update_state(value, sample_weight=np.asarray(p.shape[0] if p.ndim else 1, "float32"))
             if weight != 1.0:
                 value = ops.multiply(value, weight)
             total = value if total is None else ops.add(total, value)

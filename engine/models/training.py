@@ -59,6 +59,7 @@ class Trainer:
         found = []
         if self.compiled:
             found.append(self._loss_tracker)
+            found.extend(self.compiled_loss.trackers.values())
             found.extend(self._compiled_metrics.metrics)
         found.extend(super().metrics)
         return found
@@ -126,7 +127,8 @@ class Trainer:
     def get_metrics_result(self) -> dict:
         """Current value of every metric, by name (add_metric names included)."""
         logs = {}
-        for metric in [self._loss_tracker] + self._compiled_metrics.metrics:
+        compiled = [self._loss_tracker, *self.compiled_loss.trackers.values(), *self._compiled_metrics.metrics]
+        for metric in compiled:
             logs[metric.name] = float(metric.result())
         for name, tracker in self._added_metric_trackers().items():
             if name not in logs:
