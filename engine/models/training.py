@@ -43,6 +43,8 @@ class Trainer:
     @property
     def output_names(self) -> list[str]:
         outputs = getattr(self, "_outputs", None)
+        if isinstance(outputs, dict):
+            return list(outputs)  # dict outputs are named by their keys
         if outputs is not None:
             return [t.node.layer.name if t.node is not None else t.name for t in flatten(outputs)]
         return ["output"]

@@ -274,3 +274,45 @@ def test_models_get_layer_and_functional_layers():
     assert model.get_layer("d") is model.layers[-1]
     with pytest.raises(ValueError, match="nope"):
         model.get_layer("nope")
+
+
+def test_model_auto_names():
+    assert keras.Sequential().name == "sequential"
+    assert keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).name == "sequential_1"
+    inputs = keras.Input((2,))
+    assert keras.Model(inputs, keras.layers.Dense(1)(inputs)).name == "functional"
+
+
+def test_dict_inputs_in_any_order_and_dict_outputs_named_by_key():
+    a = keras.Input((2,), name="a")
+    b = keras.Input((3,), name="b")
+    out = keras.layers.Dense(1)(a) + keras.layers.Dense(1)(b)
+    model = keras.Model({"a": a, "b": b}, {"out": out})
+    xa, xb = rng.normal(size=(4, 2)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+    p1 = model.predict({"b": xb, "a": xa}, verbose=0)
+    p2 = model.predict({"a": xa, "b": xb}, verbose=0)
+    assert set(p1) == {"out"}
+    np.testing.assert_allclose(p1["out"], p2["out"])
+    model.compile(optimizer="sgd", loss={"out": "mse"})
+    history = model.fit({"b": xb, "a": xa}, {"out": np.ones((4, 1), "float32")}, validation_split=0.5, verbose=0)
+    assert set(history.history) == {"loss", "val_loss"}
+    with pytest.raises(ValueError, match="outputs"):
+        model.compile(optimizer="sgd", loss={"wrong": "mse"})
+
+
+def test_sequential_add_pop_and_loss_weights_list():
+    model = keras.Sequential()
+    model.add(keras.Input((2,)))
+    model.add(keras.layers.Dense(3))
+    model.add(keras.layers.Dense(1))
+    assert len(model.layers) == 2
+    model.pop()
+    assert len(model.layers) == 1 and model.output_shape == (None, 3)
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, [keras.layers.Dense(1)(inputs), keras.layers.Dense(1)(inputs)])
+    model.compile(optimizer="sgd", loss="mse", loss_weights=[1.0, 0.0])
+    x = np.ones((4, 2), "float32")
+    y = [np.zeros((4, 1), "float32"), np.full((4, 1), 100.0, "float32")]
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    names = model.output_names
+    np.testing.assert_allclose(logs["loss"], logs[f"{names[0]}_loss"], rtol=1e-6)
