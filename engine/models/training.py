@@ -100,7 +100,7 @@ class Trainer:
 
     def train_step(self, data):
         """One gradient step on a batch; returns the logs."""
-        x, y, sample_weight = data
+        x, y, sample_weight = data_adapter.unpack(data)
         variables = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -112,7 +112,7 @@ class Trainer:
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights."""
-        x, y, sample_weight = data
+        x, y, sample_weight = data_adapter.unpack(data)
         with stop_recording():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
@@ -136,6 +136,13 @@ class Trainer:
             if name not in logs:
                 logs[name] = float(tracker.result())
         return logs
+
+    def _metrics_result_or_logs(self, logs) -> dict:
+        """The metrics' epoch values, unless a custom step returned logs of its own (as Keras 3)."""
+        results = self.get_metrics_result()
+        if logs and not set(logs) <= set(results):
+            return {k: float(v) if isinstance(v, (Tensor, np.ndarray, np.generic)) else v for k, v in logs.items()}
+        return results
 
     def reset_metrics(self) -> None:
         """Zero every metric, those in layers and from add_metric included."""
@@ -184,13 +191,13 @@ class Trainer:
             step = -1
             for step, batch in enumerate(train.epoch(generator())):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = self.train_step(_pack(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             if step < 0:
                 raise ValueError("The training data produced no batches.")
-            epoch_logs = dict(self.get_metrics_result())
+            epoch_logs = dict(self._metrics_result_or_logs(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluation(val, CallbackList([], self, params))
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -207,9 +214,9 @@ class Trainer:
         logs = {}
         for step, batch in enumerate(batches.epoch()):
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = self.test_step(_pack(batch))
             callback_list.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+        logs = self._metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -258,14 +265,14 @@ class Trainer:
         self._require_compiled("train_on_batch()")
         self.reset_metrics()
         data = data_adapter.to_numpy_structure((x, y, sample_weight))
-        logs = self.train_step(data)
+        logs = self.train_step(_pack(data))
         return logs if return_dict else _flat_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on exactly this batch."""
         self._require_compiled("test_on_batch()")
         self.reset_metrics()
-        logs = self.test_step(data_adapter.to_numpy_structure((x, y, sample_weight)))
+        logs = self.test_step(_pack(data_adapter.to_numpy_structure((x, y, sample_weight))))
         return logs if return_dict else _flat_logs(logs)
 
     def predict_on_batch(self, x):
@@ -273,6 +280,14 @@ class Trainer:
         with stop_recording():
             out = self(data_adapter.to_numpy_structure(x), training=False)
         return map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+
+def _pack(batch):
+    """(x, y, sample_weight) without trailing Nones, as Keras hands batches to train_step."""
+    x, y, sample_weight = batch
+    if sample_weight is not None:
+        return (x, y, sample_weight)
+    return (x, y) if y is not None else (x,)
 
 
 def _flat_logs(logs):

@@ -5,3 +5,4 @@ from engine.ops.nn import (  # noqa: F401
     softmax, softmax_cross_entropy_with_logits, softplus, softsign, sparse_softmax_cross_entropy_with_logits, tanh,
 )
 from engine.ops.nn import silu as swish  # noqa: F401
+from engine.ops.nn import dropout  # noqa: F401

@@ -316,3 +316,34 @@ def test_sequential_add_pop_and_loss_weights_list():
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     names = model.output_names
     np.testing.assert_allclose(logs["loss"], logs[f"{names[0]}_loss"], rtol=1e-6)
+
+
+def test_custom_train_step_receives_keras_style_batches():
+    received = []
+
+    class Custom(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            received.append(len(data))
+            x, y = data
+            with keras.ops.GradientTape() if hasattr(keras.ops, "GradientTape") else __import__("engine").tf.GradientTape() as tape:
+                loss = keras.ops.mean(keras.ops.square(self(x, training=True) - y)) if hasattr(keras.ops, "mean") \
+                    else ops.reduce_mean(ops.square(self(x, training=True) - y))
+            grads = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            return {"custom_loss": float(loss)}
+
+    model = Custom()
+    model.compile(optimizer="sgd")
+    x, y = regression_data(8)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert received == [2, 2, 2, 2]
+    assert list(history.history) == ["custom_loss"]
+    assert keras.utils.unpack_x_y_sample_weight((x,)) == (x, None, None)
+    assert keras.utils.pack_x_y_sample_weight(x, y)[1] is y
