@@ -106,3 +106,8 @@ def ones_initializer():
 
 def constant_initializer(value=0):
     return _init.Constant(value)
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=("zeros", "ones", "eye", "range", "fill", "convert_to_tensor", "constant", "shape"))

@@ -7,3 +7,8 @@ from engine.ops import (  # noqa: F401
 )
 from engine.ops import power as pow  # noqa: F401
 from engine.ops import sigmoid, add_n, softplus  # noqa: F401
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=())

@@ -6,3 +6,8 @@ from engine.ops.nn import (  # noqa: F401
 )
 from engine.ops.nn import silu as swish  # noqa: F401
 from engine.ops.nn import dropout  # noqa: F401
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=())
