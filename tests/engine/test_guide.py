@@ -282,7 +282,7 @@ def test_linear_with_tf_variable_prints_a_2x4_float32_tensor(ns, capsys):
     run(ns, LINEAR_VARIABLE, LINEAR_CALL)
     out = capsys.readouterr().out
     assert re.fullmatch(
-        r"tf\.Tensor\(\n\[\[( *-?\d\.\d+(e[-+]\d+)?){4}\]\n \[( *-?\d\.\d+(e[-+]\d+)?){4}\]\], "
+        r"tf\.Tensor\(\n\[\[( *-?\d\.\d+(e[-+]\d+)?){4} *\]\n \[( *-?\d\.\d+(e[-+]\d+)?){4} *\]\], "
         r"shape=\(2, 4\), dtype=float32\)\n", out), out
     y = ns["y"]
     layer = ns["linear_layer"]
