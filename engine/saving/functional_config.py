@@ -4,7 +4,8 @@ Each layer is written once with its `inbound_nodes`: one entry per call that bel
 the model, `{"args": [...], "kwargs": {...}}`, where every symbolic tensor is
 `{"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history":
 [layer_name, node_index, tensor_index]}}`. Node indices count only the calls that belong to
-this model; a nested functional model counts one extra built-in node first, as in Keras.
+this model; in `input_layers`/`output_layers` a nested functional model counts one extra
+built-in node first, as Keras does.
 Layers are listed in Keras' order (deepest first, ties by first traversal), which is also
 the order of their weight groups in the `.keras` file.
 """
@@ -92,18 +93,24 @@ def functional_config(model) -> dict:
 
     own = model_nodes(model)
     layers = keras_layer_order(model)
-    node_index = {}
+    node_index = {}  # among the layer's calls that belong to this model
     for layer in layers:
-        kept = 1 if _is_functional(layer) else 0
+        kept = 0
         for node in inbound_nodes(layer):
             if id(node) in own:
                 node_index[id(node)] = kept
                 kept += 1
 
-    def tensor_ref(tensor):
+    def tensor_ref(tensor, io_offset=False):
         if not isinstance(tensor, KerasTensor) or tensor.node is None or id(tensor.node) not in node_index:
             raise ValueError(f"Tensor {tensor!r} is not part of model \"{model.name}\"'s graph.")
-        return [tensor.node.layer.name, node_index[id(tensor.node)], tensor.index]
+        index = node_index[id(tensor.node)]
+        if io_offset and _is_functional(tensor.node.layer):
+            index += 1  # Keras counts a nested functional model's built-in node in input/output refs
+        return [tensor.node.layer.name, index, tensor.index]
+
+    def io_ref(tensor):
+        return tensor_ref(tensor, io_offset=True)
 
     def serialize_arg(value):
         if isinstance(value, KerasTensor):
@@ -132,8 +139,8 @@ def functional_config(model) -> dict:
         "name": model.name,
         "trainable": model.trainable,
         "layers": layer_configs,
-        "input_layers": _map(tensor_ref, model._inputs),
-        "output_layers": _map(tensor_ref, model._outputs),
+        "input_layers": _map(io_ref, model._inputs),
+        "output_layers": _map(io_ref, model._outputs),
     }
 
 
@@ -179,12 +186,12 @@ def functional_from_config(config, custom_objects=None):
             if nodes:
                 pending[name] = list(nodes)
 
-        def tensor_from(ref):
+        def tensor_from(ref, io_offset=False):
             layer_name, node_idx, tensor_idx = ref
             if layer_name not in created:
                 raise ValueError(f'The functional config refers to unknown layer "{layer_name}".')
             layer = created[layer_name]
-            if _is_functional(layer):
+            if io_offset and _is_functional(layer):
                 node_idx -= 1
             nodes = inbound_nodes(layer)
             if node_idx >= len(nodes):
@@ -224,8 +231,11 @@ def functional_from_config(config, custom_objects=None):
                     "Invalid functional config: these layer calls never get their inputs (a loop or a missing "
                     f"layer): {sorted(pending)}"
                 )
-        inputs = _refs_to_tensors(config["input_layers"], tensor_from)
-        outputs = _refs_to_tensors(config["output_layers"], tensor_from)
+        def io_tensor(ref):
+            return tensor_from(ref, io_offset=True)
+
+        inputs = _refs_to_tensors(config["input_layers"], io_tensor)
+        outputs = _refs_to_tensors(config["output_layers"], io_tensor)
     return Functional(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 

@@ -30,6 +30,10 @@ class UnsafeLoadError(ValueError):
     """Loading would run Python code stored in the file (refused under safe_mode=True)."""
 
 
+class ConfigError(TypeError):
+    """A class could not be rebuilt from its config."""
+
+
 class UnknownObjectError(ValueError):
     """A config names a class or function that is not built in, registered or passed in."""
 
@@ -379,6 +383,11 @@ def _deserialize(config):
     special = _deserialize_special(class_name, inner, config)
     if special is not _NOT_SPECIAL:
         return special
+    if class_name == "Lambda" and isinstance(inner, dict) and in_safe_mode() and _stores_code(inner):
+        raise UnsafeLoadError(
+            f'Layer "{inner.get("name")}" (Lambda) stores a Python lambda; loading it would run code from the '
+            "file. This is refused by default. If you trust this file, load it with safe_mode=False."
+        )
     if class_name == "function":
         return resolve_function(inner, config.get("registered_name"), config.get("module"))
     cls = resolve_class(class_name, config.get("registered_name"), config.get("module"), inner)
@@ -421,8 +430,12 @@ def load_lambda(inner):
             f"The file stores a Python lambda{_where()}. Loading it would run code from the file, "
             "which is refused by default. If you trust this file, load it with safe_mode=False."
         )
-    value = inner.get("value") if isinstance(inner, dict) else inner
-    code_b64, defaults, closure = (list(value) + [None, None])[:3] if isinstance(value, (list, tuple)) else (value, None, None)
+    if isinstance(inner, dict) and "code" in inner:
+        code_b64, defaults, closure = inner["code"], inner.get("defaults"), inner.get("closure")
+    else:
+        value = inner.get("value") if isinstance(inner, dict) else inner
+        code_b64, defaults, closure = ((list(value) + [None, None])[:3] if isinstance(value, (list, tuple))
+                                       else (value, None, None))
     code = marshal.loads(base64.b64decode(code_b64.encode("ascii") if isinstance(code_b64, str) else code_b64))
     if closure is not None:
         closure = tuple(_make_cell(_deserialize(c)) for c in closure)
@@ -485,11 +498,7 @@ def instantiate(cls, config, inner):
         raise TypeError(f"Cannot rebuild {cls.__name__}: the class has no from_config() method.")
     name = inner.get("name") if isinstance(inner.get("name"), str) else None
     is_layer = inspect.isclass(cls) and issubclass(cls, Layer)
-    if is_layer and cls.__name__ == "Lambda" and in_safe_mode() and _stores_code(inner):
-        raise UnsafeLoadError(
-            f'Layer "{name}" (Lambda) stores a Python function; loading it would run code from the file. '
-            "This is refused by default. If you trust this file, load it with safe_mode=False."
-        )
+    inner = strip_keras_only_keys(inner)
     inner = _drop_unsupported_none(cls, inner) if _is_builtin(cls) else dict(inner)
     state = _state()
     if is_layer and name:
@@ -497,15 +506,20 @@ def instantiate(cls, config, inner):
     try:
         try:
             params = inspect.signature(cls.from_config).parameters
+            extra = {}
             if "custom_objects" in params:
-                instance = cls.from_config(inner, custom_objects=state.custom_objects)
+                extra["custom_objects"] = state.custom_objects
+            if "safe_mode" in params:
+                extra["safe_mode"] = in_safe_mode()
+            if is_layer and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
+                instance = _construct_layer(cls, inner)
             else:
-                instance = cls.from_config(inner)
-        except (UnsafeLoadError, UnknownObjectError):
+                instance = cls.from_config(inner, **extra)
+        except (UnsafeLoadError, UnknownObjectError, ConfigError):
             raise
         except TypeError as exc:
             label = f'"{name}" ({cls.__name__})' if name else cls.__name__
-            raise TypeError(
+            raise ConfigError(
                 f"{label} could not be rebuilt from its config: {exc}. If it is a custom class, make sure "
                 "get_config() returns every constructor argument and from_config() deserializes nested "
                 f"objects. Config: {inner}"
@@ -523,6 +537,27 @@ def instantiate(cls, config, inner):
     return instance
 
 
+def _construct_layer(cls, config):
+    """`Layer.from_config`, also for classes whose __init__ takes no name/trainable/dtype (as in the guide)."""
+    from engine.layers.layer import Layer
+
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return Layer.from_config.__func__(cls, config)
+    open_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    base_keys = [key for key in ("name", "trainable", "dtype") if key in config and key not in params]
+    if open_kwargs or not base_keys:
+        return Layer.from_config.__func__(cls, config)
+    rest = {k: v for k, v in config.items() if k not in base_keys}
+    instance = Layer.from_config.__func__(cls, rest)
+    if isinstance(config.get("name"), str):
+        instance.name = config["name"]
+    if "trainable" in config:
+        instance.trainable = bool(config["trainable"])
+    return instance
+
+
 def _stores_code(inner) -> bool:
     for value in inner.values():
         if isinstance(value, dict) and value.get("class_name") == "__lambda__":
@@ -536,6 +571,23 @@ def _stores_code(inner) -> bool:
 
 def _is_builtin(cls) -> bool:
     return _builtin_category(cls) is not None or cls.__name__ in ("Functional", "Sequential")
+
+
+def strip_keras_only_keys(value):
+    """Drop None-valued keys our built-in classes do not take from nested object configs."""
+    if isinstance(value, list):
+        return [strip_keras_only_keys(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {k: strip_keras_only_keys(v) for k, v in value.items()}
+    if isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict):
+        cls = None
+        if not value["class_name"].startswith("__") and not value.get("registered_name") \
+                or value.get("registered_name") == value["class_name"]:
+            cls = builtin_class(value["class_name"], value.get("module"))
+        if cls is not None and cls not in _REGISTERED_NAMES:
+            value["config"] = _drop_unsupported_none(cls, value["config"])
+    return value
 
 
 def _drop_unsupported_none(cls, inner):
