@@ -179,6 +179,9 @@ def functional_from_config(config, custom_objects=None):
                 raise ValueError(f"A layer in the functional config has no name: {layer_data.get('class_name')!r}")
             if name in created:
                 raise ValueError(f'The functional config lists layer "{name}" twice.')
+            if layer_data.get("inbound_nodes"):
+                # Replaying the calls below builds the layer with all its call arguments.
+                layer_data = {k: v for k, v in layer_data.items() if k != "build_config"}
             layer = deserialize_keras_object(layer_data)
             created[name] = layer
             order.append(name)

@@ -637,7 +637,13 @@ def build_from_config(layer, build_config):
         layer._build_shapes = shape
         layer.built = True
         return
-    # No build method (sublayers are built in call): run the layer once on placeholders.
+    # No build method (sublayers are built in call): run the layer once on placeholders,
+    # when one input is all its call needs.
+    spec = layer._spec()
+    call_params = inspect.signature(type(layer).call).parameters
+    required = [n for n in spec.positional[1:] if call_params[n].default is inspect.Parameter.empty]
+    if len(required) > 1:
+        return
     layer._run_on_placeholders((_placeholders_for(shape),), {})
     layer.built = True
 

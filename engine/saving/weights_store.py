@@ -224,18 +224,22 @@ def read_weights(h5file, model, skip_mismatch=False, source="weights file") -> N
                 f"but the file holds {len(stored)} for it."
             )
             continue
+        layer_assignments, layer_ok = [], True
         for index, variable in enumerate(variables):
             item = stored.get(str(index))
             if item is None:
                 problems.append(f'{label}: the file has no variable {index} ("{variable.name}").')
-                continue
-            if tuple(item.shape) != tuple(variable.shape):
+                layer_ok = False
+            elif tuple(item.shape) != tuple(variable.shape):
                 problems.append(
                     f'{label}: variable "{variable.name}" has shape {tuple(variable.shape)}, '
                     f"but the file holds shape {tuple(item.shape)}."
                 )
-                continue
-            assignments.append((variable, item))
+                layer_ok = False
+            else:
+                layer_assignments.append((variable, item))
+        if layer_ok:  # a layer loads whole or not at all
+            assignments.extend(layer_assignments)
     leftovers = _unused_weight_paths(h5file, used_paths)
     if leftovers:
         problems.append(
