@@ -15,6 +15,16 @@ from engine.models.compile_utils import CompiledLoss, CompiledMetrics
 from engine.metrics.reduction import Mean
 
 
+class _CompileArgs:
+    """The arguments `compile` received, read by `engine.saving` (not a container: tracking skips it)."""
+
+    def __init__(self, **arguments):
+        self._arguments = arguments
+
+    def get(self, key, default=None):
+        return self._arguments.get(key, default)
+
+
 class NoLossError(ValueError):
     """Raised when training has nothing to minimise."""
 
@@ -30,6 +40,9 @@ class Trainer:
         if optimizer == "rmsprop" and "rmsprop" not in optimizers.ALIASES:
             optimizer = "adam"
         self.optimizer = optimizers.get(optimizer)
+        # What compile received, for the saved compile_config (a namespace, so tracking skips it).
+        self._compile_args = _CompileArgs(optimizer=self.optimizer, loss=loss, metrics=metrics,
+                                          loss_weights=loss_weights, weighted_metrics=weighted_metrics)
         names = self.output_names
         self.compiled_loss = CompiledLoss(loss, loss_weights, names)
         self.loss = loss
