@@ -85,6 +85,10 @@ class Model(Trainer, Layer):
         # A subclassed model is built by running its call (its sublayers build themselves);
         # Model.build would call the model again and recurse.
         if type(self).build is Model.build:
+            from engine.layers.layer import _shape_of
+            from engine.layers.symbolic import map_structure
+
+            self._build_shapes = map_structure(_shape_of, args[0]) if args else None
             self.built = True
             return
         super()._maybe_build(args, kwargs)

@@ -470,3 +470,24 @@ def test_tf_namespace_basics():
     assert str(v + 1) == "tf.Tensor(4.0, shape=(), dtype=float32)"
     with pytest.raises(ValueError):
         v.assign(np.ones(3))
+
+
+def test_subclassed_resnet_saves_and_reloads(ns, tmp_path):
+    run(ns, RESNET)
+    resnet = ns["ResNet"]()
+    x = np.random.default_rng(0).normal(size=(8, 8)).astype("float32")
+    y = np.arange(8) % 3
+    resnet.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    resnet.fit(x, y, epochs=1, verbose=0)
+    filepath = str(tmp_path / "resnet.keras")
+    ns.update(resnet=resnet, filepath=filepath)
+    run(ns, "resnet.save(filepath)")
+    restored = keras.models.load_model(filepath, custom_objects={"ResNet": ns["ResNet"],
+                                                                 "ResNetBlock": ns["ResNetBlock"]})
+    np.testing.assert_allclose(restored.predict(x, verbose=0), resnet.predict(x, verbose=0), rtol=1e-6)
+    weights_path = str(tmp_path / "resnet.weights.h5")
+    resnet.save_weights(weights_path)
+    clone = ns["ResNet"]()
+    clone(x[:1])
+    clone.load_weights(weights_path)
+    np.testing.assert_allclose(clone.predict(x, verbose=0), resnet.predict(x, verbose=0), rtol=1e-6)
