@@ -261,3 +261,17 @@ def test_lambda_callback_accepts_any_hook_and_rejects_unknown():
     assert calls == ["begin", "test_end"]
     with pytest.raises(TypeError, match="on_bogus"):
         keras.callbacks.LambdaCallback(on_bogus=print)
+
+
+def test_model_checkpoint_writes_loadable_files(tmp_path):
+    x, y = data(8)
+    model = model_()
+    best = keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="loss", save_best_only=True)
+    every = keras.callbacks.ModelCheckpoint(str(tmp_path / "ep{epoch}.weights.h5"), save_weights_only=True)
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[best, every])
+    assert sorted(os.listdir(tmp_path)) == ["best.keras", "ep1.weights.h5", "ep2.weights.h5", "ep3.weights.h5"]
+    restored = keras.models.load_model(str(tmp_path / "best.keras"))
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    clone = model_()
+    clone.load_weights(str(tmp_path / "ep3.weights.h5"))
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
