@@ -47,7 +47,8 @@ class Trainer:
         self.compiled_loss = CompiledLoss(loss, loss_weights, names)
         self.loss = loss
         shapes = self._output_shapes()
-        self._compiled_metrics = CompiledMetrics(metrics, names, self.compiled_loss.losses, shapes)
+        self._compiled_metrics = CompiledMetrics(metrics, names, self.compiled_loss.losses, shapes,
+                                                 weighted_metrics=weighted_metrics)
         self._loss_tracker = Mean(name="loss")
         self.compiled = True
         self.stop_training = False

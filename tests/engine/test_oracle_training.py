@@ -247,3 +247,22 @@ def test_fit_matches_keras(optimizer, loss, metric):
     assert set(e1) == set(e2)
     for key in e2:
         np.testing.assert_allclose(e1[key], e2[key], rtol=1e-4, atol=1e-5)
+
+
+def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it():
+    x = rng.normal(size=(6, 2)).astype("float32")
+    y = rng.normal(size=(6, 1)).astype("float32")
+    w = np.array([1, 0, 0, 2, 0, 1], "float32")
+
+    def build(k):
+        return k.Sequential([k.Input((2,)), k.layers.Dense(1)])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    for model in (mine, theirs):
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"], weighted_metrics=["mae", "mse"])
+    e1 = mine.evaluate(x, y, sample_weight=w, batch_size=4, verbose=0, return_dict=True)
+    e2 = theirs.evaluate(x, y, sample_weight=w, batch_size=4, verbose=0, return_dict=True)
+    assert set(e1) == set(e2) == {"loss", "mae", "weighted_mae", "mse"}
+    for key in e2:
+        np.testing.assert_allclose(e1[key], e2[key], rtol=1e-5)
