@@ -172,6 +172,8 @@ class Layer:
                 if isinstance(item, Variable) and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
+        # creation order, as Keras tracks them (weights made in __init__ before those of build)
+        found.sort(key=lambda v: v.uid)
         return found
 
     # -- weights ---------------------------------------------------------------------
