@@ -36,7 +36,7 @@ class DeviceArray:
     @classmethod
     def from_host(cls, array) -> "DeviceArray":
         """Copy a host array to the GPU (counted)."""
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")
         if array.dtype == np.float16:
             array = array.astype(np.float32)
         stats.count("to_device", array.nbytes)

@@ -67,10 +67,21 @@ def _to_device_tree(value):
     return value
 
 
+_IN_PLACE = {"put_along_axis", "put", "copyto", "place", "putmask", "fill_diagonal"}
+
+
 def fallback(name, fn, args, kwargs):
-    """Run `fn` on host copies and move array results back to the GPU (counted)."""
+    """Run `fn` on host copies and move array results back to the GPU (counted).
+
+    Functions that write into their first argument (`np.put_along_axis`, `ufunc.at`, ...)
+    have that argument's new contents copied back into its device buffer.
+    """
     stats.count_fallback(name)
-    result = fn(*_to_host(args), **_to_host(kwargs))
+    host_args = _to_host(args)
+    result = fn(*host_args, **_to_host(kwargs))
+    target = args[0] if args else None
+    if isinstance(target, DeviceArray) and (name in _IN_PLACE or name.endswith(".at")):
+        target.buffer = DeviceArray.from_host(host_args[0]).buffer
     return _to_device_tree(result)
 
 

@@ -13,9 +13,13 @@ from numba import cuda, float32, float64
 
 _cache: dict = {}
 
+from numba import config as _config
+
+# The simulator runs one Python thread per CUDA thread: keep blocks small there.
+_SIMULATED = bool(_config.ENABLE_CUDASIM)
 MAX_DIMS = 8
-THREADS = 256
-TILE = 16
+THREADS = 16 if _SIMULATED else 256
+TILE = 4 if _SIMULATED else 16
 
 BINARY_OPS = {
     "add": 0, "subtract": 1, "multiply": 2, "true_divide": 3, "maximum": 4, "minimum": 5,
@@ -42,7 +46,8 @@ def get(name: str):
 
 def launch_1d(n: int):
     """(blocks, threads) covering n elements."""
-    return max(1, math.ceil(n / THREADS)), THREADS
+    threads = min(THREADS, max(int(n), 1)) if _SIMULATED else THREADS
+    return max(1, math.ceil(n / threads)), threads
 
 
 def _build_binary():
