@@ -21,7 +21,7 @@ from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
 from engine.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
-from engine.variables import Variable
+from engine.variables import Variable, place
 from engine.layers.placeholders import (  # noqa: F401  (re-exported for other modules)
     _as_shape_structure, _placeholder, _restore_state, _shapes_to_keras_tensors, _snapshot_state,
     _symbolic_error, _symbolic_shape,
@@ -428,7 +428,7 @@ class Layer:
                     array = array.astype(self.compute_dtype, copy=False)
                 elif array.dtype == np.float64:
                     array = array.astype(dtypes.floatx())
-                return Tensor(array)
+                return Tensor(place(array))
             return v
 
         if isinstance(value, (list, tuple, dict)) and not (isinstance(value, list) and value and isinstance(value[0], (int, float))):

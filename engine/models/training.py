@@ -15,6 +15,20 @@ from engine.models.compile_utils import CompiledLoss, CompiledMetrics
 from engine.metrics.reduction import Mean
 
 
+def _on_model_device(method):
+    """Run a loop method on the device the model was compiled under (`keras.device`)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from engine.backend import device
+
+        with device(getattr(self, "_device", "cpu") or "cpu"):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class _CompileArgs:
     """The arguments `compile` received, read by `engine.saving` (not a container: tracking skips it)."""
 
@@ -50,6 +64,9 @@ class Trainer:
         self._compiled_metrics = CompiledMetrics(metrics, names, self.compiled_loss.losses, shapes,
                                                  weighted_metrics=weighted_metrics)
         self._loss_tracker = Mean(name="loss")
+        from engine.backend import current
+
+        self._device = current().name
         self.compiled = True
         self.stop_training = False
 
@@ -166,6 +183,7 @@ class Trainer:
             tracker.reset_state()
 
     # -- loops -----------------------------------------------------------------------------
+    @_on_model_device
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -234,6 +252,7 @@ class Trainer:
         callback_list.on_test_end(logs)
         return logs
 
+    @_on_model_device
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """Loss and metrics on the data: a scalar, a list, or a dict with return_dict=True."""
@@ -252,6 +271,7 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
+    @_on_model_device
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for every sample, as numpy arrays (in the model's output structure)."""
         batches = data_adapter.make_batches(x, None, None, batch_size, False, steps)
@@ -274,6 +294,7 @@ class Trainer:
             return type(first)(np.concatenate([r[i] for r in results]) for i in range(len(first)))
         return np.concatenate(results)
 
+    @_on_model_device
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on exactly this batch."""
         self._require_compiled("train_on_batch()")
@@ -282,6 +303,7 @@ class Trainer:
         logs = self.train_step(_pack(data))
         return logs if return_dict else _flat_logs(logs)
 
+    @_on_model_device
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on exactly this batch."""
         self._require_compiled("test_on_batch()")
@@ -289,6 +311,7 @@ class Trainer:
         logs = self.test_step(_pack(data_adapter.to_numpy_structure((x, y, sample_weight))))
         return logs if return_dict else _flat_logs(logs)
 
+    @_on_model_device
     def predict_on_batch(self, x):
         """Outputs for exactly this batch."""
         with stop_recording():
