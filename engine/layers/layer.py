@@ -41,8 +41,9 @@ _INTERNAL = frozenset({
 
 def snake_case(name: str) -> str:
     """CamelCase class name to the snake_case base of auto layer names."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:
@@ -541,7 +542,8 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
         placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
-        outputs = self._run_on_placeholders((map_structure(_placeholder, placeholder),), {})
+        values = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, placeholder)
+        outputs = self._run_on_placeholders((values,), {})
         return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
 
     def compute_output_spec(self, *args, **kwargs):
