@@ -59,6 +59,18 @@ def _sparse_logits():
     return rng.integers(0, 5, size=(4, 1)), rng.normal(size=(4, 5)).astype("float32") * 2
 
 
+def _distributions():
+    return rng.dirichlet(np.ones(4), size=4).astype("float32"), rng.dirichlet(np.ones(4), size=4).astype("float32")
+
+
+def _positive():
+    return rng.uniform(0, 3, size=(4, 3)).astype("float32"), rng.uniform(0.1, 3, size=(4, 3)).astype("float32")
+
+
+def _signed_labels():
+    return rng.choice([-1.0, 1.0], size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+
+
 LOSS_CASES = [
     ("MeanSquaredError", {}, _regression_data),
     ("MeanAbsoluteError", {}, _regression_data),
@@ -72,6 +84,16 @@ LOSS_CASES = [
     ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, _categorical_logits),
     ("SparseCategoricalCrossentropy", {}, _sparse_probs),
     ("SparseCategoricalCrossentropy", {"from_logits": True}, _sparse_logits),
+    ("KLDivergence", {}, _distributions),
+    ("Poisson", {}, _positive),
+    ("LogCosh", {}, _regression_data),
+    ("Hinge", {}, _binary_logits),
+    ("Hinge", {}, _signed_labels),
+    ("SquaredHinge", {}, _binary_logits),
+    ("CategoricalHinge", {}, _categorical_logits),
+    ("CosineSimilarity", {}, _regression_data),
+    ("MeanSquaredLogarithmicError", {}, _positive),
+    ("MeanAbsolutePercentageError", {}, _regression_data),
 ]
 
 
@@ -86,7 +108,8 @@ def test_loss_matches_keras(name, kwargs, data, reduction, weighted):
     np.testing.assert_allclose(mine.numpy(), to_np(theirs), rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize("name,kwargs,data", LOSS_CASES[:1] + LOSS_CASES[4:6] + LOSS_CASES[7:9] + LOSS_CASES[10:],
+@pytest.mark.parametrize("name,kwargs,data", LOSS_CASES[:1] + LOSS_CASES[4:6] + LOSS_CASES[7:9] + LOSS_CASES[10:12]
+                         + LOSS_CASES[12:],
                          ids=lambda v: str(v) if not callable(v) else "")
 def test_loss_gradient_matches_keras(name, kwargs, data):
     import torch
