@@ -142,6 +142,12 @@ METRIC_CASES = [
     ("Recall", {}, "binary"),
     ("Recall", {"thresholds": 0.7}, "binary"),
     ("Recall", {"thresholds": [0.1, 0.6]}, "binary"),
+    ("AUC", {}, "binary"),
+    ("AUC", {"num_thresholds": 7, "summation_method": "minoring"}, "binary"),
+    ("AUC", {"curve": "PR"}, "binary"),
+    ("AUC", {"curve": "PR", "summation_method": "majoring"}, "binary"),
+    ("AUC", {"thresholds": [0.25, 0.5, 0.75]}, "binary"),
+    ("AUC", {"from_logits": True}, "regression_labels"),
 ]
 
 
@@ -156,6 +162,8 @@ def _metric_batch(kind):
         return np.eye(4, dtype="float32")[rng.integers(0, 4, size=4)], rng.uniform(size=(4, 4)).astype("float32")
     if kind == "sparse":
         return rng.integers(0, 4, size=(4, 1)), rng.uniform(size=(4, 4)).astype("float32")
+    if kind == "regression_labels":
+        return rng.integers(0, 2, size=(4, 2)).astype("float32"), rng.normal(size=(4, 2)).astype("float32") * 2
     return rng.normal(size=(4, 2)).astype("float32"), rng.normal(size=(4, 2)).astype("float32")
 
 
