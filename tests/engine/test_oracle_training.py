@@ -302,3 +302,77 @@ def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it():
     assert set(e1) == set(e2) == {"loss", "mae", "weighted_mae", "mse"}
     for key in e2:
         np.testing.assert_allclose(e1[key], e2[key], rtol=1e-5)
+
+
+def test_fit_with_regularizers_matches_keras():
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 2)).astype("float32")
+
+    def build(k):
+        return k.Sequential([
+            k.Input((3,)),
+            k.layers.Dense(4, activation="relu", kernel_regularizer=k.regularizers.l2(0.01),
+                           bias_regularizer=k.regularizers.l1(0.02), activity_regularizer=k.regularizers.l2(0.03)),
+            k.layers.Dense(2, kernel_regularizer=k.regularizers.L1L2(0.01, 0.02)),
+        ])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    for model in (mine, theirs):
+        model.compile(optimizer=model_optimizer(model), loss="mse")
+    h1 = mine.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h2 = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-4)
+    for a, b in zip(mine.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(mine.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-4)
+
+
+def model_optimizer(model):
+    module = ours if isinstance(model, ours.Model) else real
+    return module.optimizers.SGD(0.1, momentum=0.5)
+
+
+@pytest.mark.parametrize("extra", ["sample_weight", "class_weight", "validation_split"])
+def test_fit_arguments_match_keras(extra):
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.integers(0, 3, size=(10,))
+
+    def build(k):
+        return k.Sequential([k.Input((3,)), k.layers.Dense(3, activation="softmax")])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    kwargs = {"sample_weight": {"sample_weight": rng.uniform(0, 2, size=10).astype("float32")},
+              "class_weight": {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}},
+              "validation_split": {"validation_split": 0.3}}[extra]
+    for model in (mine, theirs):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    h1 = mine.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kwargs)
+    h2 = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kwargs)
+    assert set(h1.history) == set(h2.history)
+    for key in h2.history:
+        np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+def test_multi_output_fit_matches_keras():
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y_reg = rng.normal(size=(8, 1)).astype("float32")
+    y_cls = rng.integers(0, 3, size=(8,))
+
+    def build(k):
+        inputs = k.Input((3,), name="x")
+        hidden = k.layers.Dense(4, activation="tanh", name="hidden")(inputs)
+        return k.Model(inputs, [k.layers.Dense(1, name="reg")(hidden),
+                                k.layers.Dense(3, activation="softmax", name="cls")(hidden)])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    for model in (mine, theirs):
+        model.compile(optimizer="adam", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                      loss_weights={"reg": 0.3, "cls": 1.7}, metrics={"cls": ["accuracy"], "reg": ["mae"]})
+    h1 = mine.fit(x, {"reg": y_reg, "cls": y_cls}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h2 = theirs.fit(x, {"reg": y_reg, "cls": y_cls}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert set(h1.history) == set(h2.history)
+    for key in h2.history:
+        np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-4, atol=1e-6, err_msg=key)
