@@ -214,6 +214,12 @@ SCHEDULES = [
     ("CosineDecay", {"initial_learning_rate": 0.1, "decay_steps": 5, "alpha": 0.1}),
     ("CosineDecay", {"initial_learning_rate": 0.0, "decay_steps": 4, "warmup_target": 0.1, "warmup_steps": 2}),
     ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.5}),
+    ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 5}),
+    ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3, "power": 2.0, "cycle": True,
+                         "end_learning_rate": 0.01}),
+    ("CosineDecayRestarts", {"initial_learning_rate": 0.1, "first_decay_steps": 2}),
+    ("CosineDecayRestarts", {"initial_learning_rate": 0.1, "first_decay_steps": 2, "t_mul": 1.0, "m_mul": 0.5,
+                             "alpha": 0.1}),
 ]
 
 
