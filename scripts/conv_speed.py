@@ -11,7 +11,7 @@ import torch
 from engine.backend.cpu import conv as K
 
 
-def best(fn, repeat=5):
+def best(fn, repeat=15):
     fn()
     times = []
     for _ in range(repeat):

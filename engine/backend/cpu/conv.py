@@ -72,12 +72,6 @@ def _col2im(cols, in_d, in_h, in_w, sd, sh, sw, dd, dh, dw, pd, ph, pw):
     return out
 
 
-def conv_output_size(in_size, kernel, stride, dilation, pad_before, pad_after):
-    """Number of output positions along one axis of a padded, strided, dilated convolution."""
-    effective = (kernel - 1) * dilation + 1
-    return max((in_size + pad_before + pad_after - effective) // stride + 1, 0)
-
-
 def _columns(x, kernel_shape, strides, dilations, pads, out_spatial):
     kd, kh, kw = kernel_shape
     return _im2col(np.ascontiguousarray(x), kd, kh, kw, *strides, *dilations, *pads, *out_spatial)
