@@ -122,9 +122,7 @@ def _common(x, kernel, op_name):
     return x, kernel, xd, kd, rank
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-d convolution; groups = in_channels // kernel.shape[-2] (grouped when > 1)."""
-    _check_format(data_format)
+def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
     x, kernel, xd, kd, rank = _common(inputs, kernel, "conv")
     strides = _tuple(strides, rank, "strides")
     dilations = _tuple(dilation_rate, rank, "dilation_rate")
@@ -165,10 +163,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     return record(y.reshape(out_shape), (x, kernel), backward)
 
 
-def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
-                   dilation_rate=1):
-    """Transposed convolution (the adjoint of `conv`); kernel is (*kernel_size, out_channels, in_channels)."""
-    _check_format(data_format)
+def _conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, dilation_rate=1):
     x, kernel, xd, kd, rank = _common(inputs, kernel, "conv_transpose")
     strides = _tuple(strides, rank, "strides")
     dilations = _tuple(dilation_rate, rank, "dilation_rate")
@@ -226,8 +221,36 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(depthwise, pointwise_kernel, strides=1, padding="valid", data_format=data_format)
 
 
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-d convolution; groups = in_channels // kernel.shape[-2] (grouped when > 1).
+
+    kernel is (*kernel_size, in_channels // groups, out_channels); padding is "valid",
+    "same" or (1-D only) "causal"; `data_format` may be "channels_first".
+    """
+    return in_format(data_format, lambda x: _conv(x, kernel, strides, padding, dilation_rate), inputs)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution (the adjoint of `conv`); kernel is (*kernel_size, out_channels, in_channels)."""
+    return in_format(data_format, lambda x: _conv_transpose(x, kernel, strides, padding, output_padding,
+                                                            dilation_rate), inputs)
+
+
 def _check_format(data_format):
-    if data_format not in (None, "channels_last"):
-        raise ValueError("Convolution ops take channels-last inputs; layers transpose channels_first data. "
+    if data_format not in (None, "channels_last", "channels_first"):
+        raise ValueError("data_format must be 'channels_last' or 'channels_first'. "
                          f"Received: data_format={data_format!r}")
 
+
+def in_format(data_format, fn, inputs):
+    """fn(channels-last inputs), with channels_first inputs transposed there and back."""
+    _check_format(data_format)
+    if data_format != "channels_first":
+        return fn(inputs)
+    from engine.ops.array import transpose
+
+    x = convert(inputs)
+    rank = x.ndim
+    y = fn(transpose(x, (0,) + tuple(range(2, rank)) + (1,)))
+    return transpose(y, (0, rank - 1) + tuple(range(1, rank - 1)))

@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
-from engine.ops.conv import _pad3, _to3d, _tuple, same_padding
+from engine.ops.conv import _pad3, _to3d, _tuple, in_format, same_padding
 
 __all__ = ["max_pool", "average_pool", "pool_output_length"]
 
@@ -59,7 +59,10 @@ def _backend(array):
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Maximum over each window; the gradient goes to the first maximal cell of the window."""
-    _check_format(data_format)
+    return in_format(data_format, lambda x: _max_pool(x, pool_size, strides, padding), inputs)
+
+
+def _max_pool(inputs, pool_size, strides, padding):
     x, xd = _float_input(inputs)
     rank, (pool3, strides3, pads3), out3, out_spatial = _geometry(xd, pool_size, strides, padding, "max_pool")
     x3 = _to3d(xd, rank)
@@ -76,7 +79,10 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Mean over each window's real (unpadded) cells."""
-    _check_format(data_format)
+    return in_format(data_format, lambda x: _average_pool(x, pool_size, strides, padding), inputs)
+
+
+def _average_pool(inputs, pool_size, strides, padding):
     x, xd = _float_input(inputs)
     rank, (pool3, strides3, pads3), out3, out_spatial = _geometry(xd, pool_size, strides, padding, "average_pool")
     x3 = _to3d(xd, rank)
@@ -90,8 +96,3 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
     return record(y.reshape(out_shape), (x,), backward)
 
-
-def _check_format(data_format):
-    if data_format not in (None, "channels_last"):
-        raise ValueError("Pooling ops take channels-last inputs; layers transpose channels_first data. "
-                         f"Received: data_format={data_format!r}")

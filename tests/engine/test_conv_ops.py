@@ -95,3 +95,15 @@ def test_conv_float32_keeps_dtype():
 def test_conv_rejects_bad_shapes(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ops.conv(**kwargs)
+
+
+def test_channels_first_ops_match_channels_last():
+    x, k = _rand(2, 5, 6, 3), _rand(3, 3, 3, 4)
+    xf = np.transpose(x, (0, 3, 1, 2))
+    last = ops.conv(x, k, 1, "same", None, 1).numpy()
+    first = ops.conv(xf, k, padding="same", data_format="channels_first").numpy()
+    np.testing.assert_allclose(np.transpose(first, (0, 2, 3, 1)), last, rtol=1e-12)
+    check_gradients(lambda a, b: ops.conv_transpose(a, b, strides=2, data_format="channels_first"),
+                    _rand(1, 2, 3, 2), _rand(2, 2, 3, 2))
+    with pytest.raises(ValueError, match="data_format"):
+        ops.conv(x, k, data_format="NHWC")

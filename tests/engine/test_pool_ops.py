@@ -51,3 +51,12 @@ def test_pool_rejects_bad_input():
         ops.max_pool(np.zeros((2, 3)), 2)
     with pytest.raises(ValueError, match="does not fit"):
         ops.average_pool(np.zeros((1, 2, 2, 1)), 3)
+
+
+def test_channels_first_pool_ops():
+    x = _distinct(2, 5, 4, 3)
+    xf = np.transpose(x, (0, 3, 1, 2))
+    for op in (ops.max_pool, ops.average_pool):
+        last = op(Tensor(x), 2, 1, "same").numpy()
+        first = op(Tensor(xf), 2, 1, "same", data_format="channels_first").numpy()
+        np.testing.assert_allclose(np.transpose(first, (0, 2, 3, 1)), last)
