@@ -25,6 +25,8 @@ CASES = [
     (L.DepthwiseConv2D, dict(kernel_size=3, depth_multiplier=2, padding="same", strides=2), (2, 4, 5, 2),
      (2, 2, 3, 4), 2),
     (L.SeparableConv2D, dict(filters=3, kernel_size=2, depth_multiplier=2), (2, 4, 4, 2), (2, 3, 3, 3), 3),
+    (L.DepthwiseConv1D, dict(kernel_size=2, depth_multiplier=2, dilation_rate=2), (2, 5, 2), (2, 3, 4), 2),
+    (L.SeparableConv1D, dict(filters=2, kernel_size=3, padding="same", strides=2), (2, 5, 2), (2, 3, 2), 3),
 ]
 
 
@@ -112,5 +114,5 @@ def test_functional_model_with_unknown_batch():
 
 def test_categories():
     for name in ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-                 "DepthwiseConv2D", "SeparableConv2D"]:
+                 "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]:
         assert CATEGORIES[name] == "Convolution"

@@ -24,6 +24,8 @@ CASES = [
     ("DepthwiseConv2D", dict(kernel_size=2, dilation_rate=2), (2, 5, 5, 2)),
     ("SeparableConv2D", dict(filters=4, kernel_size=3, depth_multiplier=2, padding="same"), (2, 5, 4, 3)),
     ("SeparableConv2D", dict(filters=2, kernel_size=2, strides=2, activation="sigmoid"), (2, 5, 5, 2)),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2, padding="same"), (2, 6, 3)),
+    ("SeparableConv1D", dict(filters=3, kernel_size=2, strides=2, depth_multiplier=2), (2, 7, 2)),
 ]
 
 
