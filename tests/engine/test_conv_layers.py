@@ -116,3 +116,17 @@ def test_categories():
     for name in ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
                  "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"]:
         assert CATEGORIES[name] == "Convolution"
+
+
+def test_unknown_spatial_sizes_in_functional_models():
+    inputs = keras.Input(shape=(None, None, 3))
+    x = L.Conv2D(4, 5)(inputs)  # kernel larger than any placeholder size
+    assert tuple(x.shape) == (None, None, None, 4)
+    x = L.Conv2DTranspose(2, 3, strides=2, padding="same")(x)
+    assert tuple(x.shape) == (None, None, None, 2)
+    model = keras.Model(inputs, x)
+    assert model.predict(np.zeros((2, 9, 7, 3), "float32"), verbose=0).shape == (2, 10, 6, 2)
+    sequence = keras.Input(shape=(None, 2))
+    assert tuple(L.Conv1D(3, 9, padding="causal")(sequence).shape) == (None, None, 3)
+    with pytest.raises(ValueError, match="ndim=4"):
+        L.Conv2D(2, 3)(keras.Input(shape=(None, 3)))

@@ -93,3 +93,14 @@ def test_categories():
     for name in ["MaxPooling2D", "AveragePooling3D", "GlobalAveragePooling1D", "UpSampling2D", "ZeroPadding1D",
                  "Cropping2D"]:
         assert CATEGORIES[name] == "Pooling"
+
+
+def test_unknown_spatial_sizes_in_functional_models():
+    inputs = keras.Input(shape=(None, None, 2))
+    x = L.MaxPooling2D(3, padding="same")(inputs)
+    x = L.UpSampling2D(2)(x)
+    x = L.Cropping2D(1)(x)
+    assert tuple(x.shape) == (None, None, None, 2)
+    assert tuple(L.GlobalMaxPooling2D()(x).shape) == (None, 2)
+    model = keras.Model(inputs, x)
+    assert model.predict(np.zeros((1, 7, 9, 2), "float32"), verbose=0).shape == (1, 4, 4, 2)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import activations, constraints, initializers, ops, regularizers
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.ops.conv import conv_output_length
 
 
-class BaseConv(Layer):
+class BaseConv(UnknownSizeShapes, Layer):
     """N-d convolution: output = activation(conv(inputs, kernel) + bias).
 
     The kernel has shape (*kernel_size, input_channels // groups, filters) and the bias

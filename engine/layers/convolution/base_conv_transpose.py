@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import activations, constraints, initializers, ops, regularizers
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.ops.conv import conv_transpose_output_length
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(UnknownSizeShapes, Layer):
     """N-d transposed convolution (the gradient of a convolution with respect to its input).
 
     The kernel has shape (*kernel_size, filters, input_channels) and the bias (filters,), as

@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import activations, constraints, initializers, ops, regularizers
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.ops.conv import conv_output_length
 
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(UnknownSizeShapes, Layer):
     """N-d depthwise convolution: channel c gets `depth_multiplier` filters of its own.
 
     Output channel c * depth_multiplier + j is input channel c convolved with filter j.

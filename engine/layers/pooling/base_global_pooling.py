@@ -5,10 +5,11 @@ from __future__ import annotations
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 
 
-class BaseGlobalPooling(Layer):
+class BaseGlobalPooling(UnknownSizeShapes, Layer):
     """Max or mean over all spatial axes of each channel; `keepdims` keeps them as size 1."""
 
     rank = 2

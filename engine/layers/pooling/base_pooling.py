@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.ops.pooling import pool_output_length
 
 
-class BasePooling(Layer):
+class BasePooling(UnknownSizeShapes, Layer):
     """Max or average over sliding windows of each channel.
 
     `strides` defaults to `pool_size`. "same" padding gives ceil(size / stride) outputs;

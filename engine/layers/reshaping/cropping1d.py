@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.layers.reshaping.spatial_arguments import amounts
 
 
-class Cropping1D(Layer):
+class Cropping1D(UnknownSizeShapes, Layer):
     """Drop steps from the start and end of a sequence.
 
     Args:
@@ -16,6 +17,8 @@ class Cropping1D(Layer):
     Input shape: (batch, steps, channels).
     Output shape: (batch, steps - start - end, channels).
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)

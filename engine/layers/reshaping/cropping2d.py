@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.layers.reshaping.spatial_arguments import amounts
 
 
-class Cropping2D(Layer):
+class Cropping2D(UnknownSizeShapes, Layer):
     """Drop rows (top, bottom) and columns (left, right) from an image.
 
     Args:
@@ -18,6 +19,8 @@ class Cropping2D(Layer):
     Input shape: (batch, rows, cols, channels) (channels_last).
     Output shape: (batch, rows - top - bottom, cols - left - right, channels).
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 
 
-class UpSampling1D(Layer):
+class UpSampling1D(UnknownSizeShapes, Layer):
     """Repeat each step of a sequence `size` times (nearest-neighbour upsampling).
 
     Args:
@@ -17,6 +18,8 @@ class UpSampling1D(Layer):
     Input shape: (batch, steps, channels).
     Output shape: (batch, steps * size, channels).
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)

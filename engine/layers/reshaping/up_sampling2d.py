@@ -7,6 +7,7 @@ import numpy as np
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 
 
@@ -23,7 +24,7 @@ def _bilinear_taps(in_size: int, out_size: int):
     return low, high, source - low
 
 
-class UpSampling2D(Layer):
+class UpSampling2D(UnknownSizeShapes, Layer):
     """Enlarge an image by repeating rows and columns (or interpolating between them).
 
     Args:

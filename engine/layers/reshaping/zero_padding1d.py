@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.layers.reshaping.spatial_arguments import amounts
 
 
-class ZeroPadding1D(Layer):
+class ZeroPadding1D(UnknownSizeShapes, Layer):
     """Pad a sequence with zero steps at its start and end.
 
     Args:
@@ -19,6 +20,8 @@ class ZeroPadding1D(Layer):
     Input shape: (batch, steps, channels) (channels_last).
     Output shape: (batch, before + steps + after, channels).
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine import ops
 from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
+from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
 from engine.layers.reshaping.spatial_arguments import amounts
 
 
-class ZeroPadding2D(Layer):
+class ZeroPadding2D(UnknownSizeShapes, Layer):
     """Pad an image with zero rows (top, bottom) and columns (left, right).
 
     Args:
@@ -19,6 +20,8 @@ class ZeroPadding2D(Layer):
     Input shape: (batch, rows, cols, channels) (channels_last).
     Output shape: (batch, top + rows + bottom, left + cols + right, channels).
     """
+
+    keeps_input_dtype = True
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
