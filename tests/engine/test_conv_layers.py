@@ -130,3 +130,24 @@ def test_unknown_spatial_sizes_in_functional_models():
     assert tuple(L.Conv1D(3, 9, padding="causal")(sequence).shape) == (None, None, 3)
     with pytest.raises(ValueError, match="ndim=4"):
         L.Conv2D(2, 3)(keras.Input(shape=(None, 3)))
+
+
+def test_small_cnn_learns():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 8, 8, 1)).astype("float32")
+    # the label says whether the bright spot is in the upper or lower half
+    y = (rng.random(32) < 0.5).astype("int64")
+    x[np.arange(32), np.where(y == 1, 6, 1), 4, 0] += 4.0
+    model = keras.Sequential([
+        keras.Input(shape=(8, 8, 1)),
+        L.Conv2D(4, 3, padding="same", activation="relu"),
+        L.MaxPooling2D(),
+        L.Conv2D(4, 3, activation="relu"),
+        L.GlobalAveragePooling2D(),
+        L.Dense(2, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.5 * losses[0], losses
