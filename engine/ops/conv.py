@@ -128,7 +128,7 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
     dilations = _tuple(dilation_rate, rank, "dilation_rate")
     padding = str(padding).lower()
     in_ch, kernel_ch, out_ch = xd.shape[-1], kd.shape[-2], kd.shape[-1]
-    if kernel_ch <= 0 or in_ch % kernel_ch or out_ch % (in_ch // kernel_ch):
+    if kernel_ch <= 0 or in_ch < kernel_ch or in_ch % kernel_ch or out_ch % (in_ch // kernel_ch):
         raise ValueError(f"conv: input channels ({in_ch}) must be a multiple of the kernel's input channels "
                          f"({kernel_ch}), and output channels ({out_ch}) a multiple of the group count. "
                          f"Received: inputs.shape={tuple(xd.shape)}, kernel.shape={tuple(kd.shape)}")

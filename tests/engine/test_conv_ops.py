@@ -107,3 +107,20 @@ def test_channels_first_ops_match_channels_last():
                     _rand(1, 2, 3, 2), _rand(2, 2, 3, 2))
     with pytest.raises(ValueError, match="data_format"):
         ops.conv(x, k, data_format="NHWC")
+
+
+def test_batch_chunking_gives_the_same_result(monkeypatch):
+    from engine.backend.cpu import conv as kernels
+
+    x, k = _rand(5, 6, 6, 2), _rand(3, 3, 2, 3)
+    geometry = ((1, 1, 1), (1, 1, 1), (0, 1, 1))
+    x3, k3 = x[:, None], k[None]
+    whole = kernels.conv_forward(x3, k3, *geometry, (1, 6, 6))
+    g = _rand(*whole.shape)
+    whole_data = kernels.conv_backward_data(g, k3, (1, 6, 6), *geometry)
+    whole_filter = kernels.conv_backward_filter(x3, g, k3.shape, *geometry)
+    monkeypatch.setattr(kernels, "COLUMN_BUDGET_BYTES", 1)  # one sample per chunk
+    assert len(kernels._batch_chunks(5, (1, 6, 6), k3.shape, 2, 8)) == 5
+    np.testing.assert_allclose(kernels.conv_forward(x3, k3, *geometry, (1, 6, 6)), whole, rtol=1e-12)
+    np.testing.assert_allclose(kernels.conv_backward_data(g, k3, (1, 6, 6), *geometry), whole_data, rtol=1e-12)
+    np.testing.assert_allclose(kernels.conv_backward_filter(x3, g, k3.shape, *geometry), whole_filter, rtol=1e-12)

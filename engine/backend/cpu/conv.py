@@ -11,7 +11,8 @@ a (positions, taps * channels) matrix, numpy's (multithreaded) BLAS multiplies.
 Backward-data is the GEMM with the transposed kernel followed by col2im (a scatter-add).
 The gather/scatter loops are serial on purpose: they are memory bound, and on the 2-core
 target numba's parallel launch cost 5-20x more than the loop itself (measured 12-30 ms
-vs 1.4 ms for the 64x28x28x1 im2col) while the GEMM already uses both cores.  Transposed
+vs 1.4 ms for the 64x28x28x1 im2col) while the GEMM already uses both cores.
+Large batches are processed in chunks so a column matrix never exceeds COLUMN_BUDGET_BYTES.  Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 """
 
@@ -81,7 +82,7 @@ def _is_pointwise(kernel_shape, strides, pads):
     return tuple(kernel_shape) == (1, 1, 1) and tuple(strides) == (1, 1, 1) and tuple(pads) == (0, 0, 0)
 
 
-def conv_forward(x, kernel, strides, dilations, pads, out_spatial, groups=1):
+def _forward_chunk(x, kernel, strides, dilations, pads, out_spatial, groups=1):
     """y[n, o, f] = sum over taps and the group's channels of x[n, o*s - p + t*d, c] * kernel[t, c, f].
 
     `out_spatial` is the (D, H, W) size of the output; cells read outside `x` are zero.
@@ -115,11 +116,7 @@ def _grouped_matmul(cols, weights, groups):
     return out
 
 
-def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, groups=1):
-    """Gradient of `conv_forward` with respect to x, for an input of spatial size `in_spatial`.
-
-    This is also the transposed convolution of `grad_out` with `kernel`.
-    """
+def _backward_data_chunk(grad_out, kernel, in_spatial, strides, dilations, pads, groups=1):
     kshape = kernel.shape[:3]
     n_batch = grad_out.shape[0]
     out_spatial = grad_out.shape[1:4]
@@ -145,8 +142,7 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     return _col2im(dcols, *in_spatial, *strides, *dilations, *pads)
 
 
-def conv_backward_filter(x, grad_out, kernel_shape, strides, dilations, pads, groups=1):
-    """Gradient of `conv_forward` with respect to the kernel (shape `kernel_shape`)."""
+def _backward_filter_chunk(x, grad_out, kernel_shape, strides, dilations, pads, groups=1):
     kshape = tuple(kernel_shape[:3])
     cg, out_ch = kernel_shape[3], kernel_shape[4]
     n_batch, in_ch = x.shape[0], x.shape[-1]
@@ -166,6 +162,56 @@ def conv_backward_filter(x, grad_out, kernel_shape, strides, dilations, pads, gr
         gg = g2 if groups == 1 else np.ascontiguousarray(g2[:, g * og:(g + 1) * og])
         grad_kernel[:, :, g * og:(g + 1) * og] = np.dot(lhs.T, gg).reshape(taps, cg, og)
     return grad_kernel.reshape(kshape + (cg, out_ch))
+
+
+# The column matrix of one chunk of the batch stays under this many bytes.
+COLUMN_BUDGET_BYTES = 64 * 2**20
+
+
+def _batch_chunks(n_batch, out_spatial, kernel_shape, in_channels, itemsize):
+    per_sample = int(np.prod(out_spatial)) * int(np.prod(kernel_shape[:3])) * in_channels * itemsize
+    step = max(1, COLUMN_BUDGET_BYTES // max(per_sample, 1))
+    return [slice(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
+
+
+def conv_forward(x, kernel, strides, dilations, pads, out_spatial, groups=1):
+    """y[n, o, f] = sum over taps and the group's channels of x[n, o*s - p + t*d, c] * kernel[t, c, f].
+
+    `out_spatial` is the (D, H, W) size of the output; cells read outside `x` are zero.
+    The batch is processed in chunks so the column matrix stays under COLUMN_BUDGET_BYTES.
+    """
+    chunks = _batch_chunks(x.shape[0], out_spatial, kernel.shape, x.shape[-1], x.itemsize)
+    if len(chunks) == 1:
+        return _forward_chunk(x, kernel, strides, dilations, pads, out_spatial, groups)
+    out = np.empty((x.shape[0],) + tuple(out_spatial) + (kernel.shape[-1],), dtype=x.dtype)
+    for part in chunks:
+        out[part] = _forward_chunk(x[part], kernel, strides, dilations, pads, out_spatial, groups)
+    return out
+
+
+def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, groups=1):
+    """Gradient of `conv_forward` with respect to x, for an input of spatial size `in_spatial`.
+
+    This is also the transposed convolution of `grad_out` with `kernel`.
+    """
+    in_ch = kernel.shape[3] * groups
+    chunks = _batch_chunks(grad_out.shape[0], grad_out.shape[1:4], kernel.shape, in_ch, grad_out.itemsize)
+    if len(chunks) == 1:
+        return _backward_data_chunk(grad_out, kernel, in_spatial, strides, dilations, pads, groups)
+    out = np.empty((grad_out.shape[0],) + tuple(in_spatial) + (in_ch,), dtype=grad_out.dtype)
+    for part in chunks:
+        out[part] = _backward_data_chunk(grad_out[part], kernel, in_spatial, strides, dilations, pads, groups)
+    return out
+
+
+def conv_backward_filter(x, grad_out, kernel_shape, strides, dilations, pads, groups=1):
+    """Gradient of `conv_forward` with respect to the kernel (shape `kernel_shape`)."""
+    chunks = _batch_chunks(x.shape[0], grad_out.shape[1:4], kernel_shape, x.shape[-1], x.itemsize)
+    total = None
+    for part in chunks:
+        grad = _backward_filter_chunk(x[part], grad_out[part], kernel_shape, strides, dilations, pads, groups)
+        total = grad if total is None else total + grad
+    return total
 
 
 def _warm(dtype):
