@@ -1,8 +1,11 @@
 """Speed sanity check of the conv kernels on W2-like shapes (ours vs numpy vs torch, CPU).
 
 Run: PYTHONPATH=. python scripts/conv_speed.py   (about 30 s on 2 cores)
+On a shared, oversubscribed machine, OPENBLAS_NUM_THREADS=1 gives steadier numbers
+(torch then uses one thread too).
 """
 
+import os
 import time
 
 import numpy as np
@@ -29,7 +32,7 @@ def numpy_forward(x, w):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "2")))
     rng = np.random.default_rng(0)
     for n, h, c, f in [(64, 28, 1, 32), (64, 13, 32, 64)]:
         x = rng.normal(size=(n, 1, h, h, c)).astype("float32")

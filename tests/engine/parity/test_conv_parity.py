@@ -19,6 +19,7 @@ CASES = [
     ("Conv2DTranspose", dict(filters=2, kernel_size=3, strides=2, padding="same", output_padding=1), (2, 3, 3, 2)),
     ("Conv2DTranspose", dict(filters=2, kernel_size=(2, 3), strides=(3, 2), output_padding=(1, 0)), (2, 2, 3, 2)),
     ("Conv2DTranspose", dict(filters=2, kernel_size=3, dilation_rate=2, padding="same"), (2, 4, 4, 1)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=4, strides=2, padding="same", use_bias=False), (2, 3, 4, 3)),
     ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2, padding="same"), (1, 2, 3, 2, 2)),
     ("DepthwiseConv2D", dict(kernel_size=3, depth_multiplier=2, strides=2, padding="same"), (2, 5, 6, 3)),
     ("DepthwiseConv2D", dict(kernel_size=2, dilation_rate=2), (2, 5, 5, 2)),
