@@ -34,7 +34,7 @@ CASES = [
                          ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_conv_layer(layer_cls, kwargs, input_shape, output_shape, num_weights):
     check_layer(layer_cls, kwargs, input_shape, expected_output_shape=output_shape,
-                expected_num_weights=num_weights, check_save=False)
+                expected_num_weights=num_weights)
 
 
 def test_channels_first_matches_channels_last():
