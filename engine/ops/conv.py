@@ -14,8 +14,8 @@ import numpy as np
 from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "same_padding",
-           "conv_output_length", "conv_transpose_padding", "conv_transpose_output_length"]
+# Only the keras.ops names are exported; the size helpers are imported from this module.
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
 
 
 def _backend(array):

@@ -12,7 +12,7 @@ from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 from engine.ops.conv import _pad3, _to3d, _tuple, in_format, same_padding
 
-__all__ = ["max_pool", "average_pool", "pool_output_length"]
+__all__ = ["max_pool", "average_pool"]
 
 
 def pool_output_length(size, pool, padding, stride):
