@@ -328,3 +328,58 @@ def test_skip_mismatch_loads_the_matching_layers(tmp_path):
     with pytest.warns(UserWarning):
         target.load_weights(path, skip_mismatch=True)
     _close(target.get_layer("hidden").kernel.numpy(), source.get_layer("hidden").kernel.numpy())
+
+
+# -- subclassed models (the guide's ResNet pattern) -----------------------------------------------------
+class DenseBlock(keras.layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.first = keras.layers.Dense(units, activation="relu")
+        self.second = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.second(self.first(x))
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
+
+
+class TinyResNet(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.block_1 = DenseBlock(4)
+        self.block_2 = DenseBlock(4)
+        self.classifier = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.classifier(self.block_2(self.block_1(inputs)))
+
+
+def test_subclassed_model_round_trips_with_optimizer_state(tmp_path):
+    model = TinyResNet()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X4, np.ones((3, 2), "float32"), epochs=3, verbose=0)
+    path = str(tmp_path / "resnet.keras")
+    model.save(path)
+    paths = _h5_paths(path)
+    assert paths["block_1/first/vars/0"] == (4, 4)
+    assert paths["classifier/vars/1"] == (2,)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert config["class_name"] == "TinyResNet" and config["build_config"]["input_shape"] == [3, 4]
+
+    loaded = keras.models.load_model(path, custom_objects={"TinyResNet": TinyResNet, "DenseBlock": DenseBlock})
+    _close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy())
+    from engine.saving.weights_store import _optimizer_values
+
+    for mine, theirs in zip(_optimizer_values(loaded.optimizer, loaded), _optimizer_values(model.optimizer, model)):
+        _close(mine, theirs)
+    weights_path = str(tmp_path / "resnet.weights.h5")
+    model.save_weights(weights_path)
+    fresh = TinyResNet()
+    fresh(X4)
+    fresh.load_weights(weights_path)
+    _close(fresh.predict(X4, verbose=0), model.predict(X4, verbose=0))
