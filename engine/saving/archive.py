@@ -55,10 +55,11 @@ def write_keras_archive(model, filepath, overwrite=True) -> None:
     """Save config, metadata and weights of `model` to a `.keras` zip."""
     import h5py
 
-    from engine.saving.serialization import serialize_keras_object
+    from engine.saving.serialization import serialize_keras_object, sharing_scope
     from engine.saving.weights_store import write_weights
 
-    config_json = json.dumps(serialize_keras_object(model))
+    with sharing_scope():
+        config_json = json.dumps(serialize_keras_object(model))
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     buffer = io.BytesIO()

@@ -93,6 +93,33 @@ def _where() -> str:
     return f' in layer "{names[-1]}"' if names else ""
 
 
+@contextlib.contextmanager
+def sharing_scope():
+    """Within one save or load, an object met twice is written once more with a `shared_object_id`
+    and rebuilt as the same object."""
+    state = _state()
+    saved = getattr(state, "shared", None)
+    state.shared = {"configs": {}, "objects": {}}
+    try:
+        yield
+    finally:
+        state.shared = saved
+
+
+def _record_shared(obj, config):
+    from engine.layers.layer import Layer
+
+    shared = getattr(_state(), "shared", None)
+    if shared is None or not isinstance(obj, Layer):
+        return
+    first = shared["configs"].get(id(obj))
+    if first is None:
+        shared["configs"][id(obj)] = (obj, config)
+        return
+    config["shared_object_id"] = id(obj)
+    first[1]["shared_object_id"] = id(obj)
+
+
 # -- built-in classes ---------------------------------------------------------------------------------
 def _category_classes() -> dict[str, dict[str, object]]:
     """Built-in classes by category, found through each package's registry (never a fixed list)."""
@@ -198,6 +225,8 @@ def serialize_keras_object(obj):
     if isinstance(obj, (list, tuple)):
         return [serialize_keras_object(item) for item in obj]
     if isinstance(obj, dict):
+        if "class_name" in obj and "config" in obj and ("module" in obj or str(obj["class_name"]).startswith("__")):
+            return obj  # already serialized (kept as the same dict, so shared_object_id marks stay on it)
         return {str(key): serialize_keras_object(value) for key, value in obj.items()}
     if isinstance(obj, np.generic):
         return obj.item()
@@ -238,6 +267,7 @@ def serialize_keras_object(obj):
         raise TypeError(f"{cls.__name__}.get_config() must return a dict. It returned: {config!r}")
     config = serialize_keras_object(config)
     result = {"module": None, "class_name": cls.__name__, "config": config, "registered_name": None}
+    _record_shared(obj, result)
     result.update(_class_identity(cls))
     if isinstance(obj, Layer):
         build_config = get_build_config(obj)
@@ -395,7 +425,14 @@ def _deserialize(config):
         return cls
     if not isinstance(inner, dict):
         raise TypeError(f"The config of {class_name} must be a dict. Received: {inner!r}")
-    return instantiate(cls, config, inner)
+    shared = getattr(_state(), "shared", None)
+    shared_id = config.get("shared_object_id")
+    if shared is not None and shared_id is not None and shared_id in shared["objects"]:
+        return shared["objects"][shared_id]
+    instance = instantiate(cls, config, inner)
+    if shared is not None and shared_id is not None:
+        shared["objects"][shared_id] = instance
+    return instance
 
 
 _NOT_SPECIAL = object()

@@ -383,3 +383,19 @@ def test_subclassed_model_round_trips_with_optimizer_state(tmp_path):
     fresh(X4)
     fresh.load_weights(weights_path)
     _close(fresh.predict(X4, verbose=0), model.predict(X4, verbose=0))
+
+
+def test_layer_shared_between_two_nested_models_stays_one_layer(tmp_path):
+    shared = keras.layers.Dense(3, name="shared_dense")
+    i1 = keras.Input((3,))
+    first = keras.Model(i1, shared(i1), name="first")
+    i2 = keras.Input((3,))
+    second = keras.Model(i2, keras.layers.Dense(3, name="after")(shared(i2)), name="second")
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, second(first(x)))
+    path = str(tmp_path / "shared_nested.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    _close(loaded.predict(X3, verbose=0), model.predict(X3, verbose=0))
+    assert loaded.get_layer("first").get_layer("shared_dense") is loaded.get_layer("second").get_layer("shared_dense")
+    assert len(loaded.weights) == 4
