@@ -44,11 +44,22 @@ def atomic_write(filepath, write_fn, overwrite=True) -> None:
     os.close(fd)
     try:
         write_fn(temp_path)
+        os.chmod(temp_path, _file_mode(filepath))  # mkstemp makes it private; save as a normal file
         os.replace(temp_path, filepath)
     except BaseException:
         if os.path.exists(temp_path):
             os.remove(temp_path)
         raise
+
+
+def _file_mode(filepath) -> int:
+    """The existing file's permissions, else those a newly created file gets (0o666 minus umask)."""
+    try:
+        return os.stat(filepath).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def write_keras_archive(model, filepath, overwrite=True) -> None:

@@ -399,3 +399,22 @@ def test_layer_shared_between_two_nested_models_stays_one_layer(tmp_path):
     _close(loaded.predict(X3, verbose=0), model.predict(X3, verbose=0))
     assert loaded.get_layer("first").get_layer("shared_dense") is loaded.get_layer("second").get_layer("shared_dense")
     assert len(loaded.weights) == 4
+
+
+def test_loading_into_an_unbuilt_subclassed_model_says_to_build_it(tmp_path):
+    model = TinyResNet()
+    model(X4)
+    path = str(tmp_path / "r.weights.h5")
+    model.save_weights(path)
+    with pytest.raises(WeightsMismatchError, match="not built yet"):
+        TinyResNet().load_weights(path)
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = tmp_path / "perm.keras"
+        keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(str(path))
+        assert path.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(mask)
