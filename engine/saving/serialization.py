@@ -20,8 +20,11 @@ import types
 
 import numpy as np
 
-_REGISTERED: dict[str, object] = {}  # "package>name" -> class or function
-_REGISTERED_NAMES: dict[object, str] = {}  # class or function -> "package>name"
+from engine.saving.build_state import build_from_config, compile_from_config, get_build_config, get_compile_config
+from engine.saving.registry import (  # noqa: F401  (register: used by keras.saving)
+    _PUBLIC_MODULE, _REGISTERED, _REGISTERED_NAMES, _builtin_category, _builtin_function, _function_module,
+    builtin_class, get_registered_name, register,
+)
 
 _scope = threading.local()
 
@@ -36,27 +39,6 @@ class ConfigError(TypeError):
 
 class UnknownObjectError(ValueError):
     """A config names a class or function that is not built in, registered or passed in."""
-
-
-# -- registration ----------------------------------------------------------------------------
-def register(obj, package="Custom", name=None):
-    """Register a class or function under "package>name" so loading finds it."""
-    if not isinstance(package, str) or ">" in package:
-        raise ValueError(f"register_keras_serializable: package must be a string without '>'. Received: {package!r}")
-    name = name or getattr(obj, "__name__", None)
-    if not name:
-        raise ValueError(f"register_keras_serializable: cannot find a name for {obj!r}; pass name=.")
-    if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-        raise ValueError(f"Cannot register {name}: the class needs a get_config() method.")
-    key = f"{package}>{name}"
-    _REGISTERED[key] = obj
-    _REGISTERED_NAMES[obj] = key
-    return obj
-
-
-def get_registered_name(obj) -> str:
-    """The "package>name" an object was registered under, else its plain name."""
-    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 # -- scopes used while loading -------------------------------------------------------------------
@@ -118,97 +100,6 @@ def _record_shared(obj, config):
         return
     config["shared_object_id"] = id(obj)
     first[1]["shared_object_id"] = id(obj)
-
-
-# -- built-in classes ---------------------------------------------------------------------------------
-def _category_classes() -> dict[str, dict[str, object]]:
-    """Built-in classes by category, found through each package's registry (never a fixed list)."""
-    from engine import constraints, initializers, losses, metrics, optimizers, regularizers
-    from engine.layers import InputLayer, builtin_layers
-    from engine.layers.op_layer import OpLayer, SliceLayer
-    from engine.models import Functional, Model, Sequential
-    from engine.optimizers import schedules
-
-    def by_class_name(values):
-        found = {}
-        for value in values:
-            if inspect.isclass(value):
-                found.setdefault(value.__name__, value)
-        return found
-
-    layers = dict(builtin_layers())
-    layers.update({"InputLayer": InputLayer, "OpLayer": OpLayer, "SliceLayer": SliceLayer})
-    return {
-        "layers": layers,
-        "models": {"Functional": Functional, "Sequential": Sequential, "Model": Model},
-        "initializers": by_class_name(initializers.ALIASES.values()),
-        "regularizers": by_class_name(regularizers._BY_NAME.values()),
-        "constraints": by_class_name(constraints._BY_NAME.values()),
-        "losses": by_class_name(losses.ALIASES.values()),
-        "metrics": by_class_name(metrics.ALIASES.values()),
-        "optimizers": by_class_name(optimizers.ALIASES.values()),
-        "schedules": dict(schedules._SCHEDULES),
-    }
-
-
-_MODULE_CATEGORY = (  # substring of a Keras module path -> category searched first
-    ("schedules", "schedules"), ("optimizers", "optimizers"), ("initializers", "initializers"),
-    ("regularizers", "regularizers"), ("constraints", "constraints"), ("losses", "losses"),
-    ("metrics", "metrics"), ("models", "models"), ("layers", "layers"),
-)
-_SEARCH_ORDER = ("layers", "models", "losses", "metrics", "optimizers", "initializers", "regularizers",
-                 "constraints", "schedules")
-_PUBLIC_MODULE = {
-    "layers": "keras.layers", "initializers": "keras.initializers", "regularizers": "keras.regularizers",
-    "constraints": "keras.constraints", "losses": "keras.losses", "metrics": "keras.metrics",
-    "optimizers": "keras.optimizers", "schedules": "keras.optimizers.schedules",
-}
-
-
-def builtin_class(class_name, module=None):
-    """The built-in class called `class_name` (the module picks the category on clashes)."""
-    categories = _category_classes()
-    order = list(_SEARCH_ORDER)
-    for key, category in _MODULE_CATEGORY:
-        if module and key in module:
-            order.remove(category)
-            order.insert(0, category)
-            break
-    for category in order:
-        cls = categories[category].get(class_name)
-        if cls is not None:
-            return cls
-    return None
-
-
-def _builtin_category(cls):
-    for category, classes in _category_classes().items():
-        if classes.get(cls.__name__) is cls:
-            return category
-    return None
-
-
-def _builtin_function(name, module=None):
-    from engine import activations, losses, metrics
-
-    tables = [("activations", activations.ALL),
-              ("losses", {k: v for k, v in vars(losses).items() if inspect.isfunction(v)}),
-              ("metrics", {k: v for k, v in vars(metrics).items() if inspect.isfunction(v)})]
-    tables.sort(key=lambda item: 0 if module and item[0] in module else 1)
-    for _, table in tables:
-        if name in table:
-            return table[name]
-    return None
-
-
-def _function_module(fn):
-    from engine import activations, losses, metrics
-
-    for module_name, module in (("keras.activations", activations), ("keras.losses", losses),
-                                ("keras.metrics", metrics)):
-        if getattr(module, fn.__name__, None) is fn:
-            return module_name
-    return None
 
 
 # -- serializing --------------------------------------------------------------------------------------
@@ -315,78 +206,6 @@ def _serialize_function(fn):
         return {"module": module, "class_name": "function", "config": fn.__name__, "registered_name": fn.__name__}
     return {"module": fn.__module__, "class_name": "function", "config": fn.__name__,
             "registered_name": fn.__name__}
-
-
-def get_build_config(layer):
-    """Keras' build config: {"input_shape": shape} (or {"shapes_dict": ...}) of a built layer."""
-    from engine.layers.layer import Layer
-    from engine.models import Functional, Sequential
-
-    custom = getattr(layer, "get_build_config", None)
-    if custom is not None:
-        return custom()
-    if not layer.built or isinstance(layer, Functional):
-        return {"input_shape": None} if isinstance(layer, Functional) else None
-    if isinstance(layer, Sequential):
-        shape = layer.input_shape
-        return {"input_shape": list(shape)} if shape is not None else None
-    build = type(layer).build
-    if build is not Layer.build:
-        params = [p.name for p in inspect.signature(layer.build).parameters.values()
-                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        if len(params) > 1 and all(name.endswith("_shape") for name in params):
-            return _shapes_dict(layer, params)
-    shapes = getattr(layer, "_build_shapes", None)
-    if shapes is None:
-        return None
-    return {"input_shape": _shape_to_json(shapes)}
-
-
-def _shapes_dict(layer, params):
-    from engine.layers.layer import _shape_of
-    from engine.layers.symbolic import map_structure
-
-    nodes = layer.__dict__.get("_inbound_nodes") or []
-    if not nodes:
-        return None
-    node = nodes[0]
-    names = layer._spec().positional[1:]
-    bound = dict(zip(names, node.args))
-    bound.update(node.kwargs)
-    shapes = {}
-    for param in params:
-        value = bound.get(param[: -len("_shape")])
-        shapes[param] = None if value is None else _shape_to_json(map_structure(_shape_of, value))
-    return {"shapes_dict": shapes}
-
-
-def _shape_to_json(shape):
-    if isinstance(shape, dict):
-        return {k: _shape_to_json(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and not all(isinstance(s, (int, type(None))) for s in shape):
-        return [_shape_to_json(s) for s in shape]
-    if isinstance(shape, (list, tuple)):
-        return [None if s is None else int(s) for s in shape]
-    return shape
-
-
-def get_compile_config(model) -> dict:
-    """What `compile` was given, serialized as Keras writes it ({} when not compiled)."""
-    if not getattr(model, "compiled", False):
-        return {}
-    args = getattr(model, "_compile_args", None)
-    if args is None:
-        args = {"optimizer": model.optimizer, "loss": getattr(model, "loss", None), "metrics": None,
-                "loss_weights": None, "weighted_metrics": None}
-    config = {
-        "optimizer": serialize_keras_object(args.get("optimizer")),
-        "loss": serialize_keras_object(args.get("loss")),
-        "loss_weights": serialize_keras_object(args.get("loss_weights")),
-        "metrics": serialize_keras_object(args.get("metrics")),
-        "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
-        "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
-    }
-    return config
 
 
 # -- deserializing ------------------------------------------------------------------------------------
@@ -643,79 +462,3 @@ def _drop_unsupported_none(cls, inner):
             break
     return {k: v for k, v in inner.items() if k in accepted or v is not None or k in ("name", "dtype")}
 
-
-def build_from_config(layer, build_config):
-    """Create a layer's weights from Keras' build config (`build(shape)` or a symbolic run)."""
-    from engine.layers.layer import Layer
-    from engine.models import Functional, Sequential
-    from engine.models.model import Model
-
-    custom = getattr(layer, "build_from_config", None)
-    if custom is not None:
-        custom(build_config)
-        layer.built = True
-        return
-    if isinstance(layer, Functional):
-        return
-    if "shapes_dict" in build_config:
-        shapes = {k: _as_shape(v) for k, v in build_config["shapes_dict"].items()}
-        layer.build(**shapes)
-        layer.built = True
-        return
-    shape = build_config.get("input_shape")
-    if shape is None:
-        return
-    shape = _as_shape(shape)
-    if isinstance(layer, Sequential):
-        layer.build(shape)
-        return
-    if type(layer).build is not Layer.build and not isinstance(layer, Model):
-        layer.build(shape)
-        layer._build_shapes = shape
-        layer.built = True
-        return
-    # No build method (sublayers are built in call): run the layer once on placeholders,
-    # when one input is all its call needs.
-    spec = layer._spec()
-    call_params = inspect.signature(type(layer).call).parameters
-    required = [n for n in spec.positional[1:] if call_params[n].default is inspect.Parameter.empty]
-    if len(required) > 1:
-        return
-    layer._run_on_placeholders((_placeholders_for(shape),), {})
-    layer.built = True
-
-
-def _placeholders_for(shape):
-    from engine.layers.layer import _placeholder
-    from engine.layers.symbolic import KerasTensor
-
-    if isinstance(shape, tuple):
-        return _placeholder(KerasTensor(shape))
-    if isinstance(shape, dict):
-        return {k: _placeholders_for(v) for k, v in shape.items()}
-    return [_placeholders_for(s) for s in shape]
-
-
-def _as_shape(shape):
-    if isinstance(shape, dict):
-        return {k: _as_shape(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and all(isinstance(s, (int, type(None))) for s in shape):
-        return tuple(shape)
-    if isinstance(shape, (list, tuple)):
-        return [_as_shape(s) for s in shape]
-    return shape
-
-
-def compile_from_config(model, compile_config):
-    """Compile a loaded model as it was compiled when saved."""
-    config = {key: _deserialize(value) for key, value in compile_config.items()
-              if key in ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
-    if config.get("optimizer") is None:
-        config.pop("optimizer", None)
-    try:
-        model.compile(**config)
-    except (ValueError, TypeError) as exc:
-        import warnings
-
-        warnings.warn(f'Model "{model.name}" was loaded but not compiled: its saved compile config '
-                      f"could not be restored ({exc}). Call compile() yourself.", stacklevel=3)
