@@ -223,6 +223,8 @@ def _deserialize(config):
         return custom_objects.get(config, config) if custom_objects.get(config) is not None else config
     if isinstance(config, (list, tuple)):
         return [_deserialize(item) for item in config]
+    if callable(config):
+        return config  # already rebuilt (e.g. a stored lambda restored outside safe mode)
     if not isinstance(config, dict):
         raise TypeError(f"Could not parse config: {config!r}")
     if "class_name" not in config or "config" not in config:
@@ -355,6 +357,10 @@ def instantiate(cls, config, inner):
     name = inner.get("name") if isinstance(inner.get("name"), str) else None
     is_layer = inspect.isclass(cls) and issubclass(cls, Layer)
     inner = strip_keras_only_keys(inner)
+    if not in_safe_mode():
+        # Stored lambdas (Keras' or ours) become functions before the class sees its config.
+        inner = {k: load_lambda(v["config"]) if isinstance(v, dict) and v.get("class_name") == "__lambda__" else v
+                 for k, v in inner.items()}
     inner = _drop_unsupported_none(cls, inner) if _is_builtin(cls) else dict(inner)
     state = _state()
     if is_layer and name:

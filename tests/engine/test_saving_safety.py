@@ -210,3 +210,14 @@ def test_member_larger_than_declared_is_refused(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(CorruptFileError, match="m.keras"):
         keras.models.load_model(str(path))
+
+
+def test_keras_written_lambda_loads_only_outside_safe_mode():
+    from keras.src.utils.python_utils import func_dump
+
+    offset = 1.5
+    stored = {"class_name": "__lambda__", "config": {"value": list(func_dump(lambda x: x * 2.0 + offset))}}
+    with pytest.raises(UnsafeLoadError):
+        deserialize_keras_object(stored)
+    fn = deserialize_keras_object(stored, safe_mode=False)
+    assert fn(3.0) == 7.5
