@@ -144,6 +144,7 @@ class KerasArchive:
             raise CorruptFileError(f"{self.filepath} is not a valid .keras file: it has no {CONFIG_NAME}.")
 
     def has(self, name) -> bool:
+        """Whether the archive holds a member called `name`."""
         return name in self.zip.namelist()
 
     def read(self, name, limit=MAX_TOTAL_BYTES) -> bytes:
@@ -163,6 +164,7 @@ class KerasArchive:
         return data
 
     def read_json(self, name) -> dict:
+        """A member parsed as a JSON object (a clear error naming the file when it is not one)."""
         data = self.read(name, MAX_JSON_BYTES)
         try:
             value = json.loads(data.decode("utf-8"))
@@ -179,6 +181,7 @@ class KerasArchive:
         return open_h5(io.BytesIO(self.read(WEIGHTS_NAME)), f"{self.filepath} ({WEIGHTS_NAME})")
 
     def close(self):
+        """Close the zip file."""
         self.zip.close()
 
     def __enter__(self):

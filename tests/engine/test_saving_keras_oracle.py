@@ -212,3 +212,20 @@ def test_guide_custom_layers_move_both_ways(tmp_path):
     mine.save(my_path)
     back = real_keras.saving.load_model(my_path, custom_objects=their_classes)
     _close(back.predict(X4, verbose=0), mine.predict(X4, verbose=0))
+
+
+def test_compile_config_with_loss_and_metric_objects_loads_in_real_keras(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.BinaryAccuracy()])
+    path = str(tmp_path / "compiled.keras")
+    model.save(path)
+    theirs = real_keras.saving.load_model(path)
+    assert type(theirs.optimizer).__name__ == "SGD"
+    assert abs(float(theirs.optimizer.learning_rate) - 0.05) < 1e-7
+    assert type(theirs.loss).__name__ == "BinaryCrossentropy"
+    ours = keras.models.load_model(path)
+    assert type(ours.optimizer).__name__ == "SGD" and abs(ours.optimizer.learning_rate - 0.05) < 1e-7
+    assert [type(m).__name__ for m in ours._compiled_metrics.metrics] == ["BinaryAccuracy"]
+    y = (X4[:, :1] > 0).astype("float32")
+    _close(np.asarray(theirs.evaluate(X4, y, verbose=0)), np.asarray(ours.evaluate(X4, y, verbose=0)))
