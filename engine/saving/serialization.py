@@ -156,7 +156,11 @@ def serialize_keras_object(obj):
         ) from exc
     if not isinstance(config, dict):
         raise TypeError(f"{cls.__name__}.get_config() must return a dict. It returned: {config!r}")
-    config = serialize_keras_object(config)
+    try:
+        config = serialize_keras_object(config)
+    except TypeError as exc:
+        label = f'"{obj.name}" ({cls.__name__})' if isinstance(getattr(obj, "name", None), str) else cls.__name__
+        raise TypeError(f"Cannot save {label}: its get_config() holds a value that cannot be saved. {exc}") from exc
     result = {"module": None, "class_name": cls.__name__, "config": config, "registered_name": None}
     _record_shared(obj, result)
     result.update(_class_identity(cls))

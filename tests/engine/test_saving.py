@@ -418,3 +418,23 @@ def test_saved_files_get_normal_permissions(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(mask)
+
+
+def test_unsavable_config_value_names_the_layer(tmp_path):
+    class HoldsObject(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+
+        def call(self, x):
+            return x
+
+        def get_config(self):
+            config = super().get_config()
+            config["thing"] = object()
+            return config
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, HoldsObject(name="holder")(inputs))
+    with pytest.raises(TypeError, match='"holder" \\(HoldsObject\\)'):
+        model.save(str(tmp_path / "x.keras"))
+    assert not (tmp_path / "x.keras").exists()
