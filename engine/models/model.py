@@ -88,7 +88,7 @@ class Model(Trainer, Layer):
             from engine.layers.layer import _shape_of
             from engine.layers.symbolic import map_structure
 
-            self._build_shapes = map_structure(_shape_of, args[0]) if args else None  # for the saved build_config
+            self._build_shapes = map_structure(_shape_of, args[0]) if args else None
             self.built = True
             return
         super()._maybe_build(args, kwargs)
