@@ -39,7 +39,7 @@ def _category_classes() -> dict[str, dict[str, object]]:
     """Built-in classes by category, found through each package's registry (never a fixed list)."""
     from engine import constraints, initializers, losses, metrics, optimizers, regularizers
     from engine.layers import InputLayer, builtin_layers
-    from engine.layers.op_layer import OpLayer, SliceLayer
+    from engine.layers.op_layer import FunctionLayer, OpLayer, SliceLayer
     from engine.models import Functional, Model, Sequential
     from engine.optimizers import schedules
 
@@ -51,7 +51,8 @@ def _category_classes() -> dict[str, dict[str, object]]:
         return found
 
     layers = dict(builtin_layers())
-    layers.update({"InputLayer": InputLayer, "OpLayer": OpLayer, "SliceLayer": SliceLayer})
+    layers.update({"InputLayer": InputLayer, "OpLayer": OpLayer, "SliceLayer": SliceLayer,
+                   "FunctionLayer": FunctionLayer})
     return {
         "layers": layers,
         "models": {"Functional": Functional, "Sequential": Sequential, "Model": Model},

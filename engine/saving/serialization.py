@@ -147,8 +147,10 @@ def serialize_keras_object(obj):
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it has no get_config() method.")
     cls = type(obj)
+    from engine.saving.op_layers import internal_layer_config, is_internal_layer
+
     try:
-        config = obj.get_config()
+        config = internal_layer_config(obj) if is_internal_layer(obj) else obj.get_config()
     except NotImplementedError as exc:
         raise NotImplementedError(
             f'Cannot save {cls.__name__} "{getattr(obj, "name", "")}": {exc} '
@@ -186,7 +188,7 @@ def _class_identity(cls) -> dict:
         return {"module": cls.__module__, "registered_name": _REGISTERED_NAMES[cls]}
     category = _builtin_category(cls)
     if category in _PUBLIC_MODULE and cls.__module__.startswith("engine."):
-        if cls.__name__ in ("OpLayer", "SliceLayer"):
+        if cls.__name__ in ("OpLayer", "SliceLayer", "FunctionLayer"):
             return {"module": cls.__module__, "registered_name": cls.__name__}
         return {"module": _PUBLIC_MODULE[category], "registered_name": None}
     module = None if cls.__module__ == "__main__" else cls.__module__
@@ -377,7 +379,11 @@ def instantiate(cls, config, inner):
                 extra["custom_objects"] = state.custom_objects
             if "safe_mode" in params:
                 extra["safe_mode"] = in_safe_mode()
-            if is_layer and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
+            from engine.saving.op_layers import internal_layer_from_config, is_internal_class
+
+            if is_internal_class(cls):
+                instance = internal_layer_from_config(cls, inner)
+            elif is_layer and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
                 instance = _construct_layer(cls, inner)
             else:
                 instance = cls.from_config(inner, **extra)

@@ -438,3 +438,41 @@ def test_unsavable_config_value_names_the_layer(tmp_path):
     with pytest.raises(TypeError, match='"holder" \\(HoldsObject\\)'):
         model.save(str(tmp_path / "x.keras"))
     assert not (tmp_path / "x.keras").exists()
+
+
+def test_symbolic_arithmetic_slicing_and_ops_round_trip(tmp_path):
+    a = keras.Input((4,), name="a")
+    b = keras.Input((4,), name="b")
+    h = keras.layers.Dense(4, name="h")(a)
+    x = (h + b) * 2.0 - 1.0
+    x = 3.0 / (keras.ops.abs(x) + 1.0)
+    x = keras.ops.concatenate([x, keras.ops.relu(h)], axis=-1)
+    first_cols = x[:, :3]
+    picked = x[(slice(None), 5)]
+    model = keras.Model([a, b], [first_cols, picked])
+    data = [X4, X4[::-1].copy()]
+    path = str(tmp_path / "ops.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    for mine, theirs in zip(loaded.predict(data, verbose=0), model.predict(data, verbose=0)):
+        assert mine.shape == theirs.shape
+        _close(mine, theirs)
+
+
+def test_a_file_naming_a_non_engine_op_is_refused(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.ops.relu(keras.layers.Dense(2)(inputs)))
+    path = tmp_path / "op.keras"
+    model.save(str(path))
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == "FunctionLayer":
+            layer["config"]["function"] = "__import__"
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="not an engine op"):
+        keras.models.load_model(str(path))
