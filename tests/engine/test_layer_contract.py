@@ -315,3 +315,23 @@ def test_set_weights_checks_count_and_shapes():
 def test_unknown_constructor_kwarg_is_an_error():
     with pytest.raises(TypeError, match="unrecognized"):
         keras.layers.Dense(2, unitz=3)
+
+
+def test_first_fit_step_of_an_unbuilt_subclassed_model_updates_its_weights():
+    import numpy as np
+
+    from engine import keras
+
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    x = np.ones((4, 2), dtype="float32")
+    model.train_on_batch(x, np.zeros((4, 1), dtype="float32"))
+    assert not np.allclose(model.dense.kernel.numpy(), 1.0)
