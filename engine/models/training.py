@@ -132,10 +132,11 @@ class Trainer:
     def train_step(self, data):
         """One gradient step on a batch; returns the logs."""
         x, y, sample_weight = data_adapter.unpack(data)
-        variables = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+        # Read after the forward pass: a subclassed model creates its weights on first call.
+        variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))

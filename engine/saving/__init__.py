@@ -35,7 +35,7 @@ def save_model(model, filepath, overwrite=True) -> None:
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild a model from a `.keras` file: architecture, weights and (compile=True) its compile state."""
     from engine.saving.archive import KerasArchive
-    from engine.saving.serialization import deserialize_keras_object
+    from engine.saving.serialization import deserialize_keras_object, sharing_scope
     from engine.saving.weights_store import read_weights
 
     path = _path(filepath)
@@ -49,7 +49,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ValueError(f"{path}: config.json does not describe a model (no class_name/config).")
         if not compile:
             config = {k: v for k, v in config.items() if k != "compile_config"}
-        model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        with sharing_scope():
+            model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
         from engine.layers.layer import Layer
 
         if not isinstance(model, Layer):

@@ -44,6 +44,7 @@ def atomic_write(filepath, write_fn, overwrite=True) -> None:
     os.close(fd)
     try:
         write_fn(temp_path)
+        os.chmod(temp_path, _file_mode(filepath))  # mkstemp makes it private; save as a normal file
         os.replace(temp_path, filepath)
     except BaseException:
         if os.path.exists(temp_path):
@@ -51,14 +52,25 @@ def atomic_write(filepath, write_fn, overwrite=True) -> None:
         raise
 
 
+def _file_mode(filepath) -> int:
+    """The existing file's permissions, else those a newly created file gets (0o666 minus umask)."""
+    try:
+        return os.stat(filepath).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_keras_archive(model, filepath, overwrite=True) -> None:
     """Save config, metadata and weights of `model` to a `.keras` zip."""
     import h5py
 
-    from engine.saving.serialization import serialize_keras_object
+    from engine.saving.serialization import serialize_keras_object, sharing_scope
     from engine.saving.weights_store import write_weights
 
-    config_json = json.dumps(serialize_keras_object(model))
+    with sharing_scope():
+        config_json = json.dumps(serialize_keras_object(model))
     metadata = {"keras_version": KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     buffer = io.BytesIO()
@@ -132,6 +144,7 @@ class KerasArchive:
             raise CorruptFileError(f"{self.filepath} is not a valid .keras file: it has no {CONFIG_NAME}.")
 
     def has(self, name) -> bool:
+        """Whether the archive holds a member called `name`."""
         return name in self.zip.namelist()
 
     def read(self, name, limit=MAX_TOTAL_BYTES) -> bytes:
@@ -151,6 +164,7 @@ class KerasArchive:
         return data
 
     def read_json(self, name) -> dict:
+        """A member parsed as a JSON object (a clear error naming the file when it is not one)."""
         data = self.read(name, MAX_JSON_BYTES)
         try:
             value = json.loads(data.decode("utf-8"))
@@ -167,6 +181,7 @@ class KerasArchive:
         return open_h5(io.BytesIO(self.read(WEIGHTS_NAME)), f"{self.filepath} ({WEIGHTS_NAME})")
 
     def close(self):
+        """Close the zip file."""
         self.zip.close()
 
     def __enter__(self):

@@ -24,6 +24,12 @@ def inbound_nodes(layer) -> list:
     return list(layer.__dict__.get("_inbound_nodes") or [])
 
 
+def _is_input_layer(layer) -> bool:
+    from engine.layers.core.input_layer import InputLayer
+
+    return isinstance(layer, InputLayer)
+
+
 def _is_functional(layer) -> bool:
     from engine.models import Functional
 
@@ -172,7 +178,7 @@ def functional_from_config(config, custom_objects=None):
         if key not in config:
             raise ValueError(f'Functional config of "{config.get("name")}" has no "{key}" field.')
     with loading_scope(custom_objects):
-        created, pending, order = {}, {}, []
+        created, pending, order, baseline = {}, {}, [], {}
         for layer_data in config["layers"]:
             name = layer_data.get("name") or (layer_data.get("config") or {}).get("name")
             if not isinstance(name, str):
@@ -184,6 +190,8 @@ def functional_from_config(config, custom_objects=None):
                 layer_data = {k: v for k, v in layer_data.items() if k != "build_config"}
             layer = deserialize_keras_object(layer_data)
             created[name] = layer
+            # A layer shared with a model rebuilt earlier already has calls; count ours after them.
+            baseline[name] = 0 if _is_input_layer(layer) else len(inbound_nodes(layer))
             order.append(name)
             nodes = layer_data.get("inbound_nodes") or []
             if nodes:
@@ -196,7 +204,7 @@ def functional_from_config(config, custom_objects=None):
             layer = created[layer_name]
             if io_offset and _is_functional(layer):
                 node_idx -= 1
-            nodes = inbound_nodes(layer)
+            nodes = inbound_nodes(layer)[baseline[layer_name]:]
             if node_idx >= len(nodes):
                 raise _NotReady(layer_name)
             outputs = flatten(nodes[node_idx].outputs)

@@ -20,8 +20,11 @@ import types
 
 import numpy as np
 
-_REGISTERED: dict[str, object] = {}  # "package>name" -> class or function
-_REGISTERED_NAMES: dict[object, str] = {}  # class or function -> "package>name"
+from engine.saving.build_state import build_from_config, compile_from_config, get_build_config, get_compile_config
+from engine.saving.registry import (  # noqa: F401  (register: used by keras.saving)
+    _PUBLIC_MODULE, _REGISTERED, _REGISTERED_NAMES, _builtin_category, _builtin_function, _function_module,
+    builtin_class, get_registered_name, register,
+)
 
 _scope = threading.local()
 
@@ -36,27 +39,6 @@ class ConfigError(TypeError):
 
 class UnknownObjectError(ValueError):
     """A config names a class or function that is not built in, registered or passed in."""
-
-
-# -- registration ----------------------------------------------------------------------------
-def register(obj, package="Custom", name=None):
-    """Register a class or function under "package>name" so loading finds it."""
-    if not isinstance(package, str) or ">" in package:
-        raise ValueError(f"register_keras_serializable: package must be a string without '>'. Received: {package!r}")
-    name = name or getattr(obj, "__name__", None)
-    if not name:
-        raise ValueError(f"register_keras_serializable: cannot find a name for {obj!r}; pass name=.")
-    if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-        raise ValueError(f"Cannot register {name}: the class needs a get_config() method.")
-    key = f"{package}>{name}"
-    _REGISTERED[key] = obj
-    _REGISTERED_NAMES[obj] = key
-    return obj
-
-
-def get_registered_name(obj) -> str:
-    """The "package>name" an object was registered under, else its plain name."""
-    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
 
 # -- scopes used while loading -------------------------------------------------------------------
@@ -93,95 +75,31 @@ def _where() -> str:
     return f' in layer "{names[-1]}"' if names else ""
 
 
-# -- built-in classes ---------------------------------------------------------------------------------
-def _category_classes() -> dict[str, dict[str, object]]:
-    """Built-in classes by category, found through each package's registry (never a fixed list)."""
-    from engine import constraints, initializers, losses, metrics, optimizers, regularizers
-    from engine.layers import InputLayer, builtin_layers
-    from engine.layers.op_layer import OpLayer, SliceLayer
-    from engine.models import Functional, Model, Sequential
-    from engine.optimizers import schedules
-
-    def by_class_name(values):
-        found = {}
-        for value in values:
-            if inspect.isclass(value):
-                found.setdefault(value.__name__, value)
-        return found
-
-    layers = dict(builtin_layers())
-    layers.update({"InputLayer": InputLayer, "OpLayer": OpLayer, "SliceLayer": SliceLayer})
-    return {
-        "layers": layers,
-        "models": {"Functional": Functional, "Sequential": Sequential, "Model": Model},
-        "initializers": by_class_name(initializers.ALIASES.values()),
-        "regularizers": by_class_name(regularizers._BY_NAME.values()),
-        "constraints": by_class_name(constraints._BY_NAME.values()),
-        "losses": by_class_name(losses.ALIASES.values()),
-        "metrics": by_class_name(metrics.ALIASES.values()),
-        "optimizers": by_class_name(optimizers.ALIASES.values()),
-        "schedules": dict(schedules._SCHEDULES),
-    }
+@contextlib.contextmanager
+def sharing_scope():
+    """Within one save or load, an object met twice is written once more with a `shared_object_id`
+    and rebuilt as the same object."""
+    state = _state()
+    saved = getattr(state, "shared", None)
+    state.shared = {"configs": {}, "objects": {}}
+    try:
+        yield
+    finally:
+        state.shared = saved
 
 
-_MODULE_CATEGORY = (  # substring of a Keras module path -> category searched first
-    ("schedules", "schedules"), ("optimizers", "optimizers"), ("initializers", "initializers"),
-    ("regularizers", "regularizers"), ("constraints", "constraints"), ("losses", "losses"),
-    ("metrics", "metrics"), ("models", "models"), ("layers", "layers"),
-)
-_SEARCH_ORDER = ("layers", "models", "losses", "metrics", "optimizers", "initializers", "regularizers",
-                 "constraints", "schedules")
-_PUBLIC_MODULE = {
-    "layers": "keras.layers", "initializers": "keras.initializers", "regularizers": "keras.regularizers",
-    "constraints": "keras.constraints", "losses": "keras.losses", "metrics": "keras.metrics",
-    "optimizers": "keras.optimizers", "schedules": "keras.optimizers.schedules",
-}
+def _record_shared(obj, config):
+    from engine.layers.layer import Layer
 
-
-def builtin_class(class_name, module=None):
-    """The built-in class called `class_name` (the module picks the category on clashes)."""
-    categories = _category_classes()
-    order = list(_SEARCH_ORDER)
-    for key, category in _MODULE_CATEGORY:
-        if module and key in module:
-            order.remove(category)
-            order.insert(0, category)
-            break
-    for category in order:
-        cls = categories[category].get(class_name)
-        if cls is not None:
-            return cls
-    return None
-
-
-def _builtin_category(cls):
-    for category, classes in _category_classes().items():
-        if classes.get(cls.__name__) is cls:
-            return category
-    return None
-
-
-def _builtin_function(name, module=None):
-    from engine import activations, losses, metrics
-
-    tables = [("activations", activations.ALL),
-              ("losses", {k: v for k, v in vars(losses).items() if inspect.isfunction(v)}),
-              ("metrics", {k: v for k, v in vars(metrics).items() if inspect.isfunction(v)})]
-    tables.sort(key=lambda item: 0 if module and item[0] in module else 1)
-    for _, table in tables:
-        if name in table:
-            return table[name]
-    return None
-
-
-def _function_module(fn):
-    from engine import activations, losses, metrics
-
-    for module_name, module in (("keras.activations", activations), ("keras.losses", losses),
-                                ("keras.metrics", metrics)):
-        if getattr(module, fn.__name__, None) is fn:
-            return module_name
-    return None
+    shared = getattr(_state(), "shared", None)
+    if shared is None or not isinstance(obj, Layer):
+        return
+    first = shared["configs"].get(id(obj))
+    if first is None:
+        shared["configs"][id(obj)] = (obj, config)
+        return
+    config["shared_object_id"] = id(obj)
+    first[1]["shared_object_id"] = id(obj)
 
 
 # -- serializing --------------------------------------------------------------------------------------
@@ -198,6 +116,8 @@ def serialize_keras_object(obj):
     if isinstance(obj, (list, tuple)):
         return [serialize_keras_object(item) for item in obj]
     if isinstance(obj, dict):
+        if "class_name" in obj and "config" in obj and ("module" in obj or str(obj["class_name"]).startswith("__")):
+            return obj  # already serialized (kept as the same dict, so shared_object_id marks stay on it)
         return {str(key): serialize_keras_object(value) for key, value in obj.items()}
     if isinstance(obj, np.generic):
         return obj.item()
@@ -227,8 +147,10 @@ def serialize_keras_object(obj):
     if not hasattr(obj, "get_config"):
         raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it has no get_config() method.")
     cls = type(obj)
+    from engine.saving.op_layers import internal_layer_config, is_internal_layer
+
     try:
-        config = obj.get_config()
+        config = internal_layer_config(obj) if is_internal_layer(obj) else obj.get_config()
     except NotImplementedError as exc:
         raise NotImplementedError(
             f'Cannot save {cls.__name__} "{getattr(obj, "name", "")}": {exc} '
@@ -236,8 +158,13 @@ def serialize_keras_object(obj):
         ) from exc
     if not isinstance(config, dict):
         raise TypeError(f"{cls.__name__}.get_config() must return a dict. It returned: {config!r}")
-    config = serialize_keras_object(config)
+    try:
+        config = serialize_keras_object(config)
+    except TypeError as exc:
+        label = f'"{obj.name}" ({cls.__name__})' if isinstance(getattr(obj, "name", None), str) else cls.__name__
+        raise TypeError(f"Cannot save {label}: its get_config() holds a value that cannot be saved. {exc}") from exc
     result = {"module": None, "class_name": cls.__name__, "config": config, "registered_name": None}
+    _record_shared(obj, result)
     result.update(_class_identity(cls))
     if isinstance(obj, Layer):
         build_config = get_build_config(obj)
@@ -261,7 +188,7 @@ def _class_identity(cls) -> dict:
         return {"module": cls.__module__, "registered_name": _REGISTERED_NAMES[cls]}
     category = _builtin_category(cls)
     if category in _PUBLIC_MODULE and cls.__module__.startswith("engine."):
-        if cls.__name__ in ("OpLayer", "SliceLayer"):
+        if cls.__name__ in ("OpLayer", "SliceLayer", "FunctionLayer"):
             return {"module": cls.__module__, "registered_name": cls.__name__}
         return {"module": _PUBLIC_MODULE[category], "registered_name": None}
     module = None if cls.__module__ == "__main__" else cls.__module__
@@ -287,78 +214,6 @@ def _serialize_function(fn):
             "registered_name": fn.__name__}
 
 
-def get_build_config(layer):
-    """Keras' build config: {"input_shape": shape} (or {"shapes_dict": ...}) of a built layer."""
-    from engine.layers.layer import Layer
-    from engine.models import Functional, Sequential
-
-    custom = getattr(layer, "get_build_config", None)
-    if custom is not None:
-        return custom()
-    if not layer.built or isinstance(layer, Functional):
-        return {"input_shape": None} if isinstance(layer, Functional) else None
-    if isinstance(layer, Sequential):
-        shape = layer.input_shape
-        return {"input_shape": list(shape)} if shape is not None else None
-    build = type(layer).build
-    if build is not Layer.build:
-        params = [p.name for p in inspect.signature(layer.build).parameters.values()
-                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-        if len(params) > 1 and all(name.endswith("_shape") for name in params):
-            return _shapes_dict(layer, params)
-    shapes = getattr(layer, "_build_shapes", None)
-    if shapes is None:
-        return None
-    return {"input_shape": _shape_to_json(shapes)}
-
-
-def _shapes_dict(layer, params):
-    from engine.layers.layer import _shape_of
-    from engine.layers.symbolic import map_structure
-
-    nodes = layer.__dict__.get("_inbound_nodes") or []
-    if not nodes:
-        return None
-    node = nodes[0]
-    names = layer._spec().positional[1:]
-    bound = dict(zip(names, node.args))
-    bound.update(node.kwargs)
-    shapes = {}
-    for param in params:
-        value = bound.get(param[: -len("_shape")])
-        shapes[param] = None if value is None else _shape_to_json(map_structure(_shape_of, value))
-    return {"shapes_dict": shapes}
-
-
-def _shape_to_json(shape):
-    if isinstance(shape, dict):
-        return {k: _shape_to_json(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and not all(isinstance(s, (int, type(None))) for s in shape):
-        return [_shape_to_json(s) for s in shape]
-    if isinstance(shape, (list, tuple)):
-        return [None if s is None else int(s) for s in shape]
-    return shape
-
-
-def get_compile_config(model) -> dict:
-    """What `compile` was given, serialized as Keras writes it ({} when not compiled)."""
-    if not getattr(model, "compiled", False):
-        return {}
-    args = getattr(model, "_compile_args", None)
-    if args is None:
-        args = {"optimizer": model.optimizer, "loss": getattr(model, "loss", None), "metrics": None,
-                "loss_weights": None, "weighted_metrics": None}
-    config = {
-        "optimizer": serialize_keras_object(args.get("optimizer")),
-        "loss": serialize_keras_object(args.get("loss")),
-        "loss_weights": serialize_keras_object(args.get("loss_weights")),
-        "metrics": serialize_keras_object(args.get("metrics")),
-        "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
-        "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False,
-    }
-    return config
-
-
 # -- deserializing ------------------------------------------------------------------------------------
 def deserialize_keras_object(config, custom_objects=None, safe_mode=None, **kwargs):
     """Rebuild the object a Keras 3 config describes (plain values pass through)."""
@@ -374,6 +229,8 @@ def _deserialize(config):
         return custom_objects.get(config, config) if custom_objects.get(config) is not None else config
     if isinstance(config, (list, tuple)):
         return [_deserialize(item) for item in config]
+    if callable(config):
+        return config  # already rebuilt (e.g. a stored lambda restored outside safe mode)
     if not isinstance(config, dict):
         raise TypeError(f"Could not parse config: {config!r}")
     if "class_name" not in config or "config" not in config:
@@ -395,7 +252,14 @@ def _deserialize(config):
         return cls
     if not isinstance(inner, dict):
         raise TypeError(f"The config of {class_name} must be a dict. Received: {inner!r}")
-    return instantiate(cls, config, inner)
+    shared = getattr(_state(), "shared", None)
+    shared_id = config.get("shared_object_id")
+    if shared is not None and shared_id is not None and shared_id in shared["objects"]:
+        return shared["objects"][shared_id]
+    instance = instantiate(cls, config, inner)
+    if shared is not None and shared_id is not None:
+        shared["objects"][shared_id] = instance
+    return instance
 
 
 _NOT_SPECIAL = object()
@@ -499,6 +363,10 @@ def instantiate(cls, config, inner):
     name = inner.get("name") if isinstance(inner.get("name"), str) else None
     is_layer = inspect.isclass(cls) and issubclass(cls, Layer)
     inner = strip_keras_only_keys(inner)
+    if not in_safe_mode():
+        # Stored lambdas (Keras' or ours) become functions before the class sees its config.
+        inner = {k: load_lambda(v["config"]) if isinstance(v, dict) and v.get("class_name") == "__lambda__" else v
+                 for k, v in inner.items()}
     inner = _drop_unsupported_none(cls, inner) if _is_builtin(cls) else dict(inner)
     state = _state()
     if is_layer and name:
@@ -511,7 +379,11 @@ def instantiate(cls, config, inner):
                 extra["custom_objects"] = state.custom_objects
             if "safe_mode" in params:
                 extra["safe_mode"] = in_safe_mode()
-            if is_layer and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
+            from engine.saving.op_layers import internal_layer_from_config, is_internal_class
+
+            if is_internal_class(cls):
+                instance = internal_layer_from_config(cls, inner)
+            elif is_layer and getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__:
                 instance = _construct_layer(cls, inner)
             else:
                 instance = cls.from_config(inner, **extra)
@@ -606,79 +478,3 @@ def _drop_unsupported_none(cls, inner):
             break
     return {k: v for k, v in inner.items() if k in accepted or v is not None or k in ("name", "dtype")}
 
-
-def build_from_config(layer, build_config):
-    """Create a layer's weights from Keras' build config (`build(shape)` or a symbolic run)."""
-    from engine.layers.layer import Layer
-    from engine.models import Functional, Sequential
-    from engine.models.model import Model
-
-    custom = getattr(layer, "build_from_config", None)
-    if custom is not None:
-        custom(build_config)
-        layer.built = True
-        return
-    if isinstance(layer, Functional):
-        return
-    if "shapes_dict" in build_config:
-        shapes = {k: _as_shape(v) for k, v in build_config["shapes_dict"].items()}
-        layer.build(**shapes)
-        layer.built = True
-        return
-    shape = build_config.get("input_shape")
-    if shape is None:
-        return
-    shape = _as_shape(shape)
-    if isinstance(layer, Sequential):
-        layer.build(shape)
-        return
-    if type(layer).build is not Layer.build and not isinstance(layer, Model):
-        layer.build(shape)
-        layer._build_shapes = shape
-        layer.built = True
-        return
-    # No build method (sublayers are built in call): run the layer once on placeholders,
-    # when one input is all its call needs.
-    spec = layer._spec()
-    call_params = inspect.signature(type(layer).call).parameters
-    required = [n for n in spec.positional[1:] if call_params[n].default is inspect.Parameter.empty]
-    if len(required) > 1:
-        return
-    layer._run_on_placeholders((_placeholders_for(shape),), {})
-    layer.built = True
-
-
-def _placeholders_for(shape):
-    from engine.layers.layer import _placeholder
-    from engine.layers.symbolic import KerasTensor
-
-    if isinstance(shape, tuple):
-        return _placeholder(KerasTensor(shape))
-    if isinstance(shape, dict):
-        return {k: _placeholders_for(v) for k, v in shape.items()}
-    return [_placeholders_for(s) for s in shape]
-
-
-def _as_shape(shape):
-    if isinstance(shape, dict):
-        return {k: _as_shape(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and all(isinstance(s, (int, type(None))) for s in shape):
-        return tuple(shape)
-    if isinstance(shape, (list, tuple)):
-        return [_as_shape(s) for s in shape]
-    return shape
-
-
-def compile_from_config(model, compile_config):
-    """Compile a loaded model as it was compiled when saved."""
-    config = {key: _deserialize(value) for key, value in compile_config.items()
-              if key in ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
-    if config.get("optimizer") is None:
-        config.pop("optimizer", None)
-    try:
-        model.compile(**config)
-    except (ValueError, TypeError) as exc:
-        import warnings
-
-        warnings.warn(f'Model "{model.name}" was loaded but not compiled: its saved compile config '
-                      f"could not be restored ({exc}). Call compile() yourself.", stacklevel=3)

@@ -219,9 +219,12 @@ def read_weights(h5file, model, skip_mismatch=False, source="weights file") -> N
         stored = stored or {}
         label = f'layer "{obj.name}" ({type(obj).__name__}, file path "{path or "/"}")'
         if len(stored) != len(variables):
+            hint = ""
+            if not variables and not getattr(obj, "built", True):
+                hint = " The layer is not built yet: call the model on data (or build it) before loading weights."
             problems.append(
                 f"{label} has {len(variables)} variables ({[v.name for v in variables]}), "
-                f"but the file holds {len(stored)} for it."
+                f"but the file holds {len(stored)} for it.{hint}"
             )
             continue
         layer_assignments, layer_ok = [], True

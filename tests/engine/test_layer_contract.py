@@ -334,3 +334,23 @@ def test_own_weights_follow_creation_order_across_attribute_and_add_weight():
     layer(np.ones((1, 2), "float32"))
     assert [v.name for v in layer.weights] == ["first", "w", "total"]
     assert [v.name for v in layer.trainable_weights] == ["first", "w"]
+
+
+def test_first_fit_step_of_an_unbuilt_subclassed_model_updates_its_weights():
+    import numpy as np
+
+    from engine import keras
+
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    x = np.ones((4, 2), dtype="float32")
+    model.train_on_batch(x, np.zeros((4, 1), dtype="float32"))
+    assert not np.allclose(model.dense.kernel.numpy(), 1.0)

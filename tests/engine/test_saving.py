@@ -328,3 +328,151 @@ def test_skip_mismatch_loads_the_matching_layers(tmp_path):
     with pytest.warns(UserWarning):
         target.load_weights(path, skip_mismatch=True)
     _close(target.get_layer("hidden").kernel.numpy(), source.get_layer("hidden").kernel.numpy())
+
+
+# -- subclassed models (the guide's ResNet pattern) -----------------------------------------------------
+class DenseBlock(keras.layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.first = keras.layers.Dense(units, activation="relu")
+        self.second = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.second(self.first(x))
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
+
+
+class TinyResNet(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.block_1 = DenseBlock(4)
+        self.block_2 = DenseBlock(4)
+        self.classifier = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.classifier(self.block_2(self.block_1(inputs)))
+
+
+def test_subclassed_model_round_trips_with_optimizer_state(tmp_path):
+    model = TinyResNet()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X4, np.ones((3, 2), "float32"), epochs=3, verbose=0)
+    path = str(tmp_path / "resnet.keras")
+    model.save(path)
+    paths = _h5_paths(path)
+    assert paths["block_1/first/vars/0"] == (4, 4)
+    assert paths["classifier/vars/1"] == (2,)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert config["class_name"] == "TinyResNet" and config["build_config"]["input_shape"] == [3, 4]
+
+    loaded = keras.models.load_model(path, custom_objects={"TinyResNet": TinyResNet, "DenseBlock": DenseBlock})
+    _close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy())
+    from engine.saving.weights_store import _optimizer_values
+
+    for mine, theirs in zip(_optimizer_values(loaded.optimizer, loaded), _optimizer_values(model.optimizer, model)):
+        _close(mine, theirs)
+    weights_path = str(tmp_path / "resnet.weights.h5")
+    model.save_weights(weights_path)
+    fresh = TinyResNet()
+    fresh(X4)
+    fresh.load_weights(weights_path)
+    _close(fresh.predict(X4, verbose=0), model.predict(X4, verbose=0))
+
+
+def test_layer_shared_between_two_nested_models_stays_one_layer(tmp_path):
+    shared = keras.layers.Dense(3, name="shared_dense")
+    i1 = keras.Input((3,))
+    first = keras.Model(i1, shared(i1), name="first")
+    i2 = keras.Input((3,))
+    second = keras.Model(i2, keras.layers.Dense(3, name="after")(shared(i2)), name="second")
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, second(first(x)))
+    path = str(tmp_path / "shared_nested.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    _close(loaded.predict(X3, verbose=0), model.predict(X3, verbose=0))
+    assert loaded.get_layer("first").get_layer("shared_dense") is loaded.get_layer("second").get_layer("shared_dense")
+    assert len(loaded.weights) == 4
+
+
+def test_loading_into_an_unbuilt_subclassed_model_says_to_build_it(tmp_path):
+    model = TinyResNet()
+    model(X4)
+    path = str(tmp_path / "r.weights.h5")
+    model.save_weights(path)
+    with pytest.raises(WeightsMismatchError, match="not built yet"):
+        TinyResNet().load_weights(path)
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = tmp_path / "perm.keras"
+        keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]).save(str(path))
+        assert path.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(mask)
+
+
+def test_unsavable_config_value_names_the_layer(tmp_path):
+    class HoldsObject(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+
+        def call(self, x):
+            return x
+
+        def get_config(self):
+            config = super().get_config()
+            config["thing"] = object()
+            return config
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, HoldsObject(name="holder")(inputs))
+    with pytest.raises(TypeError, match='"holder" \\(HoldsObject\\)'):
+        model.save(str(tmp_path / "x.keras"))
+    assert not (tmp_path / "x.keras").exists()
+
+
+def test_symbolic_arithmetic_slicing_and_ops_round_trip(tmp_path):
+    a = keras.Input((4,), name="a")
+    b = keras.Input((4,), name="b")
+    h = keras.layers.Dense(4, name="h")(a)
+    x = (h + b) * 2.0 - 1.0
+    x = 3.0 / (keras.ops.abs(x) + 1.0)
+    x = keras.ops.concatenate([x, keras.ops.relu(h)], axis=-1)
+    first_cols = x[:, :3]
+    picked = x[(slice(None), 5)]
+    model = keras.Model([a, b], [first_cols, picked])
+    data = [X4, X4[::-1].copy()]
+    path = str(tmp_path / "ops.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    for mine, theirs in zip(loaded.predict(data, verbose=0), model.predict(data, verbose=0)):
+        assert mine.shape == theirs.shape
+        _close(mine, theirs)
+
+
+def test_a_file_naming_a_non_engine_op_is_refused(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.ops.relu(keras.layers.Dense(2)(inputs)))
+    path = tmp_path / "op.keras"
+    model.save(str(path))
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == "FunctionLayer":
+            layer["config"]["function"] = "__import__"
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="not an engine op"):
+        keras.models.load_model(str(path))

@@ -153,3 +153,79 @@ def test_real_keras_reads_our_weights_file(tmp_path):
     theirs.load_weights(path)
     for mine, other in zip(ours.predict([X4, X3], verbose=0), theirs.predict([X4, X3], verbose=0)):
         _close(other, mine)
+
+
+# -- the guide's custom layers, defined once for each framework -----------------------------------------
+def _guide_classes(k, ops):
+    class Linear(k.layers.Layer):
+        def __init__(self, units=32, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.w) + self.b
+
+        def get_config(self):
+            config = super().get_config()
+            config["units"] = self.units
+            return config
+
+    class MLPBlock(k.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.linear_1 = Linear(8)
+            self.stack = [Linear(8), Linear(8)]
+            self.linear_3 = Linear(1)
+
+        def call(self, inputs):
+            x = ops.relu(self.linear_1(inputs))
+            for layer in self.stack:
+                x = ops.relu(layer(x))
+            return self.linear_3(x)
+
+    return Linear, MLPBlock
+
+
+def _guide_model(k, ops):
+    Linear, MLPBlock = _guide_classes(k, ops)
+    inputs = k.Input((4,))
+    return k.Model(inputs, MLPBlock(name="mlp")(inputs)), {"Linear": Linear, "MLPBlock": MLPBlock}
+
+
+def test_guide_custom_layers_move_both_ways(tmp_path):
+    theirs, their_classes = _guide_model(real_keras, real_keras.ops)
+    path = str(tmp_path / "guide.keras")
+    theirs.save(path)
+    ours, our_classes = _guide_model(keras, keras.ops)
+    loaded = keras.models.load_model(path, custom_objects=our_classes)
+    _close(loaded.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
+
+    ours.load_weights(path)  # nested attribute and list paths (mlp/linear_1, mlp/stack/linear_1) line up
+    _close(ours.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
+
+    mine, _ = _guide_model(keras, keras.ops)
+    my_path = str(tmp_path / "mine.keras")
+    mine.save(my_path)
+    back = real_keras.saving.load_model(my_path, custom_objects=their_classes)
+    _close(back.predict(X4, verbose=0), mine.predict(X4, verbose=0))
+
+
+def test_compile_config_with_loss_and_metric_objects_loads_in_real_keras(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.BinaryAccuracy()])
+    path = str(tmp_path / "compiled.keras")
+    model.save(path)
+    theirs = real_keras.saving.load_model(path)
+    assert type(theirs.optimizer).__name__ == "SGD"
+    assert abs(float(theirs.optimizer.learning_rate) - 0.05) < 1e-7
+    assert type(theirs.loss).__name__ == "BinaryCrossentropy"
+    ours = keras.models.load_model(path)
+    assert type(ours.optimizer).__name__ == "SGD" and abs(ours.optimizer.learning_rate - 0.05) < 1e-7
+    assert [type(m).__name__ for m in ours._compiled_metrics.metrics] == ["BinaryAccuracy"]
+    y = (X4[:, :1] > 0).astype("float32")
+    _close(np.asarray(theirs.evaluate(X4, y, verbose=0)), np.asarray(ours.evaluate(X4, y, verbose=0)))
