@@ -1,0 +1,367 @@
+"""Recurrent kernels: the time loops of SimpleRNN, LSTM and GRU and their backward passes.
+
+All arrays are time-major and C-contiguous. The ops compute the input projection of every
+time step with one GEMM (`xw`, shape (T, B, gates * U), input bias included) and hand it
+here; each step then does one recurrent GEMM and a fused elementwise gate loop. The
+backward kernels run backpropagation through time and return the gradient of the
+pre-activations of every step, from which the ops get the weight gradients with one
+GEMM each.
+
+`mask` (T, B) uint8: 0 marks a skipped step (the state is carried over unchanged).
+`rmask` (B, U): recurrent dropout mask multiplied into the previous state before the
+recurrent GEMM (ones when unused). Activations are integer codes (see `ACTIVATION_CODES`),
+and their derivatives are computed from the activation's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Activation name -> code understood by `_act` / `_dact`.
+ACTIVATION_CODES = {
+    "linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3, "relu": 4, "softsign": 5, "elu": 6,
+    "relu6": 7,
+}
+
+
+@njit(cache=True, nogil=True)
+def _act(code, x):
+    if code == 1:
+        return np.tanh(x)
+    if code == 2:
+        if x >= 0:
+            return 1.0 / (1.0 + np.exp(-x))
+        e = np.exp(x)
+        return e / (1.0 + e)
+    if code == 3:
+        y = x / 6.0 + 0.5
+        return 0.0 if y < 0.0 else (1.0 if y > 1.0 else y)
+    if code == 4:
+        return x if x > 0.0 else 0.0
+    if code == 5:
+        return x / (1.0 + abs(x))
+    if code == 6:
+        return x if x > 0.0 else np.expm1(x)
+    if code == 7:
+        return 0.0 if x < 0.0 else (6.0 if x > 6.0 else x)
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _dact(code, y):
+    """Derivative of activation `code` at the point whose output is `y`."""
+    if code == 1:
+        return 1.0 - y * y
+    if code == 2:
+        return y * (1.0 - y)
+    if code == 3:
+        return 1.0 / 6.0 if 0.0 < y < 1.0 else 0.0
+    if code == 4:
+        return 1.0 if y > 0.0 else 0.0
+    if code == 5:
+        a = 1.0 - abs(y)
+        return a * a
+    if code == 6:
+        return 1.0 if y > 0.0 else y + 1.0
+    if code == 7:
+        return 1.0 if 0.0 < y < 6.0 else 0.0
+    return 1.0
+
+
+@njit(cache=True, nogil=True)
+def _masked_state(h, rmask, out):
+    B, U = h.shape
+    for b in range(B):
+        for u in range(U):
+            out[b, u] = h[b, u] * rmask[b, u]
+
+
+# --- SimpleRNN --------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
+    """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
+    T, B, U = xw.shape
+    hs = np.empty((T + 1, B, U), xw.dtype)
+    hs[0] = h0
+    hm = np.empty((B, U), xw.dtype)
+    z = np.empty((B, U), xw.dtype)
+    for t in range(T):
+        _masked_state(hs[t], rmask, hm)
+        np.dot(hm, rkernel, z)
+        for b in range(B):
+            if mask[t, b]:
+                for u in range(U):
+                    hs[t + 1, b, u] = _act(act, xw[t, b, u] + z[b, u])
+            else:
+                for u in range(U):
+                    hs[t + 1, b, u] = hs[t, b, u]
+    return hs
+
+
+@njit(cache=True, nogil=True)
+def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
+    """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
+    T, B, U = dhs.shape
+    dpre = np.zeros((T, B, U), dhs.dtype)
+    dh = np.zeros((B, U), dhs.dtype)
+    dhm = np.empty((B, U), dhs.dtype)
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            for u in range(U):
+                dh[b, u] += dhs[t, b, u]
+            if mask[t, b]:
+                for u in range(U):
+                    dpre[t, b, u] = dh[b, u] * _dact(act, hs[t + 1, b, u])
+        np.dot(dpre[t], rkernel_t, dhm)
+        for b in range(B):
+            if mask[t, b]:
+                for u in range(U):
+                    dh[b, u] = dhm[b, u] * rmask[b, u]
+    return dpre, dh
+
+
+# --- LSTM ----------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
+    """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
+    T, B, G = xw.shape
+    U = G // 4
+    hs = np.empty((T + 1, B, U), xw.dtype)
+    cs = np.empty((T + 1, B, U), xw.dtype)
+    gates = np.zeros((T, B, G), xw.dtype)
+    hs[0] = h0
+    cs[0] = c0
+    hm = np.empty((B, U), xw.dtype)
+    z = np.empty((B, G), xw.dtype)
+    for t in range(T):
+        _masked_state(hs[t], rmask, hm)
+        np.dot(hm, rkernel, z)
+        for b in range(B):
+            if not mask[t, b]:
+                for u in range(U):
+                    hs[t + 1, b, u] = hs[t, b, u]
+                    cs[t + 1, b, u] = cs[t, b, u]
+                continue
+            for u in range(U):
+                i = _act(ract, xw[t, b, u] + z[b, u])
+                f = _act(ract, xw[t, b, U + u] + z[b, U + u])
+                g = _act(act, xw[t, b, 2 * U + u] + z[b, 2 * U + u])
+                o = _act(ract, xw[t, b, 3 * U + u] + z[b, 3 * U + u])
+                gates[t, b, u] = i
+                gates[t, b, U + u] = f
+                gates[t, b, 2 * U + u] = g
+                gates[t, b, 3 * U + u] = o
+                c = f * cs[t, b, u] + i * g
+                cs[t + 1, b, u] = c
+                hs[t + 1, b, u] = o * _act(act, c)
+    return hs, cs, gates
+
+
+@njit(cache=True, nogil=True)
+def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
+    """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
+    T, B, U = dhs.shape
+    G = 4 * U
+    dz = np.zeros((T, B, G), dhs.dtype)
+    dh = np.zeros((B, U), dhs.dtype)
+    dc = np.zeros((B, U), dhs.dtype)
+    dhm = np.empty((B, U), dhs.dtype)
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            for u in range(U):
+                dh[b, u] += dhs[t, b, u]
+                dc[b, u] += dcs[t, b, u]
+            if not mask[t, b]:
+                continue
+            for u in range(U):
+                i = gates[t, b, u]
+                f = gates[t, b, U + u]
+                g = gates[t, b, 2 * U + u]
+                o = gates[t, b, 3 * U + u]
+                tc = _act(act, cs[t + 1, b, u])
+                dct = dc[b, u] + dh[b, u] * o * _dact(act, tc)
+                dz[t, b, u] = dct * g * _dact(ract, i)
+                dz[t, b, U + u] = dct * cs[t, b, u] * _dact(ract, f)
+                dz[t, b, 2 * U + u] = dct * i * _dact(act, g)
+                dz[t, b, 3 * U + u] = dh[b, u] * tc * _dact(ract, o)
+                dc[b, u] = dct * f
+        np.dot(dz[t], rkernel_t, dhm)
+        for b in range(B):
+            if mask[t, b]:
+                for u in range(U):
+                    dh[b, u] = dhm[b, u] * rmask[b, u]
+    return dz, dh, dc
+
+
+# --- GRU -----------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
+    """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
+
+    reset_after: hh = act(xw_h + r * (hm @ rk_h + rbias_h)), extra = the bracket.
+    otherwise:   hh = act(xw_h + (r * hm) @ rk_h), extra = r * hm; rbias is ignored.
+    Here hm = h_{t-1} * rmask, and h_t = z * hm + (1 - z) * hh, as in Keras.
+    """
+    T, B, G = xw.shape
+    U = G // 3
+    hs = np.empty((T + 1, B, U), xw.dtype)
+    aux = np.zeros((T, B, 4 * U), xw.dtype)
+    hs[0] = h0
+    hm = np.empty((B, U), xw.dtype)
+    rh = np.empty((B, U), xw.dtype)
+    zh = np.empty((B, U), xw.dtype)
+    if reset_after:
+        z = np.empty((B, G), xw.dtype)
+        rk_h = rkernel[:, :1].copy()  # unused placeholder of the right type
+        rk_zr = rkernel
+    else:
+        z = np.empty((B, 2 * U), xw.dtype)
+        rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
+        rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
+    for t in range(T):
+        _masked_state(hs[t], rmask, hm)
+        np.dot(hm, rk_zr, z)
+        for b in range(B):
+            if not mask[t, b]:
+                continue
+            for u in range(U):
+                zg = _act(ract, xw[t, b, u] + z[b, u] + rbias[u])
+                rg = _act(ract, xw[t, b, U + u] + z[b, U + u] + rbias[U + u])
+                aux[t, b, u] = zg
+                aux[t, b, U + u] = rg
+                if reset_after:
+                    extra = z[b, 2 * U + u] + rbias[2 * U + u]
+                    aux[t, b, 3 * U + u] = extra
+                    hh = _act(act, xw[t, b, 2 * U + u] + rg * extra)
+                    aux[t, b, 2 * U + u] = hh
+                    hs[t + 1, b, u] = zg * hm[b, u] + (1.0 - zg) * hh
+                else:
+                    rh[b, u] = rg * hm[b, u]
+                    aux[t, b, 3 * U + u] = rh[b, u]
+        if not reset_after:
+            for b in range(B):
+                if not mask[t, b]:
+                    for u in range(U):
+                        rh[b, u] = 0.0
+            np.dot(rh, rk_h, zh)
+        for b in range(B):
+            if not mask[t, b]:
+                for u in range(U):
+                    hs[t + 1, b, u] = hs[t, b, u]
+            elif not reset_after:
+                for u in range(U):
+                    zg = aux[t, b, u]
+                    hh = _act(act, xw[t, b, 2 * U + u] + zh[b, u])
+                    aux[t, b, 2 * U + u] = hh
+                    hs[t + 1, b, u] = zg * hm[b, u] + (1.0 - zg) * hh
+    return hs, aux
+
+
+@njit(cache=True, nogil=True)
+def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
+    """BPTT of `gru_forward`. Returns (dx (T, B, 3U), drec (T, B, 3U), dh0).
+
+    dx is the gradient of xw. drec is the gradient of the recurrent pre-activations:
+    with reset_after those are hm @ rk + rbias (all three gates); without, drec[..., :2U]
+    belongs to hm @ rk_zr and drec[..., 2U:] to (r * hm) @ rk_h.
+    `rkernel_t` is recurrent_kernel.T (3U, U), C-contiguous.
+    """
+    T, B, U = dhs.shape
+    G = 3 * U
+    dx = np.zeros((T, B, G), dhs.dtype)
+    drec = np.zeros((T, B, G), dhs.dtype)
+    dh = np.zeros((B, U), dhs.dtype)
+    dhm = np.zeros((B, U), dhs.dtype)
+    dtmp = np.empty((B, U), dhs.dtype)
+    dzr = np.zeros((B, 2 * U), dhs.dtype)
+    dhh_pre = np.zeros((B, U), dhs.dtype)
+    rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
+    rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            for u in range(U):
+                dh[b, u] += dhs[t, b, u]
+                dhm[b, u] = 0.0
+                dhh_pre[b, u] = 0.0
+            if not mask[t, b]:
+                continue
+            for u in range(U):
+                zg = aux[t, b, u]
+                hh = aux[t, b, 2 * U + u]
+                hmv = hs[t, b, u] * rmask[b, u]
+                dzg = dh[b, u] * (hmv - hh)
+                dpre_h = dh[b, u] * (1.0 - zg) * _dact(act, hh)
+                dhm[b, u] = dh[b, u] * zg
+                dz_pre = dzg * _dact(ract, zg)
+                dx[t, b, u] = dz_pre
+                drec[t, b, u] = dz_pre
+                dx[t, b, 2 * U + u] = dpre_h
+                dhh_pre[b, u] = dpre_h
+                if reset_after:
+                    rg = aux[t, b, U + u]
+                    dr_pre = dpre_h * aux[t, b, 3 * U + u] * _dact(ract, rg)
+                    dx[t, b, U + u] = dr_pre
+                    drec[t, b, U + u] = dr_pre
+                    drec[t, b, 2 * U + u] = dpre_h * rg
+                else:
+                    drec[t, b, 2 * U + u] = dpre_h
+        if reset_after:
+            np.dot(drec[t], rkernel_t, dtmp)
+            for b in range(B):
+                for u in range(U):
+                    dhm[b, u] += dtmp[b, u]
+        else:
+            np.dot(dhh_pre, rk_h_t, dtmp)  # gradient of r * hm
+            for b in range(B):
+                if not mask[t, b]:
+                    for u in range(2 * U):
+                        dzr[b, u] = 0.0
+                    continue
+                for u in range(U):
+                    rg = aux[t, b, U + u]
+                    hmv = hs[t, b, u] * rmask[b, u]
+                    dr_pre = dtmp[b, u] * hmv * _dact(ract, rg)
+                    dx[t, b, U + u] = dr_pre
+                    drec[t, b, U + u] = dr_pre
+                    dhm[b, u] += dtmp[b, u] * rg
+                    dzr[b, u] = drec[t, b, u]
+                    dzr[b, U + u] = dr_pre
+            np.dot(dzr, rk_zr_t, dtmp)
+            for b in range(B):
+                for u in range(U):
+                    dhm[b, u] += dtmp[b, u]
+        for b in range(B):
+            if mask[t, b]:
+                for u in range(U):
+                    dh[b, u] = dhm[b, u] * rmask[b, u]
+    return dx, drec, dh
+
+
+def _warm(fn_name):
+    def job():
+        for dtype in (np.float32, np.float64):
+            T, B, U = 2, 2, 2
+            h = np.zeros((B, U), dtype)
+            mask = np.ones((T, B), np.uint8)
+            rmask = np.ones((B, U), dtype)
+            if fn_name == "simple_rnn":
+                hs = simple_rnn_forward(np.zeros((T, B, U), dtype), h, np.zeros((U, U), dtype), mask, rmask, 1)
+                simple_rnn_backward(np.zeros((T, B, U), dtype), hs, np.zeros((U, U), dtype), mask, rmask, 1)
+            elif fn_name == "lstm":
+                hs, cs, gates = lstm_forward(np.zeros((T, B, 4 * U), dtype), h, h, np.zeros((U, 4 * U), dtype),
+                                             mask, rmask, 1, 2)
+                lstm_backward(np.zeros((T, B, U), dtype), np.zeros((T, B, U), dtype), cs, gates,
+                              np.zeros((4 * U, U), dtype), mask, rmask, 1, 2)
+            else:
+                hs, aux = gru_forward(np.zeros((T, B, 3 * U), dtype), h, np.zeros((U, 3 * U), dtype),
+                                      np.zeros(3 * U, dtype), mask, rmask, 1, 2, True)
+                gru_backward(np.zeros((T, B, U), dtype), hs, aux, np.zeros((3 * U, U), dtype), mask, rmask,
+                             1, 2, True)
+    return job
+
+
+WARMUP = (_warm("simple_rnn"), _warm("lstm"), _warm("gru"))
