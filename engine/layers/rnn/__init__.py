@@ -1,6 +1,16 @@
-"""Built-in rnn layers. Each layer lives in its own module; list it in `CATEGORY`."""
+"""Built-in recurrent layers. Each layer lives in its own module; list it in `CATEGORY`."""
 
-# Layer class name -> palette category, e.g. {"Conv2D": "Convolution"}.
-CATEGORY: dict[str, str] = {}
+from engine.layers.rnn.gru import GRU
+from engine.layers.rnn.gru_cell import GRUCell
+from engine.layers.rnn.lstm import LSTM
+from engine.layers.rnn.lstm_cell import LSTMCell
+from engine.layers.rnn.rnn import RNN
+from engine.layers.rnn.simple_rnn import SimpleRNN
+from engine.layers.rnn.simple_rnn_cell import SimpleRNNCell
 
-__all__: list[str] = []
+# Layer class name -> palette category. Cells and RNN(cell) are API-only (not on the palette).
+CATEGORY: dict[str, str] = {
+    "SimpleRNN": "Recurrent", "LSTM": "Recurrent", "GRU": "Recurrent",
+}
+
+__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell"]
