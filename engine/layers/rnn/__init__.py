@@ -1,5 +1,6 @@
 """Built-in recurrent layers. Each layer lives in its own module; list it in `CATEGORY`."""
 
+from engine.layers.rnn.bidirectional import Bidirectional
 from engine.layers.rnn.gru import GRU
 from engine.layers.rnn.gru_cell import GRUCell
 from engine.layers.rnn.lstm import LSTM
@@ -7,10 +8,13 @@ from engine.layers.rnn.lstm_cell import LSTMCell
 from engine.layers.rnn.rnn import RNN
 from engine.layers.rnn.simple_rnn import SimpleRNN
 from engine.layers.rnn.simple_rnn_cell import SimpleRNNCell
+from engine.layers.rnn.time_distributed import TimeDistributed
 
 # Layer class name -> palette category. Cells and RNN(cell) are API-only (not on the palette).
 CATEGORY: dict[str, str] = {
-    "SimpleRNN": "Recurrent", "LSTM": "Recurrent", "GRU": "Recurrent",
+    "SimpleRNN": "Recurrent", "LSTM": "Recurrent", "GRU": "Recurrent", "Bidirectional": "Recurrent",
+    "TimeDistributed": "Recurrent",
 }
 
-__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell"]
+__all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "Bidirectional",
+           "TimeDistributed"]

@@ -57,3 +57,33 @@ def make_cell(owner: str, cell_cls, *args, **kwargs):
 def cell_config(cell, drop=("name", "trainable", "dtype")):
     """The cell's config without its layer-level keys, to merge into the layer's config."""
     return {k: v for k, v in cell.get_config().items() if k not in drop}
+
+
+def serialize_layer(layer) -> dict:
+    """Keras 3 config dict of a wrapped layer ({"module", "class_name", "config", ...})."""
+    try:
+        from engine.saving.serialization import serialize_keras_object
+    except ImportError:
+        return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
+                "registered_name": None}
+    return serialize_keras_object(layer)
+
+
+def deserialize_layer(config, owner: str):
+    """A layer from `serialize_layer` output (built-in layers, or anything engine.saving knows)."""
+    from engine.layers.layer import Layer
+
+    if isinstance(config, Layer):
+        return config
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"{owner}: expected a layer or a layer config dict. Received: {config!r}")
+    try:
+        from engine.saving.serialization import deserialize_keras_object
+    except ImportError:
+        from engine import layers
+
+        cls = getattr(layers, config["class_name"], None)
+        if not (isinstance(cls, type) and issubclass(cls, Layer)):
+            raise ValueError(f"{owner}: unknown layer class {config['class_name']!r} in the config.") from None
+        return cls.from_config(config.get("config", {}))
+    return deserialize_keras_object(config)

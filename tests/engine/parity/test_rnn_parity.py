@@ -136,3 +136,22 @@ def test_keras_weights_load_unchanged():
         layer.set_weights(klayer.get_weights())
         x = np.random.default_rng(0).normal(size=(2, T, F)).astype("float32")
         np.testing.assert_allclose(layer(x).numpy(), keras.ops.convert_to_numpy(klayer(x)), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+@pytest.mark.parametrize("options", [dict(), dict(return_sequences=True), dict(return_sequences=True, return_state=True)])
+def test_bidirectional_parity(merge_mode, options):
+    compare(ours.layers.Bidirectional(ours.layers.LSTM(4, **options), merge_mode=merge_mode),
+            keras.layers.Bidirectional(keras.layers.LSTM(4, **options), merge_mode=merge_mode), mask=MASK)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_bidirectional_gru_parity(masked):
+    options = dict(return_sequences=True, reset_after=False)
+    compare(ours.layers.Bidirectional(ours.layers.GRU(3, **options)),
+            keras.layers.Bidirectional(keras.layers.GRU(3, **options)), mask=MASK if masked else None)
+
+
+def test_time_distributed_parity():
+    compare(ours.layers.TimeDistributed(ours.layers.Dense(3, activation="tanh")),
+            keras.layers.TimeDistributed(keras.layers.Dense(3, activation="tanh")))
