@@ -104,8 +104,18 @@ def _batch_major(seq):
     return np.ascontiguousarray(np.swapaxes(seq[1:], 0, 1))
 
 
-def _time_major(g):
-    return np.ascontiguousarray(np.swapaxes(g, 0, 1))
+def _time_major(g, dtype):
+    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype."""
+    return np.ascontiguousarray(np.swapaxes(g, 0, 1), dtype=dtype)
+
+
+def _same_dtype(x, *tensors):
+    """Cast every tensor (None passes) to the float dtype of `x`, differentiably."""
+    from engine.ops.array import cast
+
+    if not x.dtype.startswith("float"):
+        x = cast(x, "float32")
+    return (x,) + tuple(t if t is None or t.dtype == x.dtype else cast(t, x.dtype) for t in tensors)
 
 
 def _check_weights(name, x, h, kernel, rkernel, gates):
@@ -132,6 +142,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
 
     x, h0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, kernel, recurrent_kernel))
     bias = None if bias is None else convert(bias)
+    x, h0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, kernel, recurrent_kernel, bias)
     _check_weights("simple_rnn_sequence", x, h0, kernel, recurrent_kernel, 1)
     act = _code(activation, "activation")
     U = h0.shape[-1]
@@ -142,7 +153,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
                                     m, rm, act)
 
     def backward(g):
-        dpre, dh0 = backend.simple_rnn_backward(_time_major(g), hs, np.ascontiguousarray(recurrent_kernel.data.T),
+        dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, np.ascontiguousarray(recurrent_kernel.data.T),
                                                 m, rm, act)
         dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
         hm = (hs[:-1] * rm).reshape(-1, U)
@@ -164,6 +175,7 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
 
     x, h0, c0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, c0, kernel, recurrent_kernel))
     bias = None if bias is None else convert(bias)
+    x, h0, c0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, c0, kernel, recurrent_kernel, bias)
     _check_weights("lstm_sequence", x, h0, kernel, recurrent_kernel, 4)
     act = _code(activation, "activation")
     ract = _code(recurrent_activation, "recurrent_activation")
@@ -176,7 +188,7 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     out = np.stack([_batch_major(hs), _batch_major(cs)])
 
     def backward(g):
-        dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0]), _time_major(g[1]), cs, gates,
+        dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
                                              np.ascontiguousarray(recurrent_kernel.data.T), m, rm, act, ract)
         dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
         hm = (hs[:-1] * rm).reshape(-1, U)
@@ -200,6 +212,7 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
 
     x, h0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, kernel, recurrent_kernel))
     bias = None if bias is None else convert(bias)
+    x, h0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, kernel, recurrent_kernel, bias)
     _check_weights("gru_sequence", x, h0, kernel, recurrent_kernel, 3)
     act = _code(activation, "activation")
     ract = _code(recurrent_activation, "recurrent_activation")
@@ -223,7 +236,7 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
                                   rbias, m, rm, act, ract, bool(reset_after))
 
     def backward(g):
-        dxw, drec, dh0 = backend.gru_backward(_time_major(g), hs, aux, np.ascontiguousarray(recurrent_kernel.data.T),
+        dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, np.ascontiguousarray(recurrent_kernel.data.T),
                                               m, rm, act, ract, bool(reset_after))
         dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
         hm = (hs[:-1] * rm).reshape(-1, U)

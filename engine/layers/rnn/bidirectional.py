@@ -73,6 +73,9 @@ class Bidirectional(Layer):
 
     def build(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
+        if len(sequences_shape) != 3:
+            raise ValueError(f'Layer "{self.name}" expects input with ndim=3 (batch, timesteps, features). '
+                             f"Received: shape={sequences_shape}")
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
                 sub.build(sequences_shape)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import activations, constraints, initializers, regularizers
 from engine.layers.layer import Layer
 from engine.layers.rnn._common import check_rate, check_units, dropout_mask, make_rng
@@ -57,6 +59,10 @@ class DropoutCell(Layer):
         self.recurrent_kernel = self.add_weight(
             name="recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        for variable in (self.kernel, self.recurrent_kernel):
+            # the orthogonal initializer can return a transposed (Fortran-ordered) array
+            if not variable.data.flags.c_contiguous:
+                variable.assign(np.ascontiguousarray(variable.data))
 
     def _add_bias(self, shape, initializer=None):
         self.bias = None
