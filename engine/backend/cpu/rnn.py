@@ -2,7 +2,7 @@
 
 All arrays are time-major and C-contiguous. The ops compute the input projection of every
 time step with one GEMM (`xw`, shape (T, B, gates * U), input bias included) and hand it
-here; each step then does one recurrent GEMM and a fused elementwise gate loop. The
+here; each step then does one recurrent GEMM and one fused, compiled gate kernel. The
 backward kernels run backpropagation through time and return the gradient of the
 pre-activations of every step, from which the ops get the weight gradients with one
 GEMM each.
@@ -69,17 +69,44 @@ def _dact(code, y):
     return 1.0
 
 
-@njit(cache=True, nogil=True)
-def _masked_state(h, rmask, out):
-    B, U = h.shape
-    for b in range(B):
-        for u in range(U):
-            out[b, u] = h[b, u] * rmask[b, u]
+# Per-step GEMMs are small (batch x units x gates*units); they go through numpy's BLAS
+# from a Python time loop (a few microseconds per step), which stays fast when the cores
+# are busy, while each step's elementwise work is one fused compiled kernel.
 
 
 # --- SimpleRNN --------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
+def _simple_step(xw_t, z, h_prev, keep, act, h_out):
+    B, U = h_prev.shape
+    for b in range(B):
+        if keep[b]:
+            for u in range(U):
+                h_out[b, u] = _act(act, xw_t[b, u] + z[b, u])
+        else:
+            for u in range(U):
+                h_out[b, u] = h_prev[b, u]
+
+
+@njit(cache=True, nogil=True)
+def _simple_step_backward(dh, h_t, keep, act, dpre_t):
+    B, U = dh.shape
+    for b in range(B):
+        if keep[b]:
+            for u in range(U):
+                dpre_t[b, u] = dh[b, u] * _dact(act, h_t[b, u])
+
+
+@njit(cache=True, nogil=True)
+def _carry_grad(dh, dhm, rmask, keep):
+    """dh <- dhm * rmask on the rows that took a step (skipped rows pass dh through)."""
+    B, U = dh.shape
+    for b in range(B):
+        if keep[b]:
+            for u in range(U):
+                dh[b, u] = dhm[b, u] * rmask[b, u]
+
+
 def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
     """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
     T, B, U = xw.shape
@@ -88,19 +115,12 @@ def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
     hm = np.empty((B, U), xw.dtype)
     z = np.empty((B, U), xw.dtype)
     for t in range(T):
-        _masked_state(hs[t], rmask, hm)
-        np.dot(hm, rkernel, z)
-        for b in range(B):
-            if mask[t, b]:
-                for u in range(U):
-                    hs[t + 1, b, u] = _act(act, xw[t, b, u] + z[b, u])
-            else:
-                for u in range(U):
-                    hs[t + 1, b, u] = hs[t, b, u]
+        np.multiply(hs[t], rmask, out=hm)
+        np.dot(hm, rkernel, out=z)
+        _simple_step(xw[t], z, hs[t], mask[t], act, hs[t + 1])
     return hs
 
 
-@njit(cache=True, nogil=True)
 def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
     T, B, U = dhs.shape
@@ -108,23 +128,59 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     dh = np.zeros((B, U), dhs.dtype)
     dhm = np.empty((B, U), dhs.dtype)
     for t in range(T - 1, -1, -1):
-        for b in range(B):
-            for u in range(U):
-                dh[b, u] += dhs[t, b, u]
-            if mask[t, b]:
-                for u in range(U):
-                    dpre[t, b, u] = dh[b, u] * _dact(act, hs[t + 1, b, u])
-        np.dot(dpre[t], rkernel_t, dhm)
-        for b in range(B):
-            if mask[t, b]:
-                for u in range(U):
-                    dh[b, u] = dhm[b, u] * rmask[b, u]
+        dh += dhs[t]
+        _simple_step_backward(dh, hs[t + 1], mask[t], act, dpre[t])
+        np.dot(dpre[t], rkernel_t, out=dhm)
+        _carry_grad(dh, dhm, rmask, mask[t])
     return dpre, dh
 
 
 # --- LSTM ----------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
+def _lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
+    B, U = h_prev.shape
+    for b in range(B):
+        if not keep[b]:
+            for u in range(U):
+                h_out[b, u] = h_prev[b, u]
+                c_out[b, u] = c_prev[b, u]
+            continue
+        for u in range(U):
+            i = _act(ract, xw_t[b, u] + z[b, u])
+            f = _act(ract, xw_t[b, U + u] + z[b, U + u])
+            g = _act(act, xw_t[b, 2 * U + u] + z[b, 2 * U + u])
+            o = _act(ract, xw_t[b, 3 * U + u] + z[b, 3 * U + u])
+            gates_t[b, u] = i
+            gates_t[b, U + u] = f
+            gates_t[b, 2 * U + u] = g
+            gates_t[b, 3 * U + u] = o
+            c = f * c_prev[b, u] + i * g
+            c_out[b, u] = c
+            h_out[b, u] = o * _act(act, c)
+
+
+@njit(cache=True, nogil=True)
+def _lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
+    """Fills dz_t and turns dc into the gradient of c_{t-1} on the rows that took a step."""
+    B, U = dh.shape
+    for b in range(B):
+        if not keep[b]:
+            continue
+        for u in range(U):
+            i = gates_t[b, u]
+            f = gates_t[b, U + u]
+            g = gates_t[b, 2 * U + u]
+            o = gates_t[b, 3 * U + u]
+            tc = _act(act, c_t[b, u])
+            dct = dc[b, u] + dh[b, u] * o * _dact(act, tc)
+            dz_t[b, u] = dct * g * _dact(ract, i)
+            dz_t[b, U + u] = dct * c_prev[b, u] * _dact(ract, f)
+            dz_t[b, 2 * U + u] = dct * i * _dact(act, g)
+            dz_t[b, 3 * U + u] = dh[b, u] * tc * _dact(ract, o)
+            dc[b, u] = dct * f
+
+
 def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
     T, B, G = xw.shape
@@ -137,68 +193,68 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     hm = np.empty((B, U), xw.dtype)
     z = np.empty((B, G), xw.dtype)
     for t in range(T):
-        _masked_state(hs[t], rmask, hm)
-        np.dot(hm, rkernel, z)
-        for b in range(B):
-            if not mask[t, b]:
-                for u in range(U):
-                    hs[t + 1, b, u] = hs[t, b, u]
-                    cs[t + 1, b, u] = cs[t, b, u]
-                continue
-            for u in range(U):
-                i = _act(ract, xw[t, b, u] + z[b, u])
-                f = _act(ract, xw[t, b, U + u] + z[b, U + u])
-                g = _act(act, xw[t, b, 2 * U + u] + z[b, 2 * U + u])
-                o = _act(ract, xw[t, b, 3 * U + u] + z[b, 3 * U + u])
-                gates[t, b, u] = i
-                gates[t, b, U + u] = f
-                gates[t, b, 2 * U + u] = g
-                gates[t, b, 3 * U + u] = o
-                c = f * cs[t, b, u] + i * g
-                cs[t + 1, b, u] = c
-                hs[t + 1, b, u] = o * _act(act, c)
+        np.multiply(hs[t], rmask, out=hm)
+        np.dot(hm, rkernel, out=z)
+        _lstm_step(xw[t], z, hs[t], cs[t], mask[t], act, ract, gates[t], hs[t + 1], cs[t + 1])
     return hs, cs, gates
 
 
-@njit(cache=True, nogil=True)
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
     T, B, U = dhs.shape
-    G = 4 * U
-    dz = np.zeros((T, B, G), dhs.dtype)
+    dz = np.zeros((T, B, 4 * U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
     dc = np.zeros((B, U), dhs.dtype)
     dhm = np.empty((B, U), dhs.dtype)
     for t in range(T - 1, -1, -1):
-        for b in range(B):
-            for u in range(U):
-                dh[b, u] += dhs[t, b, u]
-                dc[b, u] += dcs[t, b, u]
-            if not mask[t, b]:
-                continue
-            for u in range(U):
-                i = gates[t, b, u]
-                f = gates[t, b, U + u]
-                g = gates[t, b, 2 * U + u]
-                o = gates[t, b, 3 * U + u]
-                tc = _act(act, cs[t + 1, b, u])
-                dct = dc[b, u] + dh[b, u] * o * _dact(act, tc)
-                dz[t, b, u] = dct * g * _dact(ract, i)
-                dz[t, b, U + u] = dct * cs[t, b, u] * _dact(ract, f)
-                dz[t, b, 2 * U + u] = dct * i * _dact(act, g)
-                dz[t, b, 3 * U + u] = dh[b, u] * tc * _dact(ract, o)
-                dc[b, u] = dct * f
-        np.dot(dz[t], rkernel_t, dhm)
-        for b in range(B):
-            if mask[t, b]:
-                for u in range(U):
-                    dh[b, u] = dhm[b, u] * rmask[b, u]
+        dh += dhs[t]
+        dc += dcs[t]
+        _lstm_step_backward(dh, dc, cs[t], cs[t + 1], gates[t], mask[t], act, ract, dz[t])
+        np.dot(dz[t], rkernel_t, out=dhm)
+        _carry_grad(dh, dhm, rmask, mask[t])
     return dz, dh, dc
 
 
 # --- GRU -----------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
+def _gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
+    """z and r gates; with reset_after also the candidate's bracket; else r * hm into rh."""
+    B, U = hm.shape
+    for b in range(B):
+        if not keep[b]:
+            for u in range(U):
+                rh[b, u] = 0.0
+            continue
+        for u in range(U):
+            aux_t[b, u] = _act(ract, xw_t[b, u] + zr[b, u] + rbias[u])
+            rg = _act(ract, xw_t[b, U + u] + zr[b, U + u] + rbias[U + u])
+            aux_t[b, U + u] = rg
+            if reset_after:
+                aux_t[b, 3 * U + u] = zr[b, 2 * U + u] + rbias[2 * U + u]
+            else:
+                rh[b, u] = rg * hm[b, u]
+                aux_t[b, 3 * U + u] = rh[b, u]
+
+
+@njit(cache=True, nogil=True)
+def _gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
+    B, U = hm.shape
+    for b in range(B):
+        if not keep[b]:
+            for u in range(U):
+                h_out[b, u] = h_prev[b, u]
+            continue
+        for u in range(U):
+            zg = aux_t[b, u]
+            if reset_after:
+                hh = _act(act, xw_t[b, 2 * U + u] + aux_t[b, U + u] * aux_t[b, 3 * U + u])
+            else:
+                hh = _act(act, xw_t[b, 2 * U + u] + zh[b, u])
+            aux_t[b, 2 * U + u] = hh
+            h_out[b, u] = zg * hm[b, u] + (1.0 - zg) * hh
+
+
 def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
 
@@ -212,56 +268,74 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     aux = np.zeros((T, B, 4 * U), xw.dtype)
     hs[0] = h0
     hm = np.empty((B, U), xw.dtype)
-    rh = np.empty((B, U), xw.dtype)
-    zh = np.empty((B, U), xw.dtype)
+    rh = np.zeros((B, U), xw.dtype)
+    zh = np.zeros((B, U), xw.dtype)
     if reset_after:
-        z = np.empty((B, G), xw.dtype)
-        rk_h = rkernel[:, :1].copy()  # unused placeholder of the right type
-        rk_zr = rkernel
+        rk_zr, rk_h = rkernel, None
+        zr = np.empty((B, G), xw.dtype)
     else:
-        z = np.empty((B, 2 * U), xw.dtype)
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
+        zr = np.empty((B, 2 * U), xw.dtype)
     for t in range(T):
-        _masked_state(hs[t], rmask, hm)
-        np.dot(hm, rk_zr, z)
-        for b in range(B):
-            if not mask[t, b]:
-                continue
-            for u in range(U):
-                zg = _act(ract, xw[t, b, u] + z[b, u] + rbias[u])
-                rg = _act(ract, xw[t, b, U + u] + z[b, U + u] + rbias[U + u])
-                aux[t, b, u] = zg
-                aux[t, b, U + u] = rg
-                if reset_after:
-                    extra = z[b, 2 * U + u] + rbias[2 * U + u]
-                    aux[t, b, 3 * U + u] = extra
-                    hh = _act(act, xw[t, b, 2 * U + u] + rg * extra)
-                    aux[t, b, 2 * U + u] = hh
-                    hs[t + 1, b, u] = zg * hm[b, u] + (1.0 - zg) * hh
-                else:
-                    rh[b, u] = rg * hm[b, u]
-                    aux[t, b, 3 * U + u] = rh[b, u]
+        np.multiply(hs[t], rmask, out=hm)
+        np.dot(hm, rk_zr, out=zr)
+        _gru_gates_zr(xw[t], zr, rbias, hm, mask[t], ract, reset_after, aux[t], rh)
         if not reset_after:
-            for b in range(B):
-                if not mask[t, b]:
-                    for u in range(U):
-                        rh[b, u] = 0.0
-            np.dot(rh, rk_h, zh)
-        for b in range(B):
-            if not mask[t, b]:
-                for u in range(U):
-                    hs[t + 1, b, u] = hs[t, b, u]
-            elif not reset_after:
-                for u in range(U):
-                    zg = aux[t, b, u]
-                    hh = _act(act, xw[t, b, 2 * U + u] + zh[b, u])
-                    aux[t, b, 2 * U + u] = hh
-                    hs[t + 1, b, u] = zg * hm[b, u] + (1.0 - zg) * hh
+            np.dot(rh, rk_h, out=zh)
+        _gru_update(xw[t], zh, hs[t], hm, mask[t], act, reset_after, aux[t], hs[t + 1])
     return hs, aux
 
 
 @njit(cache=True, nogil=True)
+def _gru_step_backward(dh, hs_t, aux_t, rmask, keep, act, ract, reset_after, dx_t, drec_t, dhm, dhh_pre):
+    B, U = dh.shape
+    for b in range(B):
+        for u in range(U):
+            dhm[b, u] = 0.0
+            dhh_pre[b, u] = 0.0
+        if not keep[b]:
+            continue
+        for u in range(U):
+            zg = aux_t[b, u]
+            hh = aux_t[b, 2 * U + u]
+            hmv = hs_t[b, u] * rmask[b, u]
+            dpre_h = dh[b, u] * (1.0 - zg) * _dact(act, hh)
+            dz_pre = dh[b, u] * (hmv - hh) * _dact(ract, zg)
+            dhm[b, u] = dh[b, u] * zg
+            dx_t[b, u] = dz_pre
+            drec_t[b, u] = dz_pre
+            dx_t[b, 2 * U + u] = dpre_h
+            dhh_pre[b, u] = dpre_h
+            if reset_after:
+                rg = aux_t[b, U + u]
+                dr_pre = dpre_h * aux_t[b, 3 * U + u] * _dact(ract, rg)
+                dx_t[b, U + u] = dr_pre
+                drec_t[b, U + u] = dr_pre
+                drec_t[b, 2 * U + u] = dpre_h * rg
+            else:
+                drec_t[b, 2 * U + u] = dpre_h
+
+
+@njit(cache=True, nogil=True)
+def _gru_reset_backward(drh, hs_t, aux_t, rmask, keep, ract, dx_t, drec_t, dhm, dzr):
+    """reset_after=False: gradient through r * hm, given drh = d(r * hm)."""
+    B, U = drh.shape
+    for b in range(B):
+        if not keep[b]:
+            for u in range(2 * U):
+                dzr[b, u] = 0.0
+            continue
+        for u in range(U):
+            rg = aux_t[b, U + u]
+            dr_pre = drh[b, u] * hs_t[b, u] * rmask[b, u] * _dact(ract, rg)
+            dx_t[b, U + u] = dr_pre
+            drec_t[b, U + u] = dr_pre
+            dhm[b, u] += drh[b, u] * rg
+            dzr[b, u] = drec_t[b, u]
+            dzr[b, U + u] = dr_pre
+
+
 def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     """BPTT of `gru_forward`. Returns (dx (T, B, 3U), drec (T, B, 3U), dh0).
 
@@ -271,9 +345,8 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     `rkernel_t` is recurrent_kernel.T (3U, U), C-contiguous.
     """
     T, B, U = dhs.shape
-    G = 3 * U
-    dx = np.zeros((T, B, G), dhs.dtype)
-    drec = np.zeros((T, B, G), dhs.dtype)
+    dx = np.zeros((T, B, 3 * U), dhs.dtype)
+    drec = np.zeros((T, B, 3 * U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
     dhm = np.zeros((B, U), dhs.dtype)
     dtmp = np.empty((B, U), dhs.dtype)
@@ -282,62 +355,16 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
     for t in range(T - 1, -1, -1):
-        for b in range(B):
-            for u in range(U):
-                dh[b, u] += dhs[t, b, u]
-                dhm[b, u] = 0.0
-                dhh_pre[b, u] = 0.0
-            if not mask[t, b]:
-                continue
-            for u in range(U):
-                zg = aux[t, b, u]
-                hh = aux[t, b, 2 * U + u]
-                hmv = hs[t, b, u] * rmask[b, u]
-                dzg = dh[b, u] * (hmv - hh)
-                dpre_h = dh[b, u] * (1.0 - zg) * _dact(act, hh)
-                dhm[b, u] = dh[b, u] * zg
-                dz_pre = dzg * _dact(ract, zg)
-                dx[t, b, u] = dz_pre
-                drec[t, b, u] = dz_pre
-                dx[t, b, 2 * U + u] = dpre_h
-                dhh_pre[b, u] = dpre_h
-                if reset_after:
-                    rg = aux[t, b, U + u]
-                    dr_pre = dpre_h * aux[t, b, 3 * U + u] * _dact(ract, rg)
-                    dx[t, b, U + u] = dr_pre
-                    drec[t, b, U + u] = dr_pre
-                    drec[t, b, 2 * U + u] = dpre_h * rg
-                else:
-                    drec[t, b, 2 * U + u] = dpre_h
+        dh += dhs[t]
+        _gru_step_backward(dh, hs[t], aux[t], rmask, mask[t], act, ract, reset_after, dx[t], drec[t], dhm, dhh_pre)
         if reset_after:
-            np.dot(drec[t], rkernel_t, dtmp)
-            for b in range(B):
-                for u in range(U):
-                    dhm[b, u] += dtmp[b, u]
+            np.dot(drec[t], rkernel_t, out=dtmp)
         else:
-            np.dot(dhh_pre, rk_h_t, dtmp)  # gradient of r * hm
-            for b in range(B):
-                if not mask[t, b]:
-                    for u in range(2 * U):
-                        dzr[b, u] = 0.0
-                    continue
-                for u in range(U):
-                    rg = aux[t, b, U + u]
-                    hmv = hs[t, b, u] * rmask[b, u]
-                    dr_pre = dtmp[b, u] * hmv * _dact(ract, rg)
-                    dx[t, b, U + u] = dr_pre
-                    drec[t, b, U + u] = dr_pre
-                    dhm[b, u] += dtmp[b, u] * rg
-                    dzr[b, u] = drec[t, b, u]
-                    dzr[b, U + u] = dr_pre
-            np.dot(dzr, rk_zr_t, dtmp)
-            for b in range(B):
-                for u in range(U):
-                    dhm[b, u] += dtmp[b, u]
-        for b in range(B):
-            if mask[t, b]:
-                for u in range(U):
-                    dh[b, u] = dhm[b, u] * rmask[b, u]
+            np.dot(dhh_pre, rk_h_t, out=dtmp)
+            _gru_reset_backward(dtmp, hs[t], aux[t], rmask, mask[t], ract, dx[t], drec[t], dhm, dzr)
+            np.dot(dzr, rk_zr_t, out=dtmp)
+        dhm += dtmp
+        _carry_grad(dh, dhm, rmask, mask[t])
     return dx, drec, dh
 
 
