@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 
 # Each kernel module lists its warm-up entry points in a `WARMUP` tuple of callables.
-KERNEL_MODULES: tuple[str, ...] = ("engine.backend.cpu.rnn",)
+KERNEL_MODULES: tuple[str, ...] = (
+    "engine.backend.cpu.conv",
+    "engine.backend.cpu.pooling",
+    "engine.backend.cpu.rnn",
+)
 
 
 def run(progress=None) -> None:
