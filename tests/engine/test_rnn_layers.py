@@ -206,3 +206,24 @@ def test_functional_model_trains_with_masking_and_bidirectional():
     history = model.fit(x, y, epochs=15, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert model.output_shape == (None, 1) if hasattr(model, "output_shape") else True
+
+
+@pytest.mark.parametrize("cls,kwargs,in_shape,out_shape", [
+    (L.ConvLSTM1D, dict(filters=2, kernel_size=2, return_sequences=True), (2, 3, 4, 1), (2, 3, 3, 2)),
+    (L.ConvLSTM2D, dict(filters=2, kernel_size=2, padding="same"), (2, 2, 3, 3, 1), (2, 3, 3, 2)),
+    (L.ConvLSTM3D, dict(filters=1, kernel_size=2, strides=2), (1, 2, 4, 4, 2, 1), (1, 2, 2, 1, 1)),
+])
+def test_check_layer_conv_lstm(cls, kwargs, in_shape, out_shape):
+    check_layer(cls, kwargs, in_shape, expected_output_shape=out_shape, expected_num_weights=3, check_save=False)
+
+
+def test_conv_lstm_argument_and_rank_errors():
+    with pytest.raises(ValueError, match=r"^ConvLSTM2D: filters must be a positive integer. Received: filters=0"):
+        L.ConvLSTM2D(0, 3)
+    with pytest.raises(ValueError, match=r"^ConvLSTM1D: kernel_size must be an int or a tuple of 1 ints"):
+        L.ConvLSTM1D(2, (3, 3))
+    with pytest.raises(ValueError, match=r"^ConvLSTM2D: padding must be one of"):
+        L.ConvLSTM2D(2, 3, padding="full")
+    layer = L.ConvLSTM2D(2, 3)
+    with pytest.raises(ValueError, match=r'"conv_lstm2d" expects input with ndim=5.*\(2, 3, 4, 1\)'):
+        layer(np.zeros((2, 3, 4, 1), "float32"))

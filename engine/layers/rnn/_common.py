@@ -43,14 +43,17 @@ def make_rng(seed):
     return np.random.default_rng(seed) if seed is not None else generator()
 
 
-def make_cell(owner: str, cell_cls, *args, **kwargs):
-    """Create the cell of layer `owner`; argument errors name the layer, not the cell."""
+def make_cell(layer_name: str, cell_cls, *args, **kwargs):
+    """Create the cell of layer `layer_name`; argument errors name the layer, not the cell."""
+    owner = layer_name
     try:
         return cell_cls(*args, **kwargs)
     except ValueError as exc:
         message = str(exc)
         prefix = f"{cell_cls.__name__}: "
         message = message[len(prefix):] if message.startswith(prefix) else message
+        if message.startswith(f"{owner}: "):
+            raise ValueError(message) from None
         raise ValueError(f"{owner}: {message}") from None
 
 

@@ -82,19 +82,24 @@ class DropoutCell(Layer):
         self._add_bias((self.gates * self.units,))
 
     # -- dropout masks -----------------------------------------------------------------
-    def make_masks(self, batch, input_dim, dtype, training):
-        """(input mask or None, recurrent mask or None) for one sequence."""
+    def make_masks(self, step_shape, dtype, training):
+        """(input mask or None, recurrent mask or None) for one sequence whose steps have
+        shape `step_shape` (batch first)."""
         dp = rdp = None
         if training and 0.0 < self.dropout < 1.0:
-            dp = dropout_mask(self._rng, (batch, input_dim), self.dropout, dtype)
+            dp = dropout_mask(self._rng, tuple(step_shape), self.dropout, dtype)
         if training and 0.0 < self.recurrent_dropout < 1.0:
-            rdp = dropout_mask(self._rng, (batch, self.units), self.recurrent_dropout, dtype)
+            rdp = dropout_mask(self._rng, self._recurrent_mask_shape(tuple(step_shape)), self.recurrent_dropout,
+                               dtype)
         return dp, rdp
+
+    def _recurrent_mask_shape(self, step_shape):
+        return (step_shape[0], self.units)
 
     def _masks_for_step(self, inputs, training):
         if self._sequence_masks is not None:
             return self._sequence_masks
-        return self.make_masks(inputs.shape[0], inputs.shape[-1], inputs.dtype, training)
+        return self.make_masks(inputs.shape, inputs.dtype, training)
 
     def get_initial_state(self, batch_size=None):
         """Zero states, one (batch_size, size) tensor per state."""

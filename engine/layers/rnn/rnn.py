@@ -47,6 +47,8 @@ class RNN(Layer):
     with return_state a list [output, *states], each state (batch, units).
     """
 
+    _sequence_ndim = 3  # (batch, timesteps, features); ConvLSTM layers add spatial axes
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
         owner = type(self).__name__
@@ -61,7 +63,7 @@ class RNN(Layer):
         self.unroll = check_bool(owner, "unroll", unroll)
         self.zero_output_for_mask = check_bool(owner, "zero_output_for_mask", zero_output_for_mask)
         self.supports_masking = True
-        self.input_spec = InputSpec(ndim=3)
+        self.input_spec = InputSpec(ndim=self._sequence_ndim)
         self.states = None
 
     def __getattr__(self, name):
@@ -82,13 +84,14 @@ class RNN(Layer):
     # -- building -------------------------------------------------------------------------
     def build(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
-        if len(sequences_shape) != 3:
-            raise ValueError(f'Layer "{self.name}" expects input with ndim=3 (batch, timesteps, features). '
+        ndim = self._sequence_ndim
+        if len(sequences_shape) != ndim:
+            raise ValueError(f'Layer "{self.name}" expects input with ndim={ndim} (batch, timesteps, ...). '
                              f"Received: shape={sequences_shape}")
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build((sequences_shape[0],) + sequences_shape[2:])
             self.cell.built = True
-        self.input_spec = InputSpec(ndim=3, axes={-1: sequences_shape[-1]})
+        self.input_spec = InputSpec(ndim=ndim, axes={-1: sequences_shape[-1]})
         self.built = True
 
     # -- running --------------------------------------------------------------------------
@@ -102,7 +105,7 @@ class RNN(Layer):
 
         dp = rdp = None
         if hasattr(self.cell, "make_masks"):
-            dp, rdp = self.cell.make_masks(batch, x.shape[-1], x.dtype, bool(training))
+            dp, rdp = self.cell.make_masks((batch,) + tuple(x.shape[2:]), x.dtype, bool(training))
         result = None
         if hasattr(self.cell, "fast_sequence"):
             x_in = x if dp is None else x * ops.expand_dims(dp, 1)
@@ -120,29 +123,35 @@ class RNN(Layer):
             return [output] + list(final)
         return output
 
+    def _state_shapes(self, input_shape):
+        """Shape of each state for inputs of `input_shape`."""
+        return [(input_shape[0], s) for s in self.state_size]
+
     def _initial_states(self, x, initial_state):
         batch = x.shape[0]
-        sizes = self.state_size
+        shapes = self._state_shapes(x.shape)
         if initial_state is None:
             if self.stateful:
-                return self._stateful_states(batch, x.dtype)
-            return [Tensor(np.zeros((batch, s), dtype=x.dtype)) for s in sizes]
+                return self._stateful_states(x.shape, x.dtype)
+            return [Tensor(np.zeros(shape, dtype=x.dtype)) for shape in shapes]
         given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        if len(given) != len(sizes):
-            raise ValueError(f'Layer "{self.name}" expects {len(sizes)} initial state(s). '
+        if len(given) != len(shapes):
+            raise ValueError(f'Layer "{self.name}" expects {len(shapes)} initial state(s). '
                              f"Received: {len(given)} initial state(s)")
         result = []
-        for state, size in zip(given, sizes):
+        for state, shape in zip(given, shapes):
             state = convert(state, dtype=x.dtype)
-            if state.shape != (batch, size):
-                raise ValueError(f'Layer "{self.name}": an initial state must have shape {(batch, size)}. '
+            if state.shape != tuple(shape) or state.shape[0] != batch:
+                raise ValueError(f'Layer "{self.name}": an initial state must have shape {tuple(shape)}. '
                                  f"Received: shape={state.shape}")
             result.append(state)
         return result
 
-    def _stateful_states(self, batch, dtype):
+    def _stateful_states(self, input_shape, dtype):
+        batch = input_shape[0]
+
         def zeros():
-            return [Tensor(np.zeros((batch, s), dtype=dtype)) for s in self.state_size]
+            return [Tensor(np.zeros(shape, dtype=dtype)) for shape in self._state_shapes(input_shape)]
 
         if call_context.in_symbolic_run():
             usable = self.states is not None and self.states[0].shape[0] == batch
@@ -181,10 +190,14 @@ class RNN(Layer):
                 out, new_states = self.cell(x[:, t], list(states), **kwargs)
                 new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
                 if mask_array is not None:
-                    keep = Tensor(mask_array[:, t:t + 1])
+                    step_keep = mask_array[:, t]
+
+                    def keep(like):
+                        return Tensor(step_keep.reshape((-1,) + (1,) * (like.ndim - 1)))
+
                     fallback = ops.zeros_like(out) if self.zero_output_for_mask or prev is None else prev
-                    out = ops.where(keep, out, fallback)
-                    new_states = [ops.where(keep, n, s) for n, s in zip(new_states, states)]
+                    out = ops.where(keep(out), out, fallback)
+                    new_states = [ops.where(keep(n), n, s) for n, s in zip(new_states, states)]
                 outputs.append(out)
                 prev, states = out, new_states
         finally:

@@ -155,3 +155,38 @@ def test_bidirectional_gru_parity(masked):
 def test_time_distributed_parity():
     compare(ours.layers.TimeDistributed(ours.layers.Dense(3, activation="tanh")),
             keras.layers.TimeDistributed(keras.layers.Dense(3, activation="tanh")))
+
+
+def _compare_conv(layer, klayer, shape, mask=None, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape).astype("float32")
+    layer(x)
+    klayer.build(shape)
+    weights = [w + rng.normal(scale=0.1, size=w.shape).astype("float32") for w in layer.get_weights()]
+    layer.set_weights(weights)
+    klayer.set_weights(weights)
+    upstreams = [rng.normal(size=o.shape).astype("float32") for o in _flat(layer(x))]
+    k_out, k_dx, k_dw = _keras_run(klayer, x, upstreams, mask)
+    o_out, o_dx, o_dw = _our_run(layer, x, upstreams, mask)
+    for a, b in zip(o_out, k_out):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(o_dx, k_dx, rtol=RTOL, atol=ATOL, err_msg="input gradient")
+    for a, b, w in zip(o_dw, k_dw, layer.trainable_weights):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"gradient of {w.path}")
+
+
+@pytest.mark.parametrize("name,shape,options", [
+    ("ConvLSTM1D", (2, 3, 6, 2), dict(kernel_size=3, return_sequences=True, go_backwards=True)),
+    ("ConvLSTM2D", (2, 3, 5, 4, 2), dict(kernel_size=(3, 2), padding="same", return_state=True)),
+    ("ConvLSTM2D", (2, 3, 6, 6, 2), dict(kernel_size=3, strides=2, return_sequences=True)),
+    ("ConvLSTM3D", (1, 2, 4, 4, 3, 2), dict(kernel_size=2, padding="same")),
+    ("ConvLSTM2D", (2, 3, 2, 5, 4), dict(kernel_size=2, data_format="channels_first", return_sequences=True)),
+])
+def test_conv_lstm_parity(name, shape, options):
+    _compare_conv(getattr(ours.layers, name)(3, **options), getattr(keras.layers, name)(3, **options), shape)
+
+
+def test_conv_lstm_masked_parity():
+    mask = np.array([[1, 1, 0], [1, 0, 1]], bool)
+    options = dict(kernel_size=3, return_sequences=True)
+    _compare_conv(ours.layers.ConvLSTM1D(2, **options), keras.layers.ConvLSTM1D(2, **options), (2, 3, 5, 2), mask)
