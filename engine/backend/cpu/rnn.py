@@ -28,7 +28,13 @@ ACTIVATION_CODES = {
 @njit(cache=True, nogil=True)
 def _act(code, x):
     if code == 1:
-        return np.tanh(x)
+        # tanh via expm1: as accurate as np.tanh here and about twice as fast in numba
+        if x > 20.0:
+            return 1.0
+        if x < -20.0:
+            return -1.0
+        e = np.expm1(2.0 * x)
+        return e / (e + 2.0)
     if code == 2:
         if x >= 0:
             return 1.0 / (1.0 + np.exp(-x))
