@@ -13,8 +13,10 @@ from engine.layers.rnn.simple_rnn import SimpleRNN
 from engine.layers.rnn.simple_rnn_cell import SimpleRNNCell
 from engine.layers.rnn.time_distributed import TimeDistributed
 
-# Layer class name -> palette category. Cells and RNN(cell) are API-only (not on the palette).
+# Layer class name -> palette category. RNN and the cells are listed so saved models holding
+# them load (engine.saving finds built-in classes here); a cell alone is not a graph node.
 CATEGORY: dict[str, str] = {
+    "RNN": "Recurrent", "SimpleRNNCell": "Recurrent", "LSTMCell": "Recurrent", "GRUCell": "Recurrent",
     "SimpleRNN": "Recurrent", "LSTM": "Recurrent", "GRU": "Recurrent", "Bidirectional": "Recurrent",
     "TimeDistributed": "Recurrent", "ConvLSTM1D": "Recurrent", "ConvLSTM2D": "Recurrent", "ConvLSTM3D": "Recurrent",
 }

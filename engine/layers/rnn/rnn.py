@@ -11,7 +11,7 @@ from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec
 from engine.layers.layer import Layer
-from engine.layers.rnn._common import check_bool
+from engine.layers.rnn._common import check_bool, deserialize_layer, serialize_layer
 from engine.layers.symbolic import flatten
 
 # Attributes read through to the cell, as on Keras' LSTM/GRU/SimpleRNN layers.
@@ -264,18 +264,12 @@ class RNN(Layer):
             "zero_output_for_mask": self.zero_output_for_mask,
         })
         if type(self) is RNN:
-            config["cell"] = {"class_name": type(self.cell).__name__, "config": self.cell.get_config()}
+            config["cell"] = serialize_layer(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         if cls is RNN and isinstance(config.get("cell"), dict):
-            from engine import layers
-
-            spec = config["cell"]
-            cell_cls = getattr(layers, spec.get("class_name", ""), None)
-            if cell_cls is None:
-                raise ValueError(f"RNN: unknown cell class {spec.get('class_name')!r} in the config.")
-            config["cell"] = cell_cls.from_config(spec["config"])
+            config["cell"] = deserialize_layer(config["cell"], "RNN")
         return super().from_config(config)
