@@ -14,14 +14,24 @@ import numpy as np
 from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "same_padding",
-           "conv_output_length", "conv_transpose_padding", "conv_transpose_output_length"]
+# Only the keras.ops names are exported; the size helpers are imported from this module.
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
 
 
 def _backend(array):
     from engine.backend import backend_of
 
     return backend_of(array)
+
+
+def common_backend(*arrays):
+    """The backend for a kernel call on `arrays` and the arrays moved onto it.
+
+    A device array wins over host arrays (e.g. host placeholder data with device weights).
+    """
+    backends = [_backend(a) for a in arrays]
+    chosen = next((b for b in backends if b.name != "cpu"), backends[0])
+    return chosen, [a if chosen.owns(a) else chosen.asarray(a) for a in arrays]
 
 
 def _tuple(value, rank, name):
@@ -145,14 +155,14 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
         raise ValueError(f"conv: the kernel {tuple(kd.shape[:rank])} (dilation {dilations}) does not fit the "
                          f"input with padding={padding!r}. Received: inputs.shape={tuple(xd.shape)}")
     geometry = (_pad3(strides, rank, 1), _pad3(dilations, rank, 1), _pad3(pads, rank, 0))
+    backend, (xd, kd) = common_backend(xd, kd)
     x3, k3 = _to3d(xd, rank), _kernel3d(kd, rank)
     out3d = _pad3(out_spatial, rank, 1)
-    backend = _backend(xd)
     y = backend.conv_forward(x3, k3, *geometry, out3d, groups)
     out_shape = (xd.shape[0],) + tuple(out_spatial) + (out_ch,)
 
     def backward(g):
-        g3 = _to3d(g.astype(xd.dtype, copy=False), rank)
+        g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
         gx = gk = None
         if x._needs_grad:
             gx = backend.conv_backward_data(g3, k3, x3.shape[1:4], *geometry, groups).reshape(xd.shape)
@@ -180,14 +190,14 @@ def _conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=N
     if min(out_spatial) <= 0:
         raise ValueError(f"conv_transpose: output would be empty. Received: inputs.shape={tuple(xd.shape)}")
     geometry = (_pad3(strides, rank, 1), _pad3(dilations, rank, 1), _pad3(pads, rank, 0))
+    backend, (xd, kd) = common_backend(xd, kd)
     x3, k3 = _to3d(xd, rank), _kernel3d(kd, rank)
     out3d = _pad3(out_spatial, rank, 1)
-    backend = _backend(xd)
     y = backend.conv_backward_data(x3, k3, out3d, *geometry, 1)
     out_shape = (xd.shape[0],) + tuple(out_spatial) + (kd.shape[-2],)
 
     def backward(g):
-        g3 = _to3d(g.astype(xd.dtype, copy=False), rank)
+        g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
         gx = gk = None
         if x._needs_grad:
             gx = backend.conv_forward(g3, k3, *geometry, x3.shape[1:4], 1).reshape(xd.shape)

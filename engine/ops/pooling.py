@@ -12,7 +12,7 @@ from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 from engine.ops.conv import _pad3, _to3d, _tuple, in_format, same_padding
 
-__all__ = ["max_pool", "average_pool", "pool_output_length"]
+__all__ = ["max_pool", "average_pool"]
 
 
 def pool_output_length(size, pool, padding, stride):
@@ -71,7 +71,7 @@ def _max_pool(inputs, pool_size, strides, padding):
     out_shape = (xd.shape[0],) + out_spatial + (xd.shape[-1],)
 
     def backward(g):
-        g3 = _to3d(g.astype(xd.dtype, copy=False), rank)
+        g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
         return (backend.max_pool_backward(g3, argmax, x3.shape[1:4]).reshape(xd.shape),)
 
     return record(y.reshape(out_shape), (x,), backward)
@@ -91,7 +91,7 @@ def _average_pool(inputs, pool_size, strides, padding):
     out_shape = (xd.shape[0],) + out_spatial + (xd.shape[-1],)
 
     def backward(g):
-        g3 = _to3d(g.astype(xd.dtype, copy=False), rank)
+        g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
         return (backend.avg_pool_backward(g3, x3.shape[1:4], pool3, strides3, pads3).reshape(xd.shape),)
 
     return record(y.reshape(out_shape), (x,), backward)

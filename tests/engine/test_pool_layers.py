@@ -35,8 +35,7 @@ CASES = [
 @pytest.mark.parametrize("layer_cls,kwargs,input_shape,output_shape", CASES,
                          ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_pool_layer(layer_cls, kwargs, input_shape, output_shape):
-    check_layer(layer_cls, kwargs, input_shape, expected_output_shape=output_shape, expected_num_weights=0,
-                check_save=False)
+    check_layer(layer_cls, kwargs, input_shape, expected_output_shape=output_shape, expected_num_weights=0)
 
 
 def test_average_pooling_same_excludes_padded_cells():

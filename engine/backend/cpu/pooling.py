@@ -5,6 +5,9 @@ leading axes.  `pads` are the cells of padding before each axis; padded cells ne
 part: max pooling ignores them and average pooling divides by the number of real cells
 in each window (Keras/TensorFlow "same" semantics).
 
+Max pooling picks the first maximal cell of a window in scan order (so the gradient of
+tied cells goes there, as in PyTorch) and propagates NaN.
+
 Loops are serial with channels innermost (contiguous): on the 2-core target numba's
 parallel launch cost more than these memory-bound loops (max-pool backward on
 64x26x26x32: 15 ms parallel vs 0.6 ms serial).
@@ -34,7 +37,7 @@ def _max_pool(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, od, oh, ow):
                                 at = (iz * in_h + iy) * in_w + ix
                                 for ch in range(chans):
                                     value = x[n, iz, iy, ix, ch]
-                                    if where[n, z, y, x_, ch] < 0 or value > out[n, z, y, x_, ch]:
+                                    if where[n, z, y, x_, ch] < 0 or value > out[n, z, y, x_, ch] or value != value:
                                         out[n, z, y, x_, ch] = value
                                         where[n, z, y, x_, ch] = at
     return out, where

@@ -48,3 +48,26 @@ def test_average_pooling_asymmetric_same_padding_excludes_padded_cells():
         for j in range(3):
             expected[:, i, j] = x[:, 2 * i:2 * i + 3, 2 * j:2 * j + 3].mean(axis=(1, 2))
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_global_average_pooling1d_mask_matches_keras():
+    import keras
+    import torch
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 5, 2)).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+    got = ours.layers.GlobalAveragePooling1D()(x, mask=mask).numpy()
+    want = keras.layers.GlobalAveragePooling1D()(torch.tensor(x), mask=torch.tensor(mask))
+    np.testing.assert_allclose(got, want.detach().cpu().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_max_pooling_ties_route_the_gradient_like_keras():
+    ties = np.random.default_rng(5).integers(0, 2, size=(2, 6, 6, 2)).astype("float32")
+    check_parity("MaxPooling2D", dict(pool_size=3, strides=2, padding="same"), ties.shape, input_data=ties)
+
+
+def test_max_pooling_propagates_nan():
+    x = np.array([[[1.0], [np.nan], [0.5], [2.0]]], "float32")
+    y = ours.layers.MaxPooling1D(2)(x).numpy().ravel()
+    assert np.isnan(y[0]) and y[1] == 2.0
