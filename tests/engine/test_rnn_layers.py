@@ -21,12 +21,12 @@ L = keras.layers
 ])
 def test_check_layer(cls, kwargs, out_shape, n_weights):
     check_layer(cls, kwargs, (2, 4, 3), expected_output_shape=out_shape, expected_num_weights=n_weights,
-                check_save=False)
+                check_save=True)
 
 
 def test_check_layer_rnn_with_cell():
     check_layer(L.RNN, dict(cell=L.LSTMCell(2), return_sequences=True), (2, 3, 2), expected_output_shape=(2, 3, 2),
-                check_save=False, check_grads=False)
+                check_save=True, check_grads=False)
     x = np.random.default_rng(0).normal(size=(2, 3, 2))
     for cell_cls in (L.SimpleRNNCell, L.LSTMCell, L.GRUCell):
         check_layer_gradients(L.RNN, dict(cell=cell_cls(2, dtype="float64"), go_backwards=True), x)
@@ -36,7 +36,7 @@ def test_check_layer_rnn_with_cell():
                                                   ("mul", (2, 4, 3))])
 def test_check_layer_bidirectional(merge_mode, out_shape):
     check_layer(L.Bidirectional, dict(layer=L.GRU(3, return_sequences=True), merge_mode=merge_mode), (2, 4, 3),
-                expected_output_shape=out_shape, expected_num_weights=6, check_save=False, check_grads=False)
+                expected_output_shape=out_shape, expected_num_weights=6, check_save=True, check_grads=False)
     # the wrapped layer keeps its own dtype (as in Keras), so the float64 check wraps a float64 layer
     x = np.random.default_rng(0).normal(size=(2, 4, 3))
     check_layer_gradients(L.Bidirectional, dict(layer=L.GRU(2, return_sequences=True, dtype="float64"),
@@ -45,7 +45,7 @@ def test_check_layer_bidirectional(merge_mode, out_shape):
 
 def test_check_layer_time_distributed():
     check_layer(L.TimeDistributed, dict(layer=L.Dense(2)), (2, 4, 3), expected_output_shape=(2, 4, 2),
-                expected_num_weights=2, check_save=False, check_grads=False)
+                expected_num_weights=2, check_save=True, check_grads=False)
     x = np.random.default_rng(0).normal(size=(2, 4, 3))
     check_layer_gradients(L.TimeDistributed, dict(layer=L.Dense(2, dtype="float64")), x)
 
@@ -214,7 +214,7 @@ def test_functional_model_trains_with_masking_and_bidirectional():
     (L.ConvLSTM3D, dict(filters=1, kernel_size=2, strides=2), (1, 2, 4, 4, 2, 1), (1, 2, 2, 1, 1)),
 ])
 def test_check_layer_conv_lstm(cls, kwargs, in_shape, out_shape):
-    check_layer(cls, kwargs, in_shape, expected_output_shape=out_shape, expected_num_weights=3, check_save=False)
+    check_layer(cls, kwargs, in_shape, expected_output_shape=out_shape, expected_num_weights=3, check_save=True)
 
 
 def test_conv_lstm_argument_and_rank_errors():

@@ -63,30 +63,19 @@ def cell_config(cell, drop=("name", "trainable", "dtype")):
 
 
 def serialize_layer(layer) -> dict:
-    """Keras 3 config dict of a wrapped layer ({"module", "class_name", "config", ...})."""
-    try:
-        from engine.saving.serialization import serialize_keras_object
-    except ImportError:
-        return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
-                "registered_name": None}
+    """Keras 3 config dict of a wrapped layer or cell ({"module", "class_name", "config", ...})."""
+    from engine.saving.serialization import serialize_keras_object
+
     return serialize_keras_object(layer)
 
 
 def deserialize_layer(config, owner: str):
-    """A layer from `serialize_layer` output (built-in layers, or anything engine.saving knows)."""
+    """A layer from `serialize_layer` output (built-in, registered or custom_objects classes)."""
     from engine.layers.layer import Layer
+    from engine.saving.serialization import deserialize_keras_object
 
     if isinstance(config, Layer):
         return config
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"{owner}: expected a layer or a layer config dict. Received: {config!r}")
-    try:
-        from engine.saving.serialization import deserialize_keras_object
-    except ImportError:
-        from engine import layers
-
-        cls = getattr(layers, config["class_name"], None)
-        if not (isinstance(cls, type) and issubclass(cls, Layer)):
-            raise ValueError(f"{owner}: unknown layer class {config['class_name']!r} in the config.") from None
-        return cls.from_config(config.get("config", {}))
     return deserialize_keras_object(config)

@@ -7,6 +7,7 @@ import numpy as np
 from engine import ops
 from engine.layers.convolution import arguments as conv_args
 from engine.layers.rnn.lstm_cell import LSTMCell
+from engine.ops.conv import conv_output_length
 
 
 class ConvLSTMCell(LSTMCell):
@@ -68,7 +69,7 @@ class ConvLSTMCell(LSTMCell):
 
     def output_spatial_shape(self, spatial):
         """Spatial sizes of the states for input spatial sizes `spatial`."""
-        return tuple(ops.conv_output_length(s, k, self.padding, st, d)
+        return tuple(conv_output_length(s, k, self.padding, st, d)
                      for s, k, st, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
 
     def state_shape(self, step_shape):

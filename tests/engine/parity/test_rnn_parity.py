@@ -190,3 +190,21 @@ def test_conv_lstm_masked_parity():
     mask = np.array([[1, 1, 0], [1, 0, 1]], bool)
     options = dict(kernel_size=3, return_sequences=True)
     _compare_conv(ours.layers.ConvLSTM1D(2, **options), keras.layers.ConvLSTM1D(2, **options), (2, 3, 5, 2), mask)
+
+
+def test_keras_file_interop(tmp_path):
+    """A .keras file written by Keras loads here with the same numbers, and back."""
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    inp = keras.Input((5, 3))
+    h = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), merge_mode="sum")(inp)
+    h = keras.layers.GRU(3, reset_after=False, return_sequences=True)(h)
+    h = keras.layers.TimeDistributed(keras.layers.Dense(2))(h)
+    out = keras.layers.SimpleRNN(2, go_backwards=True)(h)
+    kmodel = keras.Model(inp, out)
+    kmodel.save(tmp_path / "k.keras")
+    model = ours.models.load_model(str(tmp_path / "k.keras"))
+    expected = keras.ops.convert_to_numpy(kmodel(x))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
+    model.save(str(tmp_path / "ours.keras"))
+    back = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(back(x)), expected, rtol=RTOL, atol=ATOL)
