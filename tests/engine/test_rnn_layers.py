@@ -227,3 +227,8 @@ def test_conv_lstm_argument_and_rank_errors():
     layer = L.ConvLSTM2D(2, 3)
     with pytest.raises(ValueError, match=r'"conv_lstm2d" expects input with ndim=5.*\(2, 3, 4, 1\)'):
         layer(np.zeros((2, 3, 4, 1), "float32"))
+
+
+def test_empty_sequence_is_a_clear_error():
+    with pytest.raises(ValueError, match=r'"lstm" needs at least one time step. Received: shape=\(2, 0, 3\)'):
+        L.LSTM(2)(np.zeros((2, 0, 3), "float32"))

@@ -98,6 +98,8 @@ class RNN(Layer):
     def call(self, sequences, initial_state=None, mask=None, training=False):
         x = sequences
         batch = x.shape[0]
+        if x.shape[1] == 0:
+            raise ValueError(f'Layer "{self.name}" needs at least one time step. Received: shape={x.shape}')
         states = self._initial_states(x, initial_state)
         mask_array = None if mask is None else np.asarray(convert(mask).numpy()).astype(bool)
         if mask_array is not None and mask_array.all():
