@@ -8,6 +8,7 @@ import importlib
 KERNEL_MODULES: tuple[str, ...] = (
     "engine.backend.cpu.conv",
     "engine.backend.cpu.pooling",
+    "engine.backend.cpu.rnn",
 )
 
 
