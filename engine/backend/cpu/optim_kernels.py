@@ -2,7 +2,7 @@
 
 They return new arrays rather than writing in place, because a `Variable`'s old value may
 still be held by tensors computed from it. Scalars are cast to the array dtype first so
-float32 results equal numpy's elementwise formulas bit for bit.
+float32 results equal `engine.optimizers`' numpy formulas bit for bit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ def adam_update(variable, grad, m, v, alpha, one_minus_b1, one_minus_b2, epsilon
     variable -= m * alpha / (sqrt(v) + epsilon), alpha = lr * sqrt(1 - b2^t) / (1 - b1^t).
     """
     dt = variable.dtype.type
-    a = dt(alpha)
     c1 = dt(one_minus_b1)
     c2 = dt(one_minus_b2)
     eps = dt(epsilon)
@@ -33,7 +32,9 @@ def adam_update(variable, grad, m, v, alpha, one_minus_b1, one_minus_b2, epsilon
         vi = v[i] + (g * g - v[i]) * c2
         new_m[i] = mi
         new_v[i] = vi
-        new_var[i] = variable[i] - (mi * a) / (np.sqrt(vi) + eps)
+        # numpy computes this part in float64 because alpha is a float64 scalar there
+        step = (np.float64(mi) * alpha) / np.float64(np.sqrt(vi) + eps)
+        new_var[i] = np.float64(variable[i]) - step
     return new_var, new_m, new_v
 
 
