@@ -532,12 +532,9 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
-        shapes = input_shape
-        placeholder = map_structure(
-            lambda s: KerasTensor(s) if isinstance(s, tuple) else s,
-            _as_shape_structure(shapes),
-        )
-        outputs = self._run_on_placeholders((map_structure(_placeholder, placeholder),), {})
+        placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
+        values = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, placeholder)
+        outputs = self._run_on_placeholders((values,), {})
         return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
 
     def compute_output_spec(self, *args, **kwargs):
@@ -662,6 +659,16 @@ def _as_shape_structure(shapes):
         return {k: _as_shape_structure(v) for k, v in shapes.items()}
     if isinstance(shapes, (tuple, list)):
         return [_as_shape_structure(s) for s in shapes]
+    return shapes
+
+
+def _shapes_to_keras_tensors(shapes):
+    if isinstance(shapes, tuple) and all(isinstance(s, (int, type(None))) for s in shapes):
+        return KerasTensor(shapes)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_keras_tensors(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return [_shapes_to_keras_tensors(s) for s in shapes]
     return shapes
 
 
