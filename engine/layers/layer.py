@@ -37,8 +37,9 @@ _INTERNAL = frozenset({
 
 def snake_case(name: str) -> str:
     """CamelCase class name to the snake_case base of auto layer names."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:
