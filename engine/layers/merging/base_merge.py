@@ -68,8 +68,9 @@ class Merge(Layer):
         return (batch,) + rest
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None or not isinstance(mask, (list, tuple)):
-            return None if not isinstance(mask, Tensor) else mask
+        if not isinstance(mask, (list, tuple)):
+            # the base class passes one mask at most; read every input's own mask
+            mask = [getattr(x, "_keras_mask", None) for x in inputs] if isinstance(inputs, (list, tuple)) else [mask]
         masks = [np.asarray(m.data) for m in mask if m is not None]
         if not masks:
             return None

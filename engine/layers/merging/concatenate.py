@@ -66,18 +66,19 @@ class Concatenate(Layer):
         return self._output_shape([tuple(s) for s in input_shape])
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+        if not isinstance(mask, (list, tuple)):
+            mask = [getattr(x, "_keras_mask", None) for x in inputs] if isinstance(inputs, (list, tuple)) else [mask]
+        if all(m is None for m in mask):
             return None
         masks = []
         for x, m in zip(inputs, mask):
+            shape = tuple(x.shape)
             if m is None:
-                masks.append(np.ones(tuple(x.shape)[:-1] if self.axis in (-1, x.ndim - 1) else tuple(x.shape), bool))
+                masks.append(np.ones(shape, bool))
             else:
-                masks.append(np.asarray(m.data))
-        if self.axis in (-1, inputs[0].ndim - 1):
-            return Tensor(np.logical_and.reduce(np.broadcast_arrays(*masks)))
-        return Tensor(np.concatenate([np.broadcast_to(m, tuple(x.shape)[: m.ndim]) for m, x in zip(masks, inputs)],
-                                     axis=self.axis))
+                m = np.asarray(m.data).astype(bool)
+                masks.append(np.broadcast_to(m[..., None] if m.ndim < len(shape) else m, shape))
+        return Tensor(np.all(np.concatenate(masks, axis=self.axis), axis=-1))
 
     def get_config(self):
         config = super().get_config()
