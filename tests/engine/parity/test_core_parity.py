@@ -135,4 +135,7 @@ def test_config_keys_match_keras(name):
     for key, value in keras_config.items():
         if key in ignore or key == "name":
             continue
-        assert ours_config[key] == value or key == "dtype", (key, ours_config[key], value)
+        if isinstance(value, dict):  # initializers: same class (their configs are another module's)
+            assert ours_config[key]["class_name"] == value["class_name"], (key, ours_config[key], value)
+        else:
+            assert ours_config[key] == value, (key, ours_config[key], value)
