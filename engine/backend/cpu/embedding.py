@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def embedding_gather(table, indices):
     """Rows of `table` (vocab, dim) at flat int64 `indices`: (n, dim)."""
     n = indices.shape[0]
     dim = table.shape[1]
     out = np.empty((n, dim), dtype=table.dtype)
-    for i in prange(n):
+    for i in range(n):
         row = indices[i]
         for j in range(dim):
             out[i, j] = table[row, j]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def softmax_xent_fused(logits, labels):
     """Per-row -sum(labels * log_softmax(logits)) and d(loss)/d(logits) for 2-D inputs.
 
@@ -16,7 +16,7 @@ def softmax_xent_fused(logits, labels):
     rows, cols = logits.shape
     loss = np.empty(rows, dtype=logits.dtype)
     grad = np.empty_like(logits)
-    for i in prange(rows):
+    for i in range(rows):
         top = logits[i, 0]
         for j in range(1, cols):
             if logits[i, j] > top:
@@ -38,13 +38,13 @@ def softmax_xent_fused(logits, labels):
     return loss, grad
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def sparse_softmax_xent_fused(logits, labels):
     """Per-row cross-entropy and logits gradient for int64 class `labels` (rows,)."""
     rows, cols = logits.shape
     loss = np.empty(rows, dtype=logits.dtype)
     grad = np.empty_like(logits)
-    for i in prange(rows):
+    for i in range(rows):
         top = logits[i, 0]
         for j in range(1, cols):
             if logits[i, j] > top:

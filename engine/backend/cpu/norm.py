@@ -7,16 +7,16 @@ normalization works on (rows, features): statistics per row. Sums accumulate in 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def batch_moments(x):
     """Per-column mean and biased variance of 2-D `x` (two passes, float64 sums)."""
     rows, cols = x.shape
     mean = np.empty(cols, dtype=x.dtype)
     var = np.empty(cols, dtype=x.dtype)
-    for j in prange(cols):
+    for j in range(cols):
         s = 0.0
         for i in range(rows):
             s += x[i, j]
@@ -30,7 +30,7 @@ def batch_moments(x):
     return mean, var
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def batch_norm_forward(x, mean, var, gamma, beta, epsilon):
     """(x - mean) / sqrt(var + epsilon) * gamma + beta per column; also returns 1/std."""
     rows, cols = x.shape
@@ -38,7 +38,7 @@ def batch_norm_forward(x, mean, var, gamma, beta, epsilon):
     for j in range(cols):
         inv_std[j] = 1.0 / np.sqrt(var[j] + epsilon)
     out = np.empty_like(x)
-    for i in prange(rows):
+    for i in range(rows):
         for j in range(cols):
             out[i, j] = (x[i, j] - mean[j]) * inv_std[j] * gamma[j] + beta[j]
     return out, inv_std
@@ -71,7 +71,7 @@ def batch_norm_backward(x, grad, mean, inv_std, gamma, batch_stats):
     return dx, dgamma.astype(x.dtype), dbeta.astype(x.dtype)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def layer_norm_forward(x, gamma, beta, epsilon, rms):
     """Normalize each row of 2-D `x`, then scale and shift per column.
 
@@ -82,7 +82,7 @@ def layer_norm_forward(x, gamma, beta, epsilon, rms):
     out = np.empty_like(x)
     mean = np.zeros(rows, dtype=x.dtype)
     inv_std = np.empty(rows, dtype=x.dtype)
-    for i in prange(rows):
+    for i in range(rows):
         m = 0.0
         if not rms:
             for j in range(cols):
@@ -100,12 +100,12 @@ def layer_norm_forward(x, gamma, beta, epsilon, rms):
     return out, mean, inv_std
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def layer_norm_backward(x, grad, mean, inv_std, gamma, rms):
     """(dx, dgamma, dbeta) of layer_norm_forward."""
     rows, cols = x.shape
     dx = np.empty_like(x)
-    for i in prange(rows):
+    for i in range(rows):
         s1 = 0.0
         s2 = 0.0
         for j in range(cols):
