@@ -21,7 +21,7 @@ from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
 from engine.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
-from engine.variables import Variable
+from engine.variables import Variable, place
 
 _name_counts: dict[str, int] = defaultdict(int)
 
@@ -77,7 +77,9 @@ class Layer:
         instance = super().__new__(cls)
         try:
             bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-            config = dict(bound.arguments)
+            given = set(bound.arguments)
+            bound.apply_defaults()  # as Keras 3: defaults are part of the automatic config
+            config = {k: v for k, v in bound.arguments.items() if k in given or _json_friendly(v)}
             config.pop("self", None)
             extra = config.pop("kwargs", {}) if "kwargs" in config and isinstance(config.get("kwargs"), dict) else {}
             config.update(extra)
@@ -421,7 +423,7 @@ class Layer:
                     array = array.astype(self.compute_dtype, copy=False)
                 elif array.dtype == np.float64:
                     array = array.astype(dtypes.floatx())
-                return Tensor(array)
+                return Tensor(place(array))
             return v
 
         if isinstance(value, (list, tuple, dict)) and not (isinstance(value, list) and value and isinstance(value[0], (int, float))):
@@ -534,8 +536,7 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
         placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
-        values = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, placeholder)
-        outputs = self._run_on_placeholders((values,), {})
+        outputs = self._run_on_placeholders((map_structure(_placeholder, placeholder),), {})
         return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
 
     def compute_output_spec(self, *args, **kwargs):
