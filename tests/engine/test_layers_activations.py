@@ -22,7 +22,7 @@ def _away_from_kinks(shape, kinks=(0.0,), seed=0):
 def test_relu(kwargs):
     kinks = (kwargs.get("threshold", 0.0), kwargs.get("max_value", 0.0) or 0.0, 0.0)
     x = _away_from_kinks((3, 4), kinks)
-    layer = check_layer(L.ReLU, kwargs, x.shape, input_data=x, check_save=False)
+    layer = check_layer(L.ReLU, kwargs, x.shape, input_data=x)
     t, s, m = kwargs.get("threshold", 0.0), kwargs.get("negative_slope", 0.0), kwargs.get("max_value")
     pos = np.where(x > t, x, 0) if t else np.maximum(x, 0)
     if m is not None:
@@ -42,7 +42,7 @@ def test_leaky_relu_default_slope_is_keras_3():
     layer = L.LeakyReLU()
     assert layer.negative_slope == 0.3
     x = _away_from_kinks((3, 4))
-    check_layer(L.LeakyReLU, {"negative_slope": 0.1}, x.shape, input_data=x, check_save=False)
+    check_layer(L.LeakyReLU, {"negative_slope": 0.1}, x.shape, input_data=x)
     np.testing.assert_allclose(layer(x).numpy(), np.where(x > 0, x, 0.3 * x), rtol=1e-6)
     assert L.LeakyReLU(alpha=0.2).negative_slope == 0.2
 
@@ -54,7 +54,7 @@ def test_leaky_relu_default_slope_is_keras_3():
 def test_prelu(kwargs, shape, alpha_shape):
     x = _away_from_kinks(shape)
     layer = check_layer(L.PReLU, dict(kwargs, alpha_initializer=kwargs.get("alpha_initializer", "random_normal")),
-                        shape, input_data=x, expected_num_weights=1, check_save=False)
+                        shape, input_data=x, expected_num_weights=1)
     assert layer.alpha.shape == alpha_shape
     alpha = layer.get_weights()[0]
     np.testing.assert_allclose(layer(x).numpy(), np.where(x > 0, x, alpha * x), rtol=1e-6)
@@ -62,14 +62,14 @@ def test_prelu(kwargs, shape, alpha_shape):
 
 def test_elu():
     x = _away_from_kinks((3, 4))
-    layer = check_layer(L.ELU, {"alpha": 0.5}, x.shape, input_data=x, check_save=False)
+    layer = check_layer(L.ELU, {"alpha": 0.5}, x.shape, input_data=x)
     np.testing.assert_allclose(layer(x).numpy(), np.where(x > 0, x, 0.5 * np.expm1(x)), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("axis", [-1, 1, [1, 2]])
 def test_softmax(axis):
     x = _away_from_kinks((2, 3, 4))
-    layer = check_layer(L.Softmax, {"axis": axis}, x.shape, input_data=x, check_save=False)
+    layer = check_layer(L.Softmax, {"axis": axis}, x.shape, input_data=x)
     axes = tuple(np.atleast_1d(axis))
     e = np.exp(x - x.max(axes, keepdims=True))
     np.testing.assert_allclose(layer(x).numpy(), e / e.sum(axes, keepdims=True), rtol=1e-5, atol=1e-7)

@@ -13,7 +13,7 @@ L = keras.layers
 
 def test_dense_fused_path():
     layer = check_layer(L.Dense, {"units": 3, "activation": "tanh"}, (4, 5), expected_output_shape=(4, 3),
-                        expected_num_weights=2, check_save=False)
+                        expected_num_weights=2)
     x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
     k, b = layer.get_weights()
     np.testing.assert_allclose(layer(x).numpy(), np.tanh(x @ k + b), rtol=1e-5, atol=1e-6)
@@ -21,13 +21,13 @@ def test_dense_fused_path():
 
 def test_dense_custom_activation_and_3d_input():
     check_layer(L.Dense, {"units": 2, "activation": "softplus"}, (3, 2, 4), expected_output_shape=(3, 2, 2),
-                check_save=False)
+                )
     check_layer(L.Dense, {"units": 2, "activation": "relu", "use_bias": False}, (3, 2, 4),
-                expected_num_weights=1, check_save=False)
+                expected_num_weights=1)
 
 
 def test_activation():
-    check_layer(L.Activation, {"activation": "sigmoid"}, (3, 4), expected_output_shape=(3, 4), check_save=False)
+    check_layer(L.Activation, {"activation": "sigmoid"}, (3, 4), expected_output_shape=(3, 4))
     with pytest.raises(ValueError, match="Unknown activation"):
         L.Activation("nope")
 
@@ -36,7 +36,7 @@ def test_activation():
 def test_flatten(fmt):
     x = np.arange(2 * 3 * 4 * 2, dtype="float32").reshape(2, 3, 4, 2)
     check_layer(L.Flatten, {"data_format": fmt}, x.shape, input_data=x, expected_output_shape=(2, 24),
-                check_save=False)
+                )
     out = L.Flatten(data_format=fmt)(x).numpy()
     expected = x.transpose(0, 2, 3, 1).reshape(2, -1) if fmt == "channels_first" else x.reshape(2, -1)
     np.testing.assert_array_equal(out, expected)
@@ -45,8 +45,8 @@ def test_flatten(fmt):
 
 
 def test_reshape_with_inferred_axis_and_errors():
-    check_layer(L.Reshape, {"target_shape": (-1, 2)}, (3, 4, 3), expected_output_shape=(3, 6, 2), check_save=False)
-    check_layer(L.Reshape, {"target_shape": (12,)}, (3, 4, 3), expected_output_shape=(3, 12), check_save=False)
+    check_layer(L.Reshape, {"target_shape": (-1, 2)}, (3, 4, 3), expected_output_shape=(3, 6, 2))
+    check_layer(L.Reshape, {"target_shape": (12,)}, (3, 4, 3), expected_output_shape=(3, 12))
     with pytest.raises(ValueError, match=r'"reshape.*\(5,\)'):
         L.Reshape((5,))(np.ones((2, 4), "float32"))
     with pytest.raises(ValueError, match="at most one -1"):
@@ -58,7 +58,7 @@ def test_reshape_with_inferred_axis_and_errors():
 def test_permute():
     x = np.random.default_rng(0).normal(size=(2, 3, 4, 5)).astype("float32")
     check_layer(L.Permute, {"dims": (3, 1, 2)}, x.shape, input_data=x, expected_output_shape=(2, 5, 3, 4),
-                check_save=False)
+                )
     np.testing.assert_array_equal(L.Permute((3, 1, 2))(x).numpy(), x.transpose(0, 3, 1, 2))
     with pytest.raises(ValueError, match="permutation"):
         L.Permute((0, 1))
@@ -67,13 +67,13 @@ def test_permute():
 
 
 def test_repeat_vector():
-    check_layer(L.RepeatVector, {"n": 3}, (2, 4), expected_output_shape=(2, 3, 4), check_save=False)
+    check_layer(L.RepeatVector, {"n": 3}, (2, 4), expected_output_shape=(2, 3, 4))
     with pytest.raises(ValueError, match="positive integer"):
         L.RepeatVector(0)
 
 
 def test_identity():
-    check_layer(L.Identity, {}, (2, 3), expected_output_shape=(2, 3), check_save=False)
+    check_layer(L.Identity, {}, (2, 3), expected_output_shape=(2, 3))
 
 
 def test_masking_zeroes_and_masks_timesteps():
@@ -82,8 +82,8 @@ def test_masking_zeroes_and_masks_timesteps():
     x[1, 3] = 0.0
     # masked steps sit on a discontinuity, so gradients are checked on unmasked data
     check_layer(L.Masking, {"mask_value": 0.0}, x.shape, input_data=x, expected_output_shape=x.shape,
-                check_save=False, check_grads=False)
-    check_layer(L.Masking, {"mask_value": 0.0}, x.shape, check_save=False)
+                check_grads=False)
+    check_layer(L.Masking, {"mask_value": 0.0}, x.shape)
     layer = L.Masking(mask_value=0.0)
     out = layer(x)
     np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, False, True, True], [True, True, True, False]])
@@ -96,7 +96,7 @@ def test_masking_zeroes_and_masks_timesteps():
 def test_embedding():
     idx = np.array([[0, 1, 4], [3, 3, 2]])
     layer = check_layer(L.Embedding, {"input_dim": 5, "output_dim": 3}, idx.shape, input_data=idx,
-                        expected_output_shape=(2, 3, 3), expected_num_weights=1, check_save=False)
+                        expected_output_shape=(2, 3, 3), expected_num_weights=1)
     np.testing.assert_array_equal(layer(idx).numpy(), layer.get_weights()[0][idx])
     masked = L.Embedding(5, 2, mask_zero=True)(idx)
     np.testing.assert_array_equal(masked._keras_mask.numpy(), idx != 0)
@@ -123,7 +123,7 @@ def double(x):
 
 
 def test_lambda_named_function_and_arguments():
-    check_layer(L.Lambda, {"function": double}, (2, 3), expected_output_shape=(2, 3), check_save=False)
+    check_layer(L.Lambda, {"function": double}, (2, 3), expected_output_shape=(2, 3))
     layer = L.Lambda(lambda x, k: x * k, arguments={"k": 3.0})
     np.testing.assert_allclose(layer(np.ones((1, 2), "float32")).numpy(), 3.0)
     config = L.Lambda(double).get_config()

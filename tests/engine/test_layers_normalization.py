@@ -12,7 +12,7 @@ L = keras.layers
 @pytest.mark.parametrize("kwargs,shape", [({}, (4, 3)), ({"axis": 1}, (4, 3, 2)), ({"axis": [1, 3]}, (3, 2, 2, 2)),
                                           ({"center": False, "scale": False}, (4, 3))])
 def test_batch_normalization_check_layer(kwargs, shape):
-    layer = check_layer(L.BatchNormalization, kwargs, shape, expected_output_shape=shape, check_save=False)
+    layer = check_layer(L.BatchNormalization, kwargs, shape, expected_output_shape=shape)
     names = [w.name for w in layer.weights]
     expected = (["gamma"] if layer.scale else []) + (["beta"] if layer.center else []) + ["moving_mean",
                                                                                           "moving_variance"]
@@ -82,7 +82,7 @@ def test_batch_normalization_bad_arguments():
 @pytest.mark.parametrize("kwargs,shape", [({}, (3, 5)), ({"axis": [1, 2]}, (2, 3, 4)), ({"axis": 1}, (2, 3, 4)),
                                           ({"center": False}, (3, 5)), ({"rms_scaling": True}, (3, 5))])
 def test_layer_normalization(kwargs, shape):
-    layer = check_layer(L.LayerNormalization, kwargs, shape, expected_output_shape=shape, check_save=False)
+    layer = check_layer(L.LayerNormalization, kwargs, shape, expected_output_shape=shape)
     x = np.random.default_rng(0).normal(size=shape).astype("float32")
     axes = tuple(np.atleast_1d(layer.axis) % len(shape))
     if not layer.rms_scaling:
@@ -94,7 +94,7 @@ def test_layer_normalization(kwargs, shape):
 @pytest.mark.parametrize("kwargs,shape", [({"groups": 2}, (3, 4)), ({"groups": 2, "axis": 1}, (2, 4, 3)),
                                           ({"groups": 3}, (2, 2, 2, 6))])
 def test_group_normalization(kwargs, shape):
-    check_layer(L.GroupNormalization, kwargs, shape, expected_output_shape=shape, check_save=False)
+    check_layer(L.GroupNormalization, kwargs, shape, expected_output_shape=shape)
 
 
 def test_group_normalization_values_and_errors():

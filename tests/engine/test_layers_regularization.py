@@ -19,7 +19,7 @@ L = keras.layers
     (L.ActivityRegularization, {"l1": 0.1, "l2": 0.2}, (3, 4)),
 ])
 def test_check_layer(cls, kwargs, shape):
-    check_layer(cls, kwargs, shape, expected_output_shape=shape, expected_num_weights=0, check_save=False)
+    check_layer(cls, kwargs, shape, expected_output_shape=shape, expected_num_weights=0)
 
 
 def test_dropout_training_statistics_and_inference_identity():
