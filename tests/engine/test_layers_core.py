@@ -150,3 +150,16 @@ def test_lambda_unknown_function_error():
         Lambda.from_config({"function": {"module": "nowhere", "class_name": "function", "config": "f"}})
     with pytest.raises(ValueError, match="callable"):
         L.Lambda(3)
+
+
+def test_lambda_model_file_refused_in_safe_mode_and_loaded_when_trusted(tmp_path):
+    scale = 3.0
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, L.Lambda(lambda t: t * scale)(L.Dense(2)(inputs)))
+    x = np.ones((1, 2), "float32")
+    path = str(tmp_path / "lambda.keras")
+    model.save(path)
+    with pytest.raises(Exception, match="safe_mode=False"):
+        keras.models.load_model(path)
+    loaded = keras.models.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
