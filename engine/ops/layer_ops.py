@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.autodiff.function import record
-from engine.autodiff.tensor import convert
+from engine.autodiff.tensor import Tensor, convert
 from engine.backend import backend_of
 
 FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
@@ -29,6 +29,8 @@ def dense(inputs, kernel, bias=None, activation="linear"):
     b = None if bias is None else convert(bias)
     if w.ndim != 2 or x.shape[-1] != w.shape[0]:
         raise ValueError(f"dense: inputs of shape {x.shape} do not match a kernel of shape {w.shape}.")
+    if not _on_host(x, w, b):
+        return _dense_composed(x, w, b, activation)
     dtype = w.data.dtype
     if not np.issubdtype(dtype, np.floating):
         raise TypeError(f"dense: the kernel must be float32 or float64. Received: {dtype}")
@@ -47,6 +49,22 @@ def dense(inputs, kernel, bias=None, activation="linear"):
         return gx, dw, (db if b is not None else None)
 
     return record(out.reshape(lead + (w.shape[1],)), (x, w, b), backward)
+
+
+def _on_host(*tensors) -> bool:
+    """Whether every given tensor holds a numpy array (the CPU kernels apply)."""
+    return all(t is None or isinstance(t.data, np.ndarray) for t in tensors)
+
+
+def _dense_composed(x, w, b, activation):
+    """dense from generic ops, for arrays that live on another backend (e.g. CUDA)."""
+    from engine import activations
+    from engine.ops.math import add, matmul
+
+    out = matmul(x, w)
+    if b is not None:
+        out = add(out, b)
+    return activations.get(activation)(out)
 
 
 def _to_rows(array, axes):
@@ -82,6 +100,8 @@ def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axe
     x = convert(inputs)
     axes = tuple(sorted(int(a) % x.ndim for a in axes))
     feature_shape = tuple(x.shape[a] for a in axes)
+    if not _on_host(x, *(convert(t) for t in (gamma, beta, mean, variance) if t is not None)):
+        return _batch_norm_composed(x, gamma, beta, mean, variance, axes, epsilon)
     dtype = x.data.dtype
     x2, back = _to_rows(x.data, axes)
     cols = x2.shape[1]
@@ -106,8 +126,38 @@ def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axe
 
     out = record(back(out2), (x, g, b), backward)
     if batch_stats:
-        return out, m.reshape(feature_shape), v.reshape(feature_shape)
+        return out, Tensor(m.reshape(feature_shape)), Tensor(v.reshape(feature_shape))
     return out, None, None
+
+
+def _broadcast_param(param, x, axes):
+    from engine.ops.array import reshape
+
+    return reshape(convert(param), [x.shape[i] if i in axes else 1 for i in range(x.ndim)])
+
+
+def _batch_norm_composed(x, gamma, beta, mean, variance, axes, epsilon):
+    """batch_normalization_fused from generic ops, for arrays on another backend (e.g. CUDA)."""
+    from engine.autodiff.tape import stop_recording
+    from engine.ops.array import reshape
+    from engine.ops.math import add, multiply, reduce_mean, rsqrt, square, subtract
+
+    feature_shape = tuple(x.shape[a] for a in axes)
+    reduce_axes = [i for i in range(x.ndim) if i not in axes]
+    if mean is None:
+        m = reduce_mean(x, axis=reduce_axes, keepdims=True)
+        v = reduce_mean(square(subtract(x, m)), axis=reduce_axes, keepdims=True)
+    else:
+        m, v = _broadcast_param(mean, x, axes), _broadcast_param(variance, x, axes)
+    out = multiply(subtract(x, m), rsqrt(add(v, epsilon)))
+    if gamma is not None:
+        out = multiply(out, _broadcast_param(gamma, x, axes))
+    if beta is not None:
+        out = add(out, _broadcast_param(beta, x, axes))
+    if mean is not None:
+        return out, None, None
+    with stop_recording():
+        return out, reshape(Tensor(m.data), feature_shape), reshape(Tensor(v.data), feature_shape)
 
 
 def layer_normalization_fused(inputs, gamma, beta, axes=(-1,), epsilon=1e-3, rms_scaling=False):
@@ -118,6 +168,8 @@ def layer_normalization_fused(inputs, gamma, beta, axes=(-1,), epsilon=1e-3, rms
     """
     x = convert(inputs)
     axes = tuple(sorted(int(a) % x.ndim for a in axes))
+    if not _on_host(x, *(convert(t) for t in (gamma, beta) if t is not None)):
+        return _layer_norm_composed(x, gamma, beta, axes, epsilon, rms_scaling)
     dtype = x.data.dtype
     # rows are the kept axes, columns the normalized ones
     x2, back = _to_rows(x.data, axes)
@@ -138,22 +190,46 @@ def layer_normalization_fused(inputs, gamma, beta, axes=(-1,), epsilon=1e-3, rms
     return record(back(out2), (x, g, b), backward)
 
 
-def embedding_lookup(table, indices, layer_name="embedding"):
-    """Rows of `table` (vocab, dim) at integer `indices` (any shape): (*indices.shape, dim)."""
-    t = convert(table)
+def _layer_norm_composed(x, gamma, beta, axes, epsilon, rms_scaling):
+    """layer_normalization_fused from generic ops, for arrays on another backend (e.g. CUDA)."""
+    from engine.ops.math import add, multiply, reduce_mean, rsqrt, square, subtract
+
+    centred = x if rms_scaling else subtract(x, reduce_mean(x, axis=list(axes), keepdims=True))
+    out = multiply(centred, rsqrt(add(reduce_mean(square(centred), axis=list(axes), keepdims=True), epsilon)))
+    if gamma is not None:
+        out = multiply(out, _broadcast_param(gamma, x, axes))
+    if beta is not None:
+        out = add(out, _broadcast_param(beta, x, axes))
+    return out
+
+
+def _checked_indices(indices, vocab, layer_name):
+    """`indices` as an int64 host array, with clear errors for non-integers and out-of-range values."""
     idx = np.asarray(convert(indices).data)
     if idx.dtype.kind == "f":
         if idx.size and not np.all(np.equal(np.floor(idx), idx)):
             raise ValueError(f'Layer "{layer_name}" expects integer indices. Received non-integer values.')
     elif idx.dtype.kind not in "iub":
         raise TypeError(f'Layer "{layer_name}" expects integer indices. Received dtype {idx.dtype}.')
-    flat = np.ascontiguousarray(idx.reshape(-1).astype(np.int64))
-    vocab = t.shape[0]
-    if flat.size and (flat.min() < 0 or flat.max() >= vocab):
+    idx = idx.astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= vocab):
         raise ValueError(
             f'Layer "{layer_name}": indices must be in [0, {vocab}) (input_dim={vocab}). '
-            f"Received min={int(flat.min())}, max={int(flat.max())}."
+            f"Received min={int(idx.min())}, max={int(idx.max())}."
         )
+    return idx
+
+
+def embedding_lookup(table, indices, layer_name="embedding"):
+    """Rows of `table` (vocab, dim) at integer `indices` (any shape): (*indices.shape, dim)."""
+    t = convert(table)
+    if not isinstance(t.data, np.ndarray):
+        from engine.ops.array import gather
+
+        return gather(t, _checked_indices(indices, t.shape[0], layer_name), axis=0)
+    idx = _checked_indices(indices, t.shape[0], layer_name)
+    flat = np.ascontiguousarray(idx.reshape(-1))
+    vocab = t.shape[0]
     cpu = backend_of(flat)
     table_data = _contiguous(t.data)
     out = cpu.embedding_gather(table_data, flat)

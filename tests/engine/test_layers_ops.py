@@ -173,3 +173,20 @@ def test_dense_float32_grad_matches_matmul_path():
     t = np.tanh(x @ w.numpy())
     np.testing.assert_allclose(gw.numpy(), x.T @ (1 - t * t), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gx.numpy(), (1 - t * t) @ w.numpy().T, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adam_optimizer_with_kernel_equals_numpy_formula(dtype):
+    from engine import keras
+    from engine.variables import Variable
+
+    rng = np.random.default_rng(5)
+    start = rng.normal(size=(4, 3)).astype(dtype)
+    grads = [rng.normal(size=(4, 3)).astype(dtype) for _ in range(3)]
+    variable = Variable(start.copy())
+    optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    var, m, v = start.copy(), np.zeros_like(start), np.zeros_like(start)
+    for step, g in enumerate(grads, 1):
+        optimizer.apply_gradients([(g, variable)])
+        var, m, v = _adam_numpy(var, g, m, v, 0.01, 0.9, 0.999, 1e-7, step)
+        np.testing.assert_array_equal(variable.numpy(), var)

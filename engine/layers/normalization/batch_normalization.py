@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from engine import constraints, initializers, ops, regularizers
+from engine.autodiff.tape import stop_recording
 from engine.layers.input_spec import InputSpec
 from engine.layers.layer import Layer
 from engine.layers.normalization._axes import check_axis_argument, normalize_axes
@@ -93,15 +92,20 @@ class BatchNormalization(Layer):
                 out, mean, var = self._masked_training(x, gamma, beta, mask)
             else:
                 out, mean, var = ops.batch_normalization_fused(x, gamma, beta, axes=self._axes, epsilon=self.epsilon)
-            m = self.momentum
-            self.moving_mean.assign(self.moving_mean.data * m + np.asarray(mean, self.moving_mean.dtype) * (1.0 - m))
-            self.moving_variance.assign(
-                self.moving_variance.data * m + np.asarray(var, self.moving_variance.dtype) * (1.0 - m))
+            self._update_moving(self.moving_mean, mean)
+            self._update_moving(self.moving_variance, var)
         else:
             out, _, _ = ops.batch_normalization_fused(
                 x, gamma, beta, mean=ops.cast(self.moving_mean, compute_dtype),
                 variance=ops.cast(self.moving_variance, compute_dtype), axes=self._axes, epsilon=self.epsilon)
         return ops.cast(out, self.compute_dtype)
+
+    def _update_moving(self, moving, batch_value):
+        """moving = moving * momentum + batch * (1 - momentum), as Keras 3 (on the variable's backend)."""
+        with stop_recording():
+            batch_value = ops.cast(ops.reshape(batch_value, moving.shape), moving.dtype)
+            moving.assign(ops.add(ops.multiply(moving, self.momentum),
+                                  ops.multiply(batch_value, 1.0 - self.momentum)))
 
     def _masked_training(self, x, gamma, beta, mask):
         """Batch statistics over the unmasked positions only (Keras 3's weighted moments)."""
@@ -118,7 +122,8 @@ class BatchNormalization(Layer):
         if beta is not None:
             out = ops.add(out, ops.reshape(beta, shape))
         feature = tuple(x.shape[a] for a in self._axes)
-        return out, mean.numpy().reshape(feature), var.numpy().reshape(feature)
+        with stop_recording():
+            return out, ops.reshape(ops.stop_gradient(mean), feature), ops.reshape(ops.stop_gradient(var), feature)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
