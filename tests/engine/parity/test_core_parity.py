@@ -139,3 +139,54 @@ def test_config_keys_match_keras(name):
             assert ours_config[key]["class_name"] == value["class_name"], (key, ours_config[key], value)
         else:
             assert ours_config[key] == value, (key, ours_config[key], value)
+
+
+def test_keras_saved_model_with_these_layers_loads_with_same_predictions(tmp_path):
+    kl = keras.layers
+    tokens = keras.Input((6,), dtype="int32")
+    features = keras.Input((6, 4))
+    emb = kl.Embedding(10, 4, mask_zero=False)(tokens)
+    merged = kl.Concatenate()([emb, features])
+    h = kl.LayerNormalization()(merged)
+    h = kl.Dense(8)(h)
+    h = kl.BatchNormalization()(h)
+    h = kl.PReLU(shared_axes=[1])(h)
+    h = kl.Dropout(0.2)(h)
+    h = kl.Add()([h, kl.Dense(8)(merged)])
+    h = kl.Permute((2, 1))(h)
+    h = kl.Flatten()(h)
+    pair = kl.Dot(axes=1, normalize=True)([kl.Dense(5)(h), kl.Dense(5)(h)])
+    out = kl.Concatenate()([kl.Softmax()(kl.Dense(3)(h)), pair])
+    model = keras.Model([tokens, features], out)
+    rng = np.random.default_rng(0)
+    x = [rng.integers(0, 10, size=(4, 6)).astype("int32"), rng.normal(size=(4, 6, 4)).astype("float32")]
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, rng.normal(size=(4, 4)).astype("float32"), epochs=1, verbose=0)  # moves the BN statistics
+    path = str(tmp_path / "from_keras.keras")
+    model.save(path)
+    loaded = ours.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_our_saved_model_with_these_layers_loads_in_keras(tmp_path):
+    ol = ours.layers
+    inputs = ours.Input((5, 3))
+    h = ol.BatchNormalization()(inputs)
+    h = ol.GroupNormalization(groups=3)(h)
+    h = ol.Dense(6, activation="tanh")(h)
+    h = ol.LeakyReLU()(h)
+    h = ol.Multiply()([h, ol.Dense(6, activation="sigmoid")(h)])
+    h = ol.Reshape((-1,))(h)
+    h = ol.RepeatVector(2)(h)
+    h = ol.Subtract()([h, ol.GaussianNoise(0.1)(h)])
+    out = ol.ELU()(ol.Dense(2)(ol.Flatten()(h)))
+    model = ours.Model(inputs, out)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 5, 3)).astype("float32")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, rng.normal(size=(4, 2)).astype("float32"), epochs=1, verbose=0)
+    path = str(tmp_path / "from_ours.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), model.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
