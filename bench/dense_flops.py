@@ -24,7 +24,13 @@ def _best(fn, repeats):
 
 
 def measure(shapes=SHAPES, repeats=30):
-    """Rows of (batch, in, out, our GFLOP/s, numpy GFLOP/s, fraction)."""
+    """Rows of (batch, in, out, our GFLOP/s, numpy GFLOP/s, fraction, kernels-only fraction).
+
+    "ours" runs the op under a GradientTape (forward, then gradient for x, W and b), as a
+    layer does in training; "kernels only" calls the two CPU kernels directly, without the tape.
+    """
+    from engine.backend.cpu.dense import dense_backward, dense_forward
+
     from engine import ops
     from engine.autodiff import GradientTape, Tensor
     from engine.variables import Variable
@@ -51,7 +57,14 @@ def measure(shapes=SHAPES, repeats=30):
             g @ wd.T
             x.T @ g
 
+        bd = b.numpy()
+
+        def kernels():
+            y = dense_forward(x, wd, bd, True, 1)
+            dense_backward(x, wd, y, g, 1, True)
+
         flops = 3 * 2 * batch * n_in * n_out
-        t_ours, t_ref = _best(ours, repeats), _best(reference, repeats)
-        rows.append((batch, n_in, n_out, flops / t_ours / 1e9, flops / t_ref / 1e9, t_ref / t_ours))
+        t_ours, t_ref, t_kernels = _best(ours, repeats), _best(reference, repeats), _best(kernels, repeats)
+        rows.append((batch, n_in, n_out, flops / t_ours / 1e9, flops / t_ref / 1e9, t_ref / t_ours,
+                     t_ref / t_kernels))
     return rows

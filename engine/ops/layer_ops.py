@@ -32,7 +32,7 @@ def dense(inputs, kernel, bias=None, activation="linear"):
     if not _on_host(x, w, b):
         return _dense_composed(x, w, b, activation)
     dtype = w.data.dtype
-    if not np.issubdtype(dtype, np.floating):
+    if dtype.kind != "f":
         raise TypeError(f"dense: the kernel must be float32 or float64. Received: {dtype}")
     lead = x.shape[:-1]
     x2 = _contiguous(x.data.reshape(-1, x.shape[-1]), dtype)
@@ -45,7 +45,7 @@ def dense(inputs, kernel, bias=None, activation="linear"):
     def backward(g):
         g2 = _contiguous(g.reshape(-1, w.shape[1]), dtype)
         dx, dw, db = cpu.dense_backward(x2, wd, out, g2, code, x._needs_grad)
-        gx = dx.reshape(x.shape).astype(x.dtype, copy=False) if x._needs_grad else None
+        gx = dx.reshape(x.data.shape).astype(x.data.dtype, copy=False) if x._needs_grad else None
         return gx, dw, (db if b is not None else None)
 
     return record(out.reshape(lead + (w.shape[1],)), (x, w, b), backward)
