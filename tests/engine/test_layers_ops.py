@@ -190,3 +190,22 @@ def test_adam_optimizer_with_kernel_equals_numpy_formula(dtype):
         optimizer.apply_gradients([(g, variable)])
         var, m, v = _adam_numpy(var, g, m, v, 0.01, 0.9, 0.999, 1e-7, step)
         np.testing.assert_array_equal(variable.numpy(), var)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sgd_optimizer_with_kernel_equals_numpy_formula(nesterov, dtype):
+    from engine import keras
+    from engine.variables import Variable
+
+    rng = np.random.default_rng(6)
+    start = rng.normal(size=(3, 2)).astype(dtype)
+    variable = Variable(start.copy())
+    optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.8, nesterov=nesterov)
+    var, velocity = start.copy(), np.zeros_like(start)
+    for _ in range(3):
+        g = rng.normal(size=(3, 2)).astype(dtype)
+        optimizer.apply_gradients([(g, variable)])
+        velocity = 0.8 * velocity - 0.05 * g
+        var = var + 0.8 * velocity - 0.05 * g if nesterov else var + velocity
+        np.testing.assert_array_equal(variable.numpy(), var)
