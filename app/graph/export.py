@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from app.graph.catalogue import node_type
+from app.graph.checks import live_nodes
 from app.graph.compiler import python_name, topological_nodes
 from app.graph.document import BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, Document, edge_sort_key
 from app.graph.evaluate import layer_kwargs
@@ -151,6 +152,7 @@ class Exporter:
         """Lines computing a block's nodes; returns (lines, output expressions in port order)."""
         doc = self.doc
         block = doc.blocks[block_id]
+        live = live_nodes(doc, block_id)
         values, lines = {}, []
         for nid, var in input_vars.items():
             values[(nid, "output")] = var
@@ -158,7 +160,7 @@ class Exporter:
             node = block.nodes[nid]
             if node.type in (INPUT, OUTPUT):
                 continue
-            if not doc.edges_from(block_id, nid):
+            if nid not in live:
                 continue
             ports = doc.input_ports(block_id, nid)
             args = []
@@ -187,7 +189,7 @@ class Exporter:
         init = []
         for nid in topological_nodes(doc, block_id):
             node = definition.nodes[nid]
-            if node.type in (INPUT, OUTPUT) or not doc.edges_from(block_id, nid):
+            if node.type in (INPUT, OUTPUT) or nid not in live_nodes(doc, block_id):
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
             init.append(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}")
@@ -234,7 +236,7 @@ class Exporter:
         attrs, init = {}, []
         for nid in topological_nodes(doc, MODEL_ID):
             node = doc.model.nodes[nid]
-            if node.type in (INPUT, OUTPUT) or not doc.edges_from(MODEL_ID, nid):
+            if node.type in (INPUT, OUTPUT) or nid not in live_nodes(doc, MODEL_ID):
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
             init.append(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}")
