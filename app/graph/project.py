@@ -127,7 +127,7 @@ def save_project(doc: Document, path, trust: TrustStore | None = None) -> None:
             t = node_type(n.type)
             for key, value in n.params.items():
                 if isinstance(value, float) and not math.isfinite(value):
-                    raise ProjectError(f"{path}: cannot save: node {n.label!r} parameter {key} is {value}")
+                    raise ProjectError(f"{path}: cannot save: node {n.label!r} parameter {key} is {value} (NaN or infinite)")
                 spec = t.param(key) if t else None
                 message = param_error(spec, value) if spec is not None else None
                 if message:
