@@ -95,12 +95,7 @@ class Model(Trainer, Layer):
 
     def build(self, input_shape=None):
         """Build a subclassed model by calling it on zeros of `input_shape`."""
-        if input_shape is not None and type(self).call is not Model.call and not self.built \
-                and not self.__dict__.get("_building"):
+        if input_shape is not None and type(self).call is not Model.call and not self.built:
             shape = tuple(1 if s is None else s for s in input_shape)
-            self.__dict__["_building"] = True   # a first call builds via _maybe_build -> build
-            try:
-                self(np.zeros(shape, dtype=self.dtype))
-            finally:
-                self.__dict__.pop("_building", None)
+            self(np.zeros(shape, dtype=self.dtype))
         self.built = True
