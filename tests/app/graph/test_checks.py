@@ -169,3 +169,36 @@ def test_incremental_recheck_touches_only_what_the_edit_reaches():
     assert fresh.model_state.outputs == checker.model_state.outputs
     assert fresh.model_state.params == checker.model_state.params
     assert fresh.problems() == checker.problems()
+
+
+def test_every_builtin_layer_builds_from_its_default_parameters():
+    from app.graph.catalogue import default_params
+    from app.graph.evaluate import make_layer
+
+    built = 0
+    for name, t in catalogue().items():
+        if t.layer_class is not None:
+            make_layer(name, default_params(name))
+            built += 1
+    assert built >= 3
+
+
+def test_convolution_shapes_and_counts_match_the_compiled_model():
+    from app.graph.compiler import compile_document
+
+    doc = Document()
+    i = add(doc, "Input", {"shape": (12, 12, 1)})
+    conv = add(doc, "Conv2D", {"filters": 8, "kernel_size": (3, 3), "padding": "same", "activation": "relu"})
+    pool = add(doc, "MaxPooling2D", {"pool_size": (2, 2)})
+    o = add(doc, "Output")
+    wire(doc, i, conv)
+    wire(doc, conv, pool)
+    wire(doc, pool, o)
+    assert doc.problems() == []
+    assert doc.output_shapes(MODEL_ID, conv) == {"output": (None, 12, 12, 8)}
+    assert doc.output_shapes(MODEL_ID, pool) == {"output": (None, 6, 6, 8)}
+    assert doc.param_count(MODEL_ID, conv) == 3 * 3 * 1 * 8 + 8
+    assert compile_document(doc).model.count_params() == doc.total_params() == 80
+    doc.apply(SetParams(MODEL_ID, conv, {"padding": "bogus"}))
+    problem = [p for p in doc.problems() if p.node == conv][0]
+    assert problem.kind == "invalid_parameter" and problem.param == "padding" and "bogus" in problem.message

@@ -152,3 +152,21 @@ def test_cli_train_without_data_is_a_clear_error(tmp_path, capsys, fake_data):
     assert main(["train", str(path)]) == 2
     assert "no data set" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_engine_saved_keras_file_round_trips_through_import(tmp_path):
+    doc, ids = mlp_document(units=(5, 3), input_dim=4)
+    compiled = compile_document(doc)
+    rng = np.random.default_rng(3)
+    for layer in compiled.layers.values():
+        layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    path = tmp_path / "ours.keras"
+    compiled.model.save(str(path))
+    imported = import_keras(path)
+    assert imported.problems() == [] and imported.total_params() == doc.total_params()
+    x = rng.random((2, 4)).astype("float32")
+    again = compile_document(imported).model
+    np.testing.assert_allclose(_np(again(x)), _np(compiled.model(x)), rtol=1e-6)
+    out = tmp_path / "ours.strata"
+    assert main(["import", str(path), "-o", str(out)]) == 0
+    assert load_project(out).total_params() == doc.total_params()
