@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.graph.document import BLOCK, INPUT, OUTPUT, BlockDef, Edge, EditError, Node, edge_sort_key
+from app.graph.document import BLOCK, INPUT, MODEL_ID, OUTPUT, BlockDef, Edge, EditError, Node, edge_sort_key
 from app.graph.operations import Operation, unique_block_name
 
 
@@ -138,6 +138,8 @@ class UnpackBlock(Operation):
             new.label = unique_label(doc, self.block, node.label or node.type)
             self.node_map[node.id] = new.id
             rec.insert_node(self.block, new)
+            if self.block == MODEL_ID and doc.weights is not None:
+                doc.weights.copy_entry(f"{self.node_id}/{node.id}", new.id)
 
         def sources(inner_src):
             """Outer sources feeding an inner (node, port)."""
