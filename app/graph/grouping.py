@@ -65,7 +65,8 @@ class GroupIntoBlock(Operation):
             key = tuple(edge.src)
             if key not in in_ports:
                 src_node = outer.nodes[edge.src[0]]
-                name = _port_name(src_node.label or src_node.id, used)
+                base = src_node.params.get("name") if src_node.type == INPUT else None
+                name = _port_name(base or src_node.label or src_node.id, used)
                 nid = doc.new_id("n")
                 rec.insert_node(self.block_id, Node(nid, INPUT, {"shape": None, "dtype": "float32", "name": name},
                                                     (left, top + 120.0 * len(in_ports)), name))
