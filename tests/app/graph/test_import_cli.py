@@ -191,3 +191,20 @@ def test_cli_train_refuses_untrusted_custom_code_and_unavailable_device(tmp_path
     code = main(["train", str(path2), "--epochs", "1", "--device", "cuda"])
     err = capsys.readouterr().err
     assert code == 0 or ("cuda" in err and "Traceback" not in err)
+
+
+def test_cli_without_a_window_module_explains(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_window(name, *args, **kwargs):
+        if name == "app.main_window":
+            raise ModuleNotFoundError("No module named 'app.main_window'", name="app.main_window")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_window)
+    monkeypatch.delitem(sys.modules, "app.main_window", raising=False)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "editor is not available" in err and "strata validate" in err
