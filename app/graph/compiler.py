@@ -175,10 +175,13 @@ class _Builder:
         """A Layer for a block instance, its sublayers named and registered by path."""
         definition = self.doc.blocks[node.block]
         state = self.doc.checker.state(node.block)
+        from app.graph.checks import live_nodes
+
+        live = live_nodes(self.doc, node.block)
         sublayers = {}
         for nid in topological_nodes(self.doc, node.block):
             inner = definition.nodes[nid]
-            if inner.type in (INPUT, OUTPUT):
+            if inner.type in (INPUT, OUTPUT) or nid not in live:
                 continue
             sublayers[nid] = self.make_node_layer(node.block, inner, f"{path}/{nid}", state)
         cls = self.block_class(node.block)
@@ -191,10 +194,22 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
 
     doc.recheck()
     problems = [p for p in doc.problems() if p.kind in BLOCKING]
+    if not problems and not doc.block_outputs(MODEL_ID):
+        from app.graph.document import Problem
+
+        problems = [Problem("no_output", MODEL_ID, None, "The Model has no Output node: add one and connect "
+                                                         "the last layer to it.")]
+    if not problems and not doc.block_inputs(MODEL_ID):
+        from app.graph.document import Problem
+
+        problems = [Problem("no_input", MODEL_ID, None, "The Model has no Input node.")]
     if problems:
         raise CompileError(problems)
     builder = _Builder(doc)
     state = doc.checker.state(MODEL_ID)
+    from app.graph.checks import live_nodes
+
+    live = live_nodes(doc, MODEL_ID)
     wiring = _Wiring(doc, MODEL_ID)
     model_block = doc.model
     values, inputs, outputs = {}, [], []
@@ -209,7 +224,7 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
             continue
         if node.type == OUTPUT:
             continue
-        if not doc.edges_from(MODEL_ID, nid) and not doc.edges_into(MODEL_ID, nid):
+        if nid not in live:
             continue
         layer = builder.make_node_layer(MODEL_ID, node, nid, state)
         out = wiring.call_node(nid, layer, values)

@@ -308,8 +308,8 @@ class Document:
         node = self.node(block_id, node_id)
         old = getattr(node, key)
         setattr(node, key, copy.deepcopy(value))
-        if key not in ("position", "label"):
-            self._mark(block_id, node_id)
+        if key != "position":
+            self._mark(block_id, node_id)   # labels appear in problem messages
         elif key == "position" and node.type in (INPUT, OUTPUT):
             self._mark_block(block_id)   # port order follows position
         self.notify(Change(NODE_CHANGED, block_id, node_id, key=key))

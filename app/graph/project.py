@@ -10,6 +10,7 @@ hash is in the user's `TrustStore`: untrusted projects load with those nodes ina
 from __future__ import annotations
 
 import hashlib
+import math
 import io
 import json
 import os
@@ -119,11 +120,18 @@ def content_hash(project_json: bytes) -> str:
 def save_project(doc: Document, path, trust: TrustStore | None = None) -> None:
     """Save atomically, keeping the previous version as PATH.bak. A trusted document's
     new content is added to `trust` so reopening it needs no new confirmation."""
+    from app.graph.catalogue import node_type, param_error
+
     for b in doc.blocks.values():
         for n in b.nodes.values():
+            t = node_type(n.type)
             for key, value in n.params.items():
-                if isinstance(value, float) and value != value:
-                    raise ProjectError(f"{path}: cannot save: node {n.label!r} parameter {key} is NaN")
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ProjectError(f"{path}: cannot save: node {n.label!r} parameter {key} is {value} (NaN or infinite)")
+                spec = t.param(key) if t else None
+                message = param_error(spec, value) if spec is not None else None
+                if message:
+                    raise ProjectError(f"{path}: cannot save: node {n.label!r}: {message}")
     payload, digest = project_bytes(doc)
     atomic_write_bytes(path, payload, backup=True)
     doc.content_hash = digest

@@ -21,7 +21,11 @@ from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
 from engine.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
-from engine.variables import Variable
+from engine.variables import Variable, place
+from engine.layers.placeholders import (  # noqa: F401  (re-exported for other modules)
+    _as_shape_structure, _placeholder, _restore_state, _shapes_to_keras_tensors, _snapshot_state,
+    _symbolic_error, _symbolic_shape,
+)
 
 _name_counts: dict[str, int] = defaultdict(int)
 
@@ -37,8 +41,9 @@ _INTERNAL = frozenset({
 
 def snake_case(name: str) -> str:
     """CamelCase class name to the snake_case base of auto layer names."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:
@@ -76,7 +81,9 @@ class Layer:
         instance = super().__new__(cls)
         try:
             bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-            config = dict(bound.arguments)
+            given = set(bound.arguments)
+            bound.apply_defaults()  # as Keras 3: defaults are part of the automatic config
+            config = {k: v for k, v in bound.arguments.items() if k in given or _json_friendly(v)}
             config.pop("self", None)
             extra = config.pop("kwargs", {}) if "kwargs" in config and isinstance(config.get("kwargs"), dict) else {}
             config.update(extra)
@@ -166,6 +173,8 @@ class Layer:
                 if isinstance(item, Variable) and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
+        # creation order, as Keras tracks them (weights made in __init__ before those of build)
+        found.sort(key=lambda v: v.uid)
         return found
 
     # -- weights ---------------------------------------------------------------------
@@ -420,7 +429,7 @@ class Layer:
                     array = array.astype(self.compute_dtype, copy=False)
                 elif array.dtype == np.float64:
                     array = array.astype(dtypes.floatx())
-                return Tensor(array)
+                return Tensor(place(array))
             return v
 
         if isinstance(value, (list, tuple, dict)) and not (isinstance(value, list) and value and isinstance(value[0], (int, float))):
@@ -532,12 +541,9 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
-        shapes = input_shape
-        placeholder = map_structure(
-            lambda s: KerasTensor(s) if isinstance(s, tuple) else s,
-            _as_shape_structure(shapes),
-        )
-        outputs = self._run_on_placeholders((map_structure(_placeholder, placeholder),), {})
+        placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
+        values = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, placeholder)
+        outputs = self._run_on_placeholders((values,), {})
         return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
 
     def compute_output_spec(self, *args, **kwargs):
@@ -620,76 +626,6 @@ def _mask_of(value):
         if mask is not None:
             return mask
     return None
-
-
-_BATCH_SENTINEL = 7
-_DIM_SENTINEL = 5
-
-
-def _placeholder(kt: KerasTensor) -> Tensor:
-    shape = tuple(
-        (_BATCH_SENTINEL if i == 0 else _DIM_SENTINEL) if s is None else s for i, s in enumerate(kt.shape)
-    )
-    if dtypes.is_float(kt.dtype):
-        value = np.full(shape, 0.5, dtype=kt.dtype)
-    else:
-        value = np.ones(shape, dtype=kt.dtype)
-    t = Tensor(value)
-    if kt._keras_mask is not None:
-        t._keras_mask = Tensor(np.ones(shape[:-1] if len(shape) > 1 else shape, dtype=bool))
-    return t
-
-
-def _symbolic_shape(shape, args, kwargs):
-    inputs = [t for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-    unknown_batch = any(t.shape and t.shape[0] is None for t in inputs)
-    unknown_axes = {i for t in inputs for i, s in enumerate(t.shape) if s is None and i > 0}
-    out = []
-    for i, s in enumerate(shape):
-        if i == 0 and unknown_batch and s == _BATCH_SENTINEL:
-            out.append(None)
-        elif i > 0 and i in unknown_axes and s == _DIM_SENTINEL:
-            out.append(None)
-        else:
-            out.append(int(s))
-    return tuple(out)
-
-
-def _as_shape_structure(shapes):
-    if isinstance(shapes, (tuple, list)) and all(isinstance(s, (int, type(None))) for s in shapes):
-        return tuple(shapes)
-    if isinstance(shapes, dict):
-        return {k: _as_shape_structure(v) for k, v in shapes.items()}
-    if isinstance(shapes, (tuple, list)):
-        return [_as_shape_structure(s) for s in shapes]
-    return shapes
-
-
-def _snapshot_state(layer):
-    variables = list(layer.weights)
-    for metric in layer.metrics:
-        variables.extend(metric.variables)
-    for tracker in layer._added_metric_trackers().values():
-        variables.extend(tracker.variables)
-    return [(v, v.data) for v in variables]
-
-
-def _restore_state(state):
-    for variable, data in state:
-        variable.data = data
-
-
-def _symbolic_error(layer, args, exc):
-    shapes = map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else t, args)
-    if len(shapes) == 1:
-        shapes = shapes[0]
-    message = str(exc)
-    if f'"{layer.name}"' in message:
-        return type(exc)(message) if isinstance(exc, (ValueError, TypeError)) else ValueError(message)
-    return ValueError(
-        f'Exception encountered when calling layer "{layer.name}" ({type(layer).__name__}) '
-        f"on inputs of shape {shapes}: {message}"
-    )
 
 
 def _json_friendly(value) -> bool:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 
 # Each kernel module lists its warm-up entry points in a `WARMUP` tuple of callables.
-KERNEL_MODULES: tuple[str, ...] = ()
+KERNEL_MODULES: tuple[str, ...] = (
+    "engine.backend.cpu.conv",
+    "engine.backend.cpu.pooling",
+    "engine.backend.cpu.rnn",
+    "engine.backend.cpu.dense",
+    "engine.backend.cpu.norm",
+    "engine.backend.cpu.embedding",
+    "engine.backend.cpu.losses_kernels",
+    "engine.backend.cpu.optim_kernels",
+)
 
 
 def run(progress=None) -> None:

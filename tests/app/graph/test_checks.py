@@ -17,11 +17,13 @@ def kinds(doc, node=None):
 
 def test_catalogue_lists_engine_layers_with_typed_parameters():
     cat = catalogue()
-    from engine.layers import CATEGORIES
+    from app.graph.catalogue import standalone_layer
+    from engine.layers import CATEGORIES, builtin_layers
 
-    for name in CATEGORIES:
-        if name != "InputLayer":
+    for name, cls in builtin_layers().items():
+        if name != "InputLayer" and standalone_layer(cls):
             assert name in cat and cat[name].category == CATEGORIES[name]
+    assert "Conv2D" in cat and "LSTM" in cat and "BatchNormalization" in cat
     dense = cat["Dense"]
     assert dense.param("units").kind == "int" and dense.param("units").required
     assert dense.param("activation").kind == "activation" and "relu" in dense.param("activation").choices
@@ -169,3 +171,57 @@ def test_incremental_recheck_touches_only_what_the_edit_reaches():
     assert fresh.model_state.outputs == checker.model_state.outputs
     assert fresh.model_state.params == checker.model_state.params
     assert fresh.problems() == checker.problems()
+
+
+def test_every_builtin_layer_builds_from_its_default_parameters():
+    from app.graph.catalogue import default_params
+    from app.graph.evaluate import make_layer
+
+    built = 0
+    for name, t in catalogue().items():
+        if t.layer_class is not None:
+            make_layer(name, default_params(name))
+            built += 1
+    assert built >= 3
+
+
+def test_convolution_shapes_and_counts_match_the_compiled_model():
+    from app.graph.compiler import compile_document
+
+    doc = Document()
+    i = add(doc, "Input", {"shape": (12, 12, 1)})
+    conv = add(doc, "Conv2D", {"filters": 8, "kernel_size": (3, 3), "padding": "same", "activation": "relu"})
+    pool = add(doc, "MaxPooling2D", {"pool_size": (2, 2)})
+    o = add(doc, "Output")
+    wire(doc, i, conv)
+    wire(doc, conv, pool)
+    wire(doc, pool, o)
+    assert doc.problems() == []
+    assert doc.output_shapes(MODEL_ID, conv) == {"output": (None, 12, 12, 8)}
+    assert doc.output_shapes(MODEL_ID, pool) == {"output": (None, 6, 6, 8)}
+    assert doc.param_count(MODEL_ID, conv) == 3 * 3 * 1 * 8 + 8
+    assert compile_document(doc).model.count_params() == doc.total_params() == 80
+    doc.apply(SetParams(MODEL_ID, conv, {"padding": "bogus"}))
+    problem = [p for p in doc.problems() if p.node == conv][0]
+    assert problem.kind == "invalid_parameter" and problem.param == "padding" and "bogus" in problem.message
+
+
+def test_wrapper_layers_and_cells_are_not_standalone_nodes():
+    from app.graph.catalogue import params_from_signature, standalone_layer
+    from engine import keras
+
+    class Wrapper(keras.layers.Layer):
+        def __init__(self, layer, merge_mode="concat", **kwargs):
+            super().__init__(**kwargs)
+
+    class TinyCell(keras.layers.Layer):
+        pass
+
+    class Lookup(keras.layers.Layer):
+        def __init__(self, input_dim, output_dim, padding="valid", **kwargs):
+            super().__init__(**kwargs)
+
+    assert not standalone_layer(Wrapper) and not standalone_layer(TinyCell) and standalone_layer(Lookup)
+    specs = {s.name: s for s in params_from_signature(Lookup)}
+    assert specs["input_dim"].required and specs["input_dim"].kind == "int"   # required args are kept
+    assert specs["padding"].kind == "enum" and "same" in specs["padding"].choices
