@@ -26,7 +26,7 @@ class Variable(Tensor):
         if callable(initial_value) and not isinstance(initial_value, Tensor):
             initial_value = initial_value(shape=shape, dtype=dtype) if shape is not None else initial_value()
         value = _to_array(initial_value, dtype)
-        super().__init__(value)
+        super().__init__(place(value))
         self.uid = next(_uid)
         self.name = name or "Variable"
         self.path = self.name
@@ -102,6 +102,14 @@ def _to_array(value, dtype):
         return np.array(value, dtype=dtype or value.dtype)
     array = np.array(value, dtype=dtype) if dtype else np.array(convert(value).data)
     return array
+
+
+def place(array):
+    """`array` on the device of the innermost `device(...)` scope (host arrays stay on the CPU)."""
+    from engine.backend import current
+
+    backend = current()
+    return array if backend.name == "cpu" else backend.asarray(array)
 
 
 def _on_backend_of(current, array):

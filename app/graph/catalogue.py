@@ -253,7 +253,7 @@ def unique_label(doc: Document, block_id: str, base: str) -> str:
     """A label based on `base` (snake_case) not used by another node of the block."""
     import re
 
-    stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", base or "node").lower()
+    stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", base or "node").lower()
     stem = re.sub(r"\W+", "_", stem).strip("_") or "node"
     used = {n.label for n in doc.blocks[block_id].nodes.values()}
     i = 1

@@ -28,6 +28,7 @@ class BlockState:
     params: dict = field(default_factory=dict)            # node id -> int or None
     problems: dict = field(default_factory=dict)          # node id (or None) -> [Problem]
     order: list = field(default_factory=list)
+    live: set = field(default_factory=set)                # nodes an Output depends on
 
     def all_problems(self) -> list:
         return [p for plist in self.problems.values() for p in plist]
@@ -45,7 +46,6 @@ class Checker:
         self.model_state: BlockState | None = None
         self.revisions: dict = {}          # block id -> int, bumped on any change inside
         self._block_cache: dict = {}       # (block id, revision, shapes) -> BlockState
-        self.display: dict = {}            # block id -> BlockState shown when entering it
         self._problem_list: list = []
 
     # -- public queries ----------------------------------------------------------------
@@ -54,9 +54,35 @@ class Checker:
             self.update({(MODEL_ID, None)})
         if block_id == MODEL_ID:
             return self.model_state
-        if block_id not in self.display:
-            self.display[block_id] = self.evaluate_block(block_id, {})
-        return self.display[block_id]
+        return self.evaluate_block(block_id, self._first_instance_shapes(block_id, (block_id,)))
+
+    def _first_instance_shapes(self, block_id, seen) -> dict:
+        """Input shapes of the first instance (Model first, then blocks by id) whose inputs are
+        all known; {} if none. Entering a block shows the shapes of this instance."""
+        doc = self.doc
+        containers = [MODEL_ID] + sorted((b for b in doc.blocks if b != MODEL_ID), key=edge_sort_key)
+        for container in containers:
+            if container in seen:
+                continue
+            for nid in sorted(doc.blocks[container].nodes, key=edge_sort_key):
+                node = doc.blocks[container].nodes[nid]
+                if node.type != BLOCK or node.block != block_id:
+                    continue
+                if container == MODEL_ID:
+                    state = self.model_state
+                else:
+                    state = self.evaluate_block(container, self._first_instance_shapes(container, seen + (container,)))
+                shapes = {}
+                for port in doc.input_ports(container, nid):
+                    edges = doc.edges_into(container, nid, port.name)
+                    shape = state.outputs.get(edges[0].src[0], {}).get(edges[0].src[1]) if edges else None
+                    if shape is None:
+                        shapes = None
+                        break
+                    shapes[port.name] = shape
+                if shapes:
+                    return shapes
+        return {}
 
     def problems(self, block_id=None, node_id=None) -> list:
         if self.model_state is None:
@@ -85,8 +111,17 @@ class Checker:
 
     def total_params(self):
         state = self.state(MODEL_ID)
-        counts = [c for nid, c in state.params.items() if nid in self.doc.model.nodes]
-        return sum(c for c in counts if c is not None)
+        total, shared_seen = 0, set()
+        for nid, count in state.params.items():
+            node = self.doc.model.nodes.get(nid)
+            if node is None or count is None or nid not in state.live:
+                continue
+            if node.type == BLOCK and node.shared_weights:
+                if node.block in shared_seen:
+                    continue   # shared instances hold one set of weights
+                shared_seen.add(node.block)
+            total += count
+        return total
 
     # -- updating ----------------------------------------------------------------------
     def update(self, dirty: set) -> None:
@@ -102,10 +137,6 @@ class Checker:
                     changed_defs.add(other)
         for bid in changed_defs:
             self.revisions[bid] = self.revisions.get(bid, 0) + 1
-            self.display.pop(bid, None)
-        for bid in list(self.display):
-            if bid not in doc.blocks:
-                self.display.pop(bid)
         for nid, node in doc.model.nodes.items():
             if node.type == BLOCK and node.block in changed_defs:
                 model_dirty.add(nid)
@@ -134,8 +165,6 @@ class Checker:
                 self._block_cache.clear()
             state = self._evaluate(block_id, input_shapes, None, None)
             self._block_cache[key] = state
-        if block_id not in self.display or not self.display[block_id].input_shapes and input_shapes:
-            self.display[block_id] = state
         return state
 
     # -- evaluation --------------------------------------------------------------------
@@ -219,10 +248,11 @@ class Checker:
             state.outputs = {k: v for k, v in previous.outputs.items() if k in block.nodes}
             state.params = {k: v for k, v in previous.params.items() if k in block.nodes}
             state.problems = {k: v for k, v in previous.problems.items() if k in block.nodes}
-            work = set(n for n in dirty if n in block.nodes)
+            seeds = set(n for n in dirty if n in block.nodes)
+            work = set(seeds)
             # neighbours of dirty nodes: their structural problems may change
             for e in block.edges.values():
-                if e.src[0] in work or e.dst[0] in work:
+                if e.src[0] in seeds or e.dst[0] in seeds:
                     work.update((e.src[0], e.dst[0]))
             previous_cyclic = {n for n, plist in previous.problems.items() if any(p.kind == "cycle" for p in plist)}
             work |= (previous_cyclic ^ cyclic) | set(rest)
@@ -243,6 +273,7 @@ class Checker:
             if outs != old:
                 work.update(succ.get(nid, []))
         state.problems = {k: v for k, v in state.problems.items() if v}
+        state.live = live_nodes(self.doc, block_id)
         if block_id == MODEL_ID and not any(n.type == OUTPUT for n in block.nodes.values()) and block.nodes:
             state.problems[None] = [Problem("no_output", block_id, None,
                                             "The Model has no Output node: add one and connect the last layer to it.")]
@@ -274,8 +305,10 @@ class Checker:
                 problem("missing_input", f"{label} has no input port {e.dst[1]!r} (the wire is left over "
                                          "from an earlier definition); delete it.", port=e.dst[1])
                 continue
-            src_out = state.outputs.get(e.src[0], {})
-            if e.src[1] not in src_out and e.src[0] in doc.blocks[block_id].nodes:
+            src_out = state.outputs.get(e.src[0]) or {}
+            src_ports = {p.name for p in doc.output_ports(block_id, e.src[0])} \
+                if e.src[0] in doc.blocks[block_id].nodes else set()
+            if e.src[1] not in src_ports:
                 src_label = doc.display_name(block_id, e.src[0])
                 problem("missing_input", f"{label}: input {e.dst[1]!r} comes from port {e.src[1]!r} of "
                                          f"{src_label}, which has no such port.", port=e.dst[1])
@@ -378,9 +411,26 @@ class Checker:
             if edges:
                 shape = inner.outputs.get(edges[0].src[0], {}).get(edges[0].src[1])
             results[name] = shape
-        counts = [c for nid, c in inner.params.items() if nid in definition.nodes]
+        counts = [c for nid, c in inner.params.items() if nid in definition.nodes and nid in inner.live]
         self._block_params = None if any(c is None for c in counts) and inner_problems else sum(c or 0 for c in counts)
         return results
+
+
+def live_nodes(doc: Document, block_id: str) -> set:
+    """Nodes some Output of the block depends on (what the built model contains)."""
+    block = doc.blocks[block_id]
+    preds: dict = {}
+    for e in block.edges.values():
+        preds.setdefault(e.dst[0], []).append(e.src[0])
+    stack = [n.id for n in block.nodes.values() if n.type == OUTPUT]
+    live = set()
+    while stack:
+        nid = stack.pop()
+        if nid in live:
+            continue
+        live.add(nid)
+        stack.extend(preds.get(nid, []))
+    return live
 
 
 def _shapes_text(shapes) -> str:

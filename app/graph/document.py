@@ -149,7 +149,11 @@ class Document:
                          "epochs": 5, "batch_size": 32, "validation_split": 0.0},
         }
         self.trusted: bool = True   # Custom Layer code may run (False for untrusted files)
-        self.weights = None         # app.graph.weights.WeightStore, attached lazily
+        from app.graph.weights import WeightStore
+
+        self.weights = WeightStore()  # trained weights per node path (see app.graph.weights)
+        self.path: str | None = None
+        self.content_hash: str | None = None  # of the project.json last loaded or saved
         self.history: list = []     # training runs: list of {"epoch": [...], metric: [...]}
         self._observers: list[Callable[[Change], None]] = []
         self._counter = 0
@@ -304,8 +308,8 @@ class Document:
         node = self.node(block_id, node_id)
         old = getattr(node, key)
         setattr(node, key, copy.deepcopy(value))
-        if key not in ("position", "label"):
-            self._mark(block_id, node_id)
+        if key != "position":
+            self._mark(block_id, node_id)   # labels appear in problem messages
         elif key == "position" and node.type in (INPUT, OUTPUT):
             self._mark_block(block_id)   # port order follows position
         self.notify(Change(NODE_CHANGED, block_id, node_id, key=key))
@@ -410,6 +414,7 @@ class Document:
         self.trusted = other.trusted
         self.weights = other.weights
         self.history = other.history
+        self.path, self.content_hash = other.path, other.content_hash
         self._counter = other._counter
         self._checker = None
         self._dirty = {(b, None) for b in self.blocks}
@@ -420,4 +425,6 @@ class Document:
         """A plain, comparable picture of the structure (for tests and the undo check)."""
         from app.graph.serialize import document_to_dict
 
-        return document_to_dict(self)
+        data = document_to_dict(self)
+        data.pop("counter")
+        return data

@@ -90,7 +90,7 @@ class GroupIntoBlock(Operation):
         from app.graph.catalogue import unique_label
 
         rec.insert_node(self.block, Node(self.instance_id, BLOCK, {}, centre,
-                                         unique_label(doc, self.block, block_name[0].lower() + block_name[1:]),
+                                         unique_label(doc, self.block, block_name),
                                          self.block_id))
         for (src, (_, name)) in in_ports.items():
             rec.insert_edge(self.block, Edge(doc.new_id("e"), src, (self.instance_id, name)))

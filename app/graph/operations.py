@@ -197,7 +197,14 @@ class SetParams(Operation):
         self.text = "Change " + ", ".join(self.values)
 
     def _run(self, doc, rec):
+        from app.graph.catalogue import node_type
+
         node = doc.node(self.block, self.node_id)
+        t = node_type(node.type)
+        unknown = [k for k in self.values if t is None or t.param(k) is None]
+        if unknown:
+            raise EditError(f"{doc.display_name(self.block, self.node_id)} has no parameter "
+                            f"{unknown[0]!r}" + (f" (parameters: {', '.join(p.name for p in t.params)})" if t else ""))
         params = copy.deepcopy(node.params)
         params.update(copy.deepcopy(self.values))
         rec.set_node(self.block, self.node_id, "params", params)

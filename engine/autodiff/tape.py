@@ -73,6 +73,9 @@ class GradientTape:
         seeds = None if output_gradients is None else [np.asarray(g) for g in _flatten(output_gradients)]
         flat_sources = list(_flatten(sources))
         grads = backpropagate(targets, flat_sources, seeds)
+        if not self.watch_accessed_variables:
+            watched = {id(t) for t in self._watched}
+            grads = [g if id(s) in watched else None for g, s in zip(grads, flat_sources)]
         if unconnected_gradients == "zero":
             grads = [g if g is not None else np.zeros(s.shape, dtype=s.dtype) for g, s in zip(grads, flat_sources)]
         from engine.autodiff.tensor import Tensor

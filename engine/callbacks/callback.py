@@ -52,13 +52,18 @@ class CallbackList:
         if name not in _HOOKS:
             raise AttributeError(name)
 
+        indexed = "batch" in name or "epoch" in name
+
         def dispatch(*args, **kwargs):
+            # always pass logs positionally, as Keras does (LambdaCallback functions rely on it)
+            logs = kwargs.get("logs", args[1] if indexed and len(args) > 1 else args[0] if not indexed and args else None)
+            call_args = (args[0], logs) if indexed else (logs,)
             for cb in self.callbacks:
-                getattr(cb, name)(*args, **kwargs)
+                getattr(cb, name)(*call_args)
                 if name == "on_train_batch_begin":
-                    cb.on_batch_begin(*args, **kwargs)
+                    cb.on_batch_begin(*call_args)
                 elif name == "on_train_batch_end":
-                    cb.on_batch_end(*args, **kwargs)
+                    cb.on_batch_end(*call_args)
 
         return dispatch
 

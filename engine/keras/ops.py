@@ -14,3 +14,9 @@ from engine.ops import zeros, ones, zeros_like, ones_like, eye, range_ as arange
 
 def shape(x):
     return tuple(x.shape)
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=("zeros", "ones", "eye", "arange", "range_", "fill", "random_normal", "random_uniform",
+                       "convert", "convert_to_tensor"))

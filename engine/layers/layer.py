@@ -21,7 +21,7 @@ from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
 from engine.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
-from engine.variables import Variable
+from engine.variables import Variable, place
 
 _name_counts: dict[str, int] = defaultdict(int)
 
@@ -38,7 +38,7 @@ _INTERNAL = frozenset({
 def snake_case(name: str) -> str:
     """CamelCase class name to the snake_case base of auto layer names."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:
@@ -76,7 +76,9 @@ class Layer:
         instance = super().__new__(cls)
         try:
             bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-            config = dict(bound.arguments)
+            given = set(bound.arguments)
+            bound.apply_defaults()  # as Keras 3: defaults are part of the automatic config
+            config = {k: v for k, v in bound.arguments.items() if k in given or _json_friendly(v)}
             config.pop("self", None)
             extra = config.pop("kwargs", {}) if "kwargs" in config and isinstance(config.get("kwargs"), dict) else {}
             config.update(extra)
@@ -420,7 +422,7 @@ class Layer:
                     array = array.astype(self.compute_dtype, copy=False)
                 elif array.dtype == np.float64:
                     array = array.astype(dtypes.floatx())
-                return Tensor(array)
+                return Tensor(place(array))
             return v
 
         if isinstance(value, (list, tuple, dict)) and not (isinstance(value, list) and value and isinstance(value[0], (int, float))):
@@ -532,11 +534,7 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
-        shapes = input_shape
-        placeholder = map_structure(
-            lambda s: KerasTensor(s) if isinstance(s, tuple) else s,
-            _as_shape_structure(shapes),
-        )
+        placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
         outputs = self._run_on_placeholders((map_structure(_placeholder, placeholder),), {})
         return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
 
@@ -662,6 +660,16 @@ def _as_shape_structure(shapes):
         return {k: _as_shape_structure(v) for k, v in shapes.items()}
     if isinstance(shapes, (tuple, list)):
         return [_as_shape_structure(s) for s in shapes]
+    return shapes
+
+
+def _shapes_to_keras_tensors(shapes):
+    if isinstance(shapes, tuple) and all(isinstance(s, (int, type(None))) for s in shapes):
+        return KerasTensor(shapes)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_keras_tensors(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return [_shapes_to_keras_tensors(s) for s in shapes]
     return shapes
 
 

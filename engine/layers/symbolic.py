@@ -136,3 +136,42 @@ def map_structure(fn, structure):
 def is_symbolic(structure) -> bool:
     """Whether any leaf is a KerasTensor."""
     return any(isinstance(t, KerasTensor) for t in flatten(structure))
+
+
+def _holds_keras_tensor(values) -> bool:
+    for value in values:
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
+            return True
+    return False
+
+
+def symbolic_aware(fn):
+    """Wrap an op so that calling it on KerasTensors adds a node to the functional graph.
+
+    On real tensors the op runs as before (one cheap scan of the arguments).
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if _holds_keras_tensor(args) or (kwargs and _holds_keras_tensor(kwargs.values())):
+            from engine.layers.op_layer import apply_symbolic
+
+            return apply_symbolic(fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    op.__wrapped_op__ = fn
+    return op
+
+
+def wrap_namespace(namespace: dict, skip=()) -> None:
+    """Make every op function in a module namespace symbolic-aware (in place)."""
+    import inspect
+
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or name in skip or not inspect.isfunction(value):
+            continue
+        if getattr(value, "__module__", "").startswith("engine.ops") and not hasattr(value, "__wrapped_op__"):
+            namespace[name] = symbolic_aware(value)

@@ -8,11 +8,18 @@ from engine.metrics.accuracy import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
 )
+from engine.metrics.confusion import Precision, Recall
+from engine.metrics.regression import (
+    MeanAbsoluteError, MeanSquaredError, mean_absolute_error, mean_squared_error,
+)
 
 ALIASES = {
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy, "mean": Mean, "sum": Sum,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "precision": Precision, "recall": Recall,
 }
 
 
@@ -38,7 +45,10 @@ def get(identifier):
     if isinstance(identifier, str):
         if identifier not in ALIASES:
             raise ValueError(f"Unknown metric: {identifier!r}. Known: {', '.join(sorted(ALIASES))}")
-        return ALIASES[identifier]()
+        metric = ALIASES[identifier]()
+        if identifier.islower() and identifier not in ("acc",):
+            metric.name = identifier  # as Keras: compile(metrics=["mae"]) logs "mae"
+        return metric
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):

@@ -30,7 +30,10 @@ class Metric:
             from engine import initializers
 
             value = initializers.get(initializer)(shape, dtype or self._dtype).numpy()
-        variable = Variable(value, trainable=False, name=name or "variable")
+        from engine.backend import device
+
+        with device("cpu"):  # metrics accumulate on the host, where logs are read
+            variable = Variable(value, trainable=False, name=name or "variable")
         variable.path = f"{self.name}/{variable.name}"
         self._variables.append(variable)
         return variable

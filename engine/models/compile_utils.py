@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import losses as losses_mod
+from engine.autodiff.tape import stop_recording
 from engine import ops
 from engine.layers.symbolic import flatten
 from engine.metrics import get as get_metric
@@ -47,6 +50,12 @@ class CompiledLoss:
         else:
             self.weights = [float(w) for w in loss_weights]
 
+        from engine.metrics.reduction import Mean
+
+        # as Keras 3: with several losses, each output's unweighted loss is logged as "<output>_loss"
+        named = [(i, name) for i, (name, loss) in enumerate(zip(self.output_names, self.losses)) if loss is not None]
+        self.trackers = {i: Mean(name=f"{name}_loss") for i, name in named} if len(named) > 1 else {}
+
     @property
     def active(self) -> bool:
         return any(loss is not None for loss in self.losses)
@@ -55,10 +64,14 @@ class CompiledLoss:
         trues = _align(y_true, self.output_names)
         preds = flatten(y_pred)
         total = None
-        for loss, weight, t, p in zip(self.losses, self.weights, trues, preds):
+        for i, (loss, weight, t, p) in enumerate(zip(self.losses, self.weights, trues, preds)):
             if loss is None or t is None:
                 continue
             value = loss(t, p, sample_weight)
+            tracker = self.trackers.get(i)
+            if tracker is not None:
+                with stop_recording():
+                    tracker.update_state(value, sample_weight=np.asarray(p.shape[0] if p.ndim else 1, "float32"))
             if weight != 1.0:
                 value = ops.multiply(value, weight)
             total = value if total is None else ops.add(total, value)
@@ -74,22 +87,44 @@ def _align(y, output_names):
 
 
 class CompiledMetrics:
-    """Metric objects per output, updated from y_true and y_pred each batch."""
+    """Metric objects per output, updated from y_true and y_pred each batch.
 
-    def __init__(self, metrics, output_names, losses, output_shapes):
+    As in Keras 3, `metrics` ignore sample weights and `weighted_metrics` use them; a
+    weighted metric whose name is taken by an unweighted one is logged as "weighted_<name>".
+    """
+
+    def __init__(self, metrics, output_names, losses, output_shapes, weighted_metrics=None):
         self.output_names = list(output_names)
         self.per_output: list[list] = [[] for _ in self.output_names]
+        self.weighted_per_output: list[list] = [[] for _ in self.output_names]
+        self._build(metrics, self.per_output, losses, output_shapes)
+        taken = {m.name for m in self.metrics}
+        self._build(weighted_metrics, self.weighted_per_output, losses, output_shapes)
+        for group in self.weighted_per_output:
+            for metric in group:
+                if metric.name in taken:
+                    metric.name = f"weighted_{metric.name}"
+
+    def _spec(self, metrics):
+        n = len(self.output_names)
+        if isinstance(metrics, dict):
+            unknown = set(metrics) - set(self.output_names)
+            if unknown:
+                raise ValueError(f"compile(metrics=...) names unknown outputs {sorted(unknown)}. "
+                                 f"Model outputs: {self.output_names}")
+            return [metrics.get(name, []) for name in self.output_names]
+        if n > 1 and isinstance(metrics, (list, tuple)) and metrics and all(
+                isinstance(m, (list, tuple)) for m in metrics):
+            if len(metrics) != n:
+                raise ValueError(f"compile(metrics=...) has {len(metrics)} lists but the model has {n} outputs.")
+            return list(metrics)
+        return [metrics] + [[]] * (n - 1)
+
+    def _build(self, metrics, groups, losses, output_shapes):
         if metrics is None:
             return
-        if isinstance(metrics, dict):
-            spec = [metrics.get(name, []) for name in self.output_names]
-        elif len(self.output_names) > 1 and isinstance(metrics, (list, tuple)) and metrics and all(
-                isinstance(m, (list, tuple)) for m in metrics):
-            spec = list(metrics)
-        else:
-            spec = [metrics] * len(self.output_names) if len(self.output_names) == 1 else [metrics] + [[]] * (len(self.output_names) - 1)
         multi = len(self.output_names) > 1
-        for i, items in enumerate(spec):
+        for i, items in enumerate(self._spec(metrics)):
             if not isinstance(items, (list, tuple)):
                 items = [items]
             for item in items:
@@ -99,17 +134,19 @@ class CompiledMetrics:
                     metric = get_metric(item)
                 if multi:
                     metric.name = f"{self.output_names[i]}_{metric.name}"
-                self.per_output[i].append(metric)
+                groups[i].append(metric)
 
     @property
     def metrics(self):
-        return [m for group in self.per_output for m in group]
+        return [m for group in self.per_output + self.weighted_per_output for m in group]
 
     def update(self, y_true, y_pred, sample_weight=None):
         trues = _align(y_true, self.output_names)
         preds = flatten(y_pred)
-        for group, t, p in zip(self.per_output, trues, preds):
+        for plain, weighted, t, p in zip(self.per_output, self.weighted_per_output, trues, preds):
             if t is None:
                 continue
-            for metric in group:
+            for metric in plain:
+                metric.update_state(t, p)
+            for metric in weighted:
                 metric.update_state(t, p, sample_weight)

@@ -6,6 +6,7 @@ from engine.autodiff.tensor import Tensor
 from engine.layers.core.input_layer import InputLayer
 from engine.layers.symbolic import KerasTensor, flatten, map_structure
 from engine.models.model import Model
+from engine.variables import place
 
 
 class Functional(Model):
@@ -99,7 +100,7 @@ class Functional(Model):
         for t in flatten(self._inputs):
             value = values[id(t)]
             if value is not None and not isinstance(value, Tensor):
-                value = Tensor(_as_input_array(value, t.dtype))
+                value = Tensor(place(_as_input_array(value, t.dtype)))
             elif isinstance(value, Tensor) and value.dtype != t.dtype and value.dtype.startswith("float") and t.dtype.startswith("float"):
                 from engine import ops
 

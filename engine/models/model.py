@@ -81,6 +81,18 @@ class Model(Trainer, Layer):
 
         return json.dumps(serialize_keras_object(self), **kwargs)
 
+    def _maybe_build(self, args, kwargs) -> None:
+        # A subclassed model is built by running its call (its sublayers build themselves);
+        # Model.build would call the model again and recurse.
+        if type(self).build is Model.build:
+            from engine.layers.layer import _shape_of
+            from engine.layers.symbolic import map_structure
+
+            self._build_shapes = map_structure(_shape_of, args[0]) if args else None
+            self.built = True
+            return
+        super()._maybe_build(args, kwargs)
+
     def build(self, input_shape=None):
         """Build a subclassed model by calling it on zeros of `input_shape`."""
         if input_shape is not None and type(self).call is not Model.call and not self.built:

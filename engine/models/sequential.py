@@ -12,11 +12,10 @@ class Sequential(Model):
     """`keras.Sequential([keras.Input((3,)), layers.Dense(4), ...])`."""
 
     def __init__(self, layers=None, trainable=True, name=None):
-        Model.__init__(self, name=name or None, trainable=trainable)
-        if name is None:
-            from engine.layers.layer import unique_name
+        from engine.layers.layer import unique_name
 
-            self.name = unique_name("sequential")
+        # subclasses of Sequential are still auto-named "sequential", as in Keras
+        Model.__init__(self, name=name or unique_name("sequential"), trainable=trainable)
         self._seq_layers: list[Layer] = []
         self._input_layer: InputLayer | None = None
         self._outputs = None

@@ -15,6 +15,30 @@ from engine.models.compile_utils import CompiledLoss, CompiledMetrics
 from engine.metrics.reduction import Mean
 
 
+def _on_model_device(method):
+    """Run a loop method on the device the model was compiled under (`keras.device`)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from engine.backend import device
+
+        with device(getattr(self, "_device", "cpu") or "cpu"):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class _CompileArgs:
+    """The arguments `compile` received, read by `engine.saving` (not a container: tracking skips it)."""
+
+    def __init__(self, **arguments):
+        self._arguments = arguments
+
+    def get(self, key, default=None):
+        return self._arguments.get(key, default)
+
+
 class NoLossError(ValueError):
     """Raised when training has nothing to minimise."""
 
@@ -30,12 +54,19 @@ class Trainer:
         if optimizer == "rmsprop" and "rmsprop" not in optimizers.ALIASES:
             optimizer = "adam"
         self.optimizer = optimizers.get(optimizer)
+        # What compile received, for the saved compile_config (a namespace, so tracking skips it).
+        self._compile_args = _CompileArgs(optimizer=self.optimizer, loss=loss, metrics=metrics,
+                                          loss_weights=loss_weights, weighted_metrics=weighted_metrics)
         names = self.output_names
         self.compiled_loss = CompiledLoss(loss, loss_weights, names)
         self.loss = loss
         shapes = self._output_shapes()
-        self._compiled_metrics = CompiledMetrics(metrics, names, self.compiled_loss.losses, shapes)
+        self._compiled_metrics = CompiledMetrics(metrics, names, self.compiled_loss.losses, shapes,
+                                                 weighted_metrics=weighted_metrics)
         self._loss_tracker = Mean(name="loss")
+        from engine.backend import current
+
+        self._device = current().name
         self.compiled = True
         self.stop_training = False
 
@@ -43,6 +74,8 @@ class Trainer:
     @property
     def output_names(self) -> list[str]:
         outputs = getattr(self, "_outputs", None)
+        if isinstance(outputs, dict):
+            return list(outputs)  # dict outputs are named by their keys
         if outputs is not None:
             return [t.node.layer.name if t.node is not None else t.name for t in flatten(outputs)]
         return ["output"]
@@ -59,6 +92,7 @@ class Trainer:
         found = []
         if self.compiled:
             found.append(self._loss_tracker)
+            found.extend(self.compiled_loss.trackers.values())
             found.extend(self._compiled_metrics.metrics)
         found.extend(super().metrics)
         return found
@@ -97,11 +131,12 @@ class Trainer:
 
     def train_step(self, data):
         """One gradient step on a batch; returns the logs."""
-        x, y, sample_weight = data
-        variables = self.trainable_weights
+        x, y, sample_weight = data_adapter.unpack(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+        # Read after the forward pass: a subclassed model creates its weights on first call.
+        variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
@@ -109,7 +144,7 @@ class Trainer:
 
     def test_step(self, data):
         """Loss and metrics on a batch without updating weights."""
-        x, y, sample_weight = data
+        x, y, sample_weight = data_adapter.unpack(data)
         with stop_recording():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
@@ -126,12 +161,20 @@ class Trainer:
     def get_metrics_result(self) -> dict:
         """Current value of every metric, by name (add_metric names included)."""
         logs = {}
-        for metric in [self._loss_tracker] + self._compiled_metrics.metrics:
+        compiled = [self._loss_tracker, *self.compiled_loss.trackers.values(), *self._compiled_metrics.metrics]
+        for metric in compiled:
             logs[metric.name] = float(metric.result())
         for name, tracker in self._added_metric_trackers().items():
             if name not in logs:
                 logs[name] = float(tracker.result())
         return logs
+
+    def _metrics_result_or_logs(self, logs) -> dict:
+        """The metrics' epoch values, unless a custom step returned logs of its own (as Keras 3)."""
+        results = self.get_metrics_result()
+        if logs and not set(logs) <= set(results):
+            return {k: float(v) if isinstance(v, (Tensor, np.ndarray, np.generic)) else v for k, v in logs.items()}
+        return results
 
     def reset_metrics(self) -> None:
         """Zero every metric, those in layers and from add_metric included."""
@@ -141,6 +184,7 @@ class Trainer:
             tracker.reset_state()
 
     # -- loops -----------------------------------------------------------------------------
+    @_on_model_device
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -180,13 +224,13 @@ class Trainer:
             step = -1
             for step, batch in enumerate(train.epoch(generator())):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = self.train_step(_pack(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             if step < 0:
                 raise ValueError("The training data produced no batches.")
-            epoch_logs = dict(self.get_metrics_result())
+            epoch_logs = dict(self._metrics_result_or_logs(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluation(val, CallbackList([], self, params))
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -203,12 +247,13 @@ class Trainer:
         logs = {}
         for step, batch in enumerate(batches.epoch()):
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = self.test_step(_pack(batch))
             callback_list.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+        logs = self._metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
         return logs
 
+    @_on_model_device
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """Loss and metrics on the data: a scalar, a list, or a dict with return_dict=True."""
@@ -227,6 +272,7 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
+    @_on_model_device
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for every sample, as numpy arrays (in the model's output structure)."""
         batches = data_adapter.make_batches(x, None, None, batch_size, False, steps)
@@ -249,26 +295,37 @@ class Trainer:
             return type(first)(np.concatenate([r[i] for r in results]) for i in range(len(first)))
         return np.concatenate(results)
 
+    @_on_model_device
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on exactly this batch."""
         self._require_compiled("train_on_batch()")
         self.reset_metrics()
         data = data_adapter.to_numpy_structure((x, y, sample_weight))
-        logs = self.train_step(data)
+        logs = self.train_step(_pack(data))
         return logs if return_dict else _flat_logs(logs)
 
+    @_on_model_device
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on exactly this batch."""
         self._require_compiled("test_on_batch()")
         self.reset_metrics()
-        logs = self.test_step(data_adapter.to_numpy_structure((x, y, sample_weight)))
+        logs = self.test_step(_pack(data_adapter.to_numpy_structure((x, y, sample_weight))))
         return logs if return_dict else _flat_logs(logs)
 
+    @_on_model_device
     def predict_on_batch(self, x):
         """Outputs for exactly this batch."""
         with stop_recording():
             out = self(data_adapter.to_numpy_structure(x), training=False)
         return map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+
+def _pack(batch):
+    """(x, y, sample_weight) without trailing Nones, as Keras hands batches to train_step."""
+    x, y, sample_weight = batch
+    if sample_weight is not None:
+        return (x, y, sample_weight)
+    return (x, y) if y is not None else (x,)
 
 
 def _flat_logs(logs):

@@ -11,3 +11,5 @@ from engine.ops.nn import *  # noqa: F401,F403
 from engine.ops.creation import *  # noqa: F401,F403
 from engine.ops.creation import range_  # noqa: F401
 from engine.autodiff.tensor import convert, convert as convert_to_tensor  # noqa: F401
+from engine.ops.conv import *  # noqa: F401,F403
+from engine.ops.pooling import *  # noqa: F401,F403

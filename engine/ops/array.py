@@ -184,7 +184,17 @@ def pad(a, paddings, mode="constant", constant_values=0):
     slices = tuple(slice(p[0], p[0] + n) for p, n in zip(pads, a.shape))
     np_mode = {"constant": "constant", "reflect": "reflect", "symmetric": "symmetric"}[mode.lower()]
     kwargs = {"constant_values": constant_values} if np_mode == "constant" else {}
-    return record(np.pad(a.data, pads, mode=np_mode, **kwargs), (a,), lambda g: (g[slices] if np_mode == "constant" else None,))
+    shape = a.shape
+
+    def backward(g):
+        if np_mode == "constant":
+            return (g[slices],)
+        # each output position copies one input position: sum the gradient back by source index
+        source = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pads, mode=np_mode)
+        summed = np.bincount(source.ravel(), weights=g.ravel(), minlength=source.size)[: int(np.prod(shape))]
+        return (summed.reshape(shape).astype(g.dtype, copy=False),)
+
+    return record(np.pad(a.data, pads, mode=np_mode, **kwargs), (a,), backward)
 
 
 def flip(a, axis):

@@ -44,6 +44,18 @@ def divide(a, b):
     return record(out, (a, b), lambda g: (unbroadcast(g / bd, ad.shape), unbroadcast(-g * out / bd, bd.shape)))
 
 
+def add_n(values):
+    """Elementwise sum of a list of tensors of one shape."""
+    tensors = [convert(v) for v in values]
+    if not tensors:
+        raise ValueError("add_n needs at least one tensor.")
+    out = tensors[0].data
+    for t in tensors[1:]:
+        out = out + t.data
+    shapes = [t.shape for t in tensors]
+    return record(out, tuple(tensors), lambda g: tuple(unbroadcast(g, s) for s in shapes))
+
+
 def negative(a):
     """-a."""
     a = convert(a)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from engine.optimizers.adam import Adam, AdamW
 from engine.optimizers.base import Optimizer
+from engine.optimizers.rmsprop import Adagrad, RMSprop
 from engine.optimizers.sgd import SGD
 from engine.optimizers import schedules
 
-ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 def register(name: str, cls) -> None:
@@ -34,4 +35,4 @@ def serialize(optimizer):
             "config": optimizer.get_config(), "registered_name": None}
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "schedules", "get", "serialize", "register"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get", "serialize", "register"]

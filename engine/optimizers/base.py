@@ -35,7 +35,10 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
-        self.iterations = Variable(np.asarray(0, dtype="int64"), trainable=False, name="iteration")
+        from engine.backend import device
+
+        with device("cpu"):  # the step counter is read on the host every step
+            self.iterations = Variable(np.asarray(0, dtype="int64"), trainable=False, name="iteration")
         self._slots: dict[int, dict[str, np.ndarray]] = {}
         self._slot_variables: dict[int, dict[str, Variable]] = {}
         self._built_for: list[Variable] = []
@@ -66,6 +69,7 @@ class Optimizer:
                 slots = {}
                 for name in self.slot_names:
                     slot = Variable(np.zeros(v.shape, dtype=v.dtype), trainable=False, name=f"{v.name}_{name}")
+                    slot.data = np.zeros_like(v.data)  # on the variable's own device
                     slot.path = f"{self.name}/{v.path.replace('/', '_')}_{name}"
                     slots[name] = slot
                 self._slot_variables[v.uid] = slots
@@ -164,5 +168,5 @@ class Optimizer:
 
 def _array(g):
     if isinstance(g, Tensor):
-        return g.numpy() if not isinstance(g.data, np.ndarray) else g.data
-    return np.asarray(g)
+        return g.data
+    return g if hasattr(g, "shape") else np.asarray(g)

@@ -65,14 +65,17 @@ def _check(value, name):
 
 
 def l1(l1=0.01):
+    """An L1 penalty."""
     return L1(l1)
 
 
 def l2(l2=0.01):
+    """An L2 penalty."""
     return L2(l2)
 
 
-def l1_l2(l1=0.01, l2=0.01):
+def l1_l2(l1=0.0, l2=0.0):
+    """Keras 3's `l1_l2` (an alias of L1L2: both factors default to 0)."""
     return L1L2(l1, l2)
 
 

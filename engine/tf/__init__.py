@@ -61,6 +61,23 @@ equal = _ops.equal
 not_equal = _ops.not_equal
 less = _ops.less
 greater = _ops.greater
+greater_equal = _ops.greater_equal
+less_equal = _ops.less_equal
+add_n = _ops.add_n
+log = _ops.log
+sigmoid = _ops.sigmoid
+tanh = _ops.tanh
+negative = _ops.negative
+sign = _ops.sign
+pow = _ops.power  # noqa: A001
+sin = _ops.sin
+cos = _ops.cos
+reduce_logsumexp = _ops.reduce_logsumexp
+cumsum = _ops.cumsum
+broadcast_to = _ops.broadcast_to
+repeat = _ops.repeat
+reverse = _ops.flip
+from engine.autodiff.tensor import is_tensor  # noqa: E402,F401
 
 
 def shape(x):
@@ -89,3 +106,8 @@ def ones_initializer():
 
 def constant_initializer(value=0):
     return _init.Constant(value)
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=("zeros", "ones", "eye", "range", "fill", "convert_to_tensor", "constant", "shape"))

@@ -6,4 +6,9 @@ from engine.ops import (  # noqa: F401
     reduce_mean, reduce_min, reduce_prod, reduce_sum, round, rsqrt, sign, sin, sqrt, square, subtract, tanh,
 )
 from engine.ops import power as pow  # noqa: F401
-from engine.ops import sigmoid  # noqa: F401
+from engine.ops import sigmoid, add_n, softplus  # noqa: F401
+
+
+from engine.layers.symbolic import wrap_namespace as _wrap  # noqa: E402
+
+_wrap(globals(), skip=())

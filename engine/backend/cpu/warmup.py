@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 
 # Each kernel module lists its warm-up entry points in a `WARMUP` tuple of callables.
-KERNEL_MODULES: tuple[str, ...] = ()
+KERNEL_MODULES: tuple[str, ...] = (
+    "engine.backend.cpu.conv",
+    "engine.backend.cpu.pooling",
+)
 
 
 def run(progress=None) -> None:

@@ -1,4 +1,9 @@
-"""CUDA backend (numba.cuda). Importing it never fails; `ensure_available` says why not."""
+"""CUDA backend (numba.cuda). Importing it never fails; `ensure_available` says why not.
+
+Arrays on the GPU are `DeviceArray`s. Op code is numpy-style and dispatches to CUDA kernels
+through numpy's protocols; tests run these kernels in numba's simulator
+(`NUMBA_ENABLE_CUDASIM=1`) on tiny shapes.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,14 @@ def unavailable_reason() -> str | None:
     """None when CUDA can be used, otherwise a sentence saying why not."""
     try:
         from numba import cuda
-    except Exception as exc:  # numba itself broken
-        return f"numba could not be imported ({exc})"
+    except Exception as exc:  # numba or its CUDA target missing or broken
+        return f"numba's CUDA support could not be imported ({exc}); install the 'cuda' extra (numba-cuda)"
     try:
         if not cuda.is_available():
-            return "no CUDA driver or device was found (numba.cuda.is_available() is False)"
+            return "no CUDA driver or GPU was found (numba.cuda.is_available() is False)"
     except Exception as exc:
         return f"the CUDA driver could not be initialised ({exc})"
-    return "the CUDA backend is not implemented yet"
+    return None
 
 
 def ensure_available() -> None:
@@ -26,3 +31,8 @@ def ensure_available() -> None:
     reason = unavailable_reason()
     if reason is not None:
         raise CudaUnavailable(f"CUDA is not available: {reason}.")
+    from engine import backend as registry
+    from engine.backend.cuda.backend import CudaBackend
+
+    if "cuda" not in registry._registry:
+        registry.register(CudaBackend())
