@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("StrataMainWindow")
         self.editor = Editor(document or gdoc.Document(), self)
         self.file_path: Path | None = None
+        self.trust_store = files.make_trust_store(self.settings.value("trust_path", None))
         self.block_path: list[str] = [gdoc.MODEL_ID]
         self.bottom_docks: dict[str, QDockWidget] = {}
         self.theme = str(self.settings.value("theme", "dark"))
@@ -717,7 +718,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path, ask_trust: bool = True) -> bool:
         """Open a project file; shows a message naming the file if it cannot be read."""
         try:
-            document = files.load_document(path)
+            document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Cannot open"), tr("Could not open {}:\n{}").format(path, error))
             return False
@@ -727,8 +728,7 @@ class MainWindow(QMainWindow):
                 tr("{} contains Custom Layer code. Run it only if you trust where the file came from.\n\n"
                    "Trust this file and run its code?").format(Path(path).name))
             if answer == QMessageBox.StandardButton.Yes:
-                document.trusted = True
-                document.replace_with(document)
+                files.trust(document, self.trust_store)
         self.set_document(document, Path(path))
         self._remember_recent(path)
         return True
@@ -754,7 +754,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path) -> bool:
         """Save atomically to `path`; marks the document clean."""
         try:
-            files.save_document(self.document, path)
+            files.save_document(self.document, path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Cannot save"), tr("Could not save {}:\n{}").format(path, error))
             return False
@@ -841,7 +841,7 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             return False
         try:
-            document = files.load_document(path)
+            document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Recover work"), str(error))
             return False

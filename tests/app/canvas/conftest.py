@@ -35,6 +35,7 @@ def structure(document) -> dict:
 def settings(tmp_path):
     store = QSettings(str(tmp_path / "strata.ini"), QSettings.Format.IniFormat)
     store.setValue("recovery_path", str(tmp_path / "recovery.strata"))
+    store.setValue("trust_path", str(tmp_path / "trust.json"))
     return store
 
 
