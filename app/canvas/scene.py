@@ -204,8 +204,8 @@ class GraphScene(QGraphicsScene):
 
     # ----- helpers used by items --------------------------------------------------------------
     def snap_point(self, point: QPointF) -> QPointF:
-        """`point` on the grid when snapping is on."""
-        if not self.snap_enabled:
+        """`point` on the grid when snapping is on (never while following the document)."""
+        if not self.snap_enabled or self._syncing:
             return point
         return QPointF(round(point.x() / GRID) * GRID, round(point.y() / GRID) * GRID)
 
