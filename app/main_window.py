@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view, 1)
         self.setCentralWidget(central)
 
-        self.palette = PaletteWidget(self._palette_entries())
+        self.palette = PaletteWidget(self._palette_entries(), self._palette_labels())
         self.inspector = Inspector(self.editor)
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
             self.bottom_docks[key] = self._dock(key, tr(key), hint, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._tabify_bottom()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 270], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bottom_docks["Problems"]], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.bottom_docks["Problems"]], [170], Qt.Orientation.Vertical)
 
         self.quick_search = QuickSearch(self._quick_entries(), self)
         self._pending_quick: tuple | None = None
@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_change(self, change) -> None:
         if change.kind in (gdoc.BLOCK_ADDED, gdoc.BLOCK_REMOVED, gdoc.BLOCK_CHANGED, gdoc.RESET):
-            self.palette.set_entries(self._palette_entries())
+            self.palette.set_entries(self._palette_entries(), self._palette_labels())
             self.quick_search.entries = self._quick_entries()
             self.block_path = [b for b in self.block_path if b in self.document.blocks] or [gdoc.MODEL_ID]
             if self.scene.block_id != self.block_id:
@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         self.block_path = [gdoc.MODEL_ID]
         self.scene.attach(document, gdoc.MODEL_ID)
         self._follow_document()
-        self.palette.set_entries(self._palette_entries())
+        self.palette.set_entries(self._palette_entries(), self._palette_labels())
         self.quick_search.entries = self._quick_entries()
         self.editor.undo_stack.setClean()
         self._update_title()
@@ -369,6 +369,14 @@ class MainWindow(QMainWindow):
             if block_id != gdoc.MODEL_ID:
                 entries[f"block:{block_id}"] = "Block"
         return entries
+
+    def _palette_labels(self) -> dict[str, str]:
+        labels = {}
+        for block_id, block in self.editor.document.blocks.items():
+            if block_id != gdoc.MODEL_ID:
+                count = len(self.editor.document.instances_of(block_id))
+                labels[f"block:{block_id}"] = f"{block.name}  ×{count}" if count > 1 else block.name
+        return labels
 
     def _quick_entries(self) -> dict[str, str]:
         entries = {name: name for name in palette_entries()}

@@ -432,12 +432,16 @@ Trust this file and run its code?</source>
       <translation>源代码</translation>
     </message>
     <message>
-      <source>params: {}</source>
+      <source>Parameters: {}</source>
       <translation>参数：{}</translation>
     </message>
     <message>
       <source>unknown</source>
       <translation>未知</translation>
+    </message>
+    <message>
+      <source>Advanced ({})</source>
+      <translation>高级（{}）</translation>
     </message>
     <message>
       <source>Model parameters: {}</source>

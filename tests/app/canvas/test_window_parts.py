@@ -196,3 +196,23 @@ def test_close_with_unsaved_changes_asks(window, no_modal_dialogs):
     assert window.is_modified()
     assert window.maybe_save() is False  # the fixture answers "No" (not Save, not Discard)
     assert any(kind == "question" for kind, *_ in no_modal_dialogs)
+
+
+def test_block_library_in_palette_makes_linked_instances(window):
+    a = window.scene.request_add_node("Dense", QPointF(0, 0))
+    window._select_only(a)
+    block_id = window.group_selection("Mlp")
+    key = f"block:{block_id}"
+    assert key in window.palette.visible_types()
+    window.palette.add_requested.emit(key)  # as double-clicking the library entry does
+    instances = window.document.instances_of(block_id)
+    assert len(instances) == 2
+    for _, node in instances:
+        assert window.scene.node_items[node.id].info.linked  # chain glyph on both
+    window.palette.search.setText(window.document.blocks[block_id].name[:3])
+    assert key in window.palette.visible_types()
+    new_def = window.duplicate_definition(instances[1][1].id)
+    assert new_def in window.document.blocks
+    assert not window.scene.node_items[instances[0][1].id].info.linked
+    window.editor.undo_stack.undo()
+    assert window.scene.node_items[instances[0][1].id].info.linked
