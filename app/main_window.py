@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
+
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -386,11 +388,15 @@ class MainWindow(QMainWindow):
         return entries
 
     def _update_title(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return  # the window is being destroyed
         name = self.file_path.name if self.file_path else tr("Untitled")
         modified = "" if self.editor.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{modified} — Strata")
 
     def _after_edit(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return
         self._update_title()
         if not self.editor.undo_stack.isClean():
             self._edit_autosave.start()

@@ -46,12 +46,13 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     from app.panels import files
     from app.panels.theme import apply_theme
 
+    document = files.load_document(project) if project else None  # a bad file fails before any window
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings(str(Path(out_path).with_suffix(".ini")), QSettings.Format.IniFormat)
     settings.clear()
     install_translator(app, language)
     apply_theme(app, theme, presentation)
-    document = files.load_document(project) if project else demo_document()
+    document = document if document is not None else demo_document()
     window = MainWindow(document, settings)
     window.theme = theme
     window.presentation = presentation

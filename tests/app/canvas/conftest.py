@@ -31,6 +31,16 @@ def structure(document) -> dict:
     return snapshot
 
 
+@pytest.fixture(autouse=True)
+def plain_application_style(qapp):
+    """Tests that apply a theme leave no stylesheet behind (restyling later widgets is slow)."""
+    font = qapp.font()
+    yield
+    if qapp.styleSheet():
+        qapp.setStyleSheet("")
+    qapp.setFont(font)
+
+
 @pytest.fixture
 def settings(tmp_path):
     store = QSettings(str(tmp_path / "strata.ini"), QSettings.Format.IniFormat)
@@ -44,12 +54,14 @@ def window(qtbot, settings):
     from app.main_window import MainWindow
 
     win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.editor.undo_stack.setClean()  # no "save changes?" prompt at teardown
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def send_mouse(view, kind, scene_pos, button=Qt.MouseButton.LeftButton, buttons=None,

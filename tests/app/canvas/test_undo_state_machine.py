@@ -33,11 +33,13 @@ class EditorMachine(RuleBasedStateMachine):
     def doc(self):
         return self.window.document
 
-    def _record(self, before_count):
-        if self.stack.count() > before_count or self.stack.index() != before_count:
-            del self.states[self.stack.index():]
+    def _record(self, before_index):
+        """After an attempted edit: a pushed command moved the index on and dropped the redo tail."""
+        if self.stack.index() != before_index:
+            assert self.stack.index() == before_index + 1 == self.stack.count()
+            del self.states[before_index + 1:]
             self.states.append(structure(self.doc))
-        assert len(self.states) == self.stack.index() + 1
+        assert len(self.states) == self.stack.count() + 1
 
     def _nodes(self):
         return list(self.doc.blocks[self.window.block_id].nodes)

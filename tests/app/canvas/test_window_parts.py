@@ -28,18 +28,17 @@ def test_screenshot_of_a_missing_file_fails_cleanly(qapp, tmp_path, capsys):
 
 
 def test_themes_and_presentation_change_style(window, qapp):
+    assert window.scene.canvas_style.background.lightness() < 60  # dark by default
+    width = window.scene.canvas_style.wire_width
     window.set_theme("light")
     assert window.scene.canvas_style.background.lightness() > 200
     assert "#f4f5f7" in qapp.styleSheet()
-    window.set_theme("dark")
-    assert window.scene.canvas_style.background.lightness() < 60
-    width = window.scene.canvas_style.wire_width
     window.set_presentation(True)
     assert window.scene.canvas_style.wire_width > width
     assert window.scene.canvas_style.font_scale > 1
     assert qapp.font().pixelSize() > 13
-    window.set_presentation(False)
-    assert window.settings.value("presentation", type=bool) is False
+    assert window.settings.value("presentation", type=bool) is True
+    assert window.settings.value("theme") == "light"
 
 
 def test_docks_restore_from_view_menu_and_layout_is_remembered(window, qtbot, settings):
