@@ -41,6 +41,7 @@ _NAME_KINDS = {
     "l2": FLOAT, "negative_slope": FLOAT, "threshold": FLOAT, "theta": FLOAT,
     "kernel_size": INT_OR_TUPLE, "strides": INT_OR_TUPLE, "pool_size": INT_OR_TUPLE,
     "dilation_rate": INT_OR_TUPLE, "size": INT_OR_TUPLE, "cropping": INT_OR_TUPLE, "padding_tuple": INT_OR_TUPLE,
+    "output_padding": INT_OR_TUPLE, "shared_axes": TUPLE, "axes": INT_OR_TUPLE,
     "target_shape": SHAPE, "dims": TUPLE, "noise_shape": SHAPE, "shape": SHAPE,
     "activation": ACTIVATION, "recurrent_activation": ACTIVATION,
     "return_sequences": BOOL, "return_state": BOOL, "go_backwards": BOOL, "stateful": BOOL,
@@ -140,9 +141,9 @@ def params_from_signature(cls) -> tuple:
     except (TypeError, ValueError):
         return ()
     for p in signature.parameters.values():
-        if p.name in SKIPPED_ARGS or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
         has_default = p.default is not inspect.Parameter.empty
+        if (p.name in SKIPPED_ARGS and has_default) or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "self":
+            continue
         default = p.default if has_default else None
         kind, choices = _kind_for(p.name, default, has_default)
         specs.append(ParamSpec(p.name, kind, default, choices, optional=has_default and default is None,
@@ -194,13 +195,29 @@ def _special_types() -> dict:
     }
 
 
+WRAPPER_ARGS = ("layer", "cell", "function", "backward_layer")
+
+
+def standalone_layer(cls) -> bool:
+    """Whether a built-in layer can be a node by itself: not a wrapper that needs another layer
+    or a Python function as an argument (Bidirectional, TimeDistributed, RNN(cell), Lambda), and
+    not an RNN cell (used inside an RNN layer)."""
+    if cls.__name__.endswith("Cell"):
+        return False
+    try:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return not any(p.name in WRAPPER_ARGS and p.default is inspect.Parameter.empty for p in parameters)
+
+
 @lru_cache(maxsize=1)
 def _catalogue_cached(layer_names: tuple) -> dict:
     from engine.layers import CATEGORIES, builtin_layers
 
     types = {}
     for name, cls in sorted(builtin_layers().items()):
-        if name in ("InputLayer",):
+        if name in ("InputLayer",) or not standalone_layer(cls):
             continue
         category = CATEGORIES.get(name, "Core")
         types[name] = NodeType(name, category, _first_paragraph(cls.__doc__), params_from_signature(cls),
@@ -244,7 +261,7 @@ def default_params(type_name: str) -> dict:
     return defaults
 
 
-_REQUIRED_DEFAULTS = {"units": 32, "filters": 32, "kernel_size": 3, "rate": 0.5, "pool_size": 2,
+_REQUIRED_DEFAULTS = {"axes": -1, "stddev": 0.1, "output_dim": 16, "units": 32, "filters": 32, "kernel_size": 3, "rate": 0.5, "pool_size": 2,
                       "num_heads": 2, "key_dim": 16, "target_shape": (-1,), "dims": (2, 1), "n": 2,
                       "input_dim": 100, "output_dim": 16, "cell": None, "layer": None}
 
@@ -253,7 +270,7 @@ def unique_label(doc: Document, block_id: str, base: str) -> str:
     """A label based on `base` (snake_case) not used by another node of the block."""
     import re
 
-    stem = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", base or "node").lower()
+    stem = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", base or "node").lower()
     stem = re.sub(r"\W+", "_", stem).strip("_") or "node"
     used = {n.label for n in doc.blocks[block_id].nodes.values()}
     i = 1

@@ -91,7 +91,7 @@ def custom_class(source: str, node_id: str = "custom"):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
         exec(code, namespace)  # noqa: S102 - only for projects the user trusts
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise CustomCodeError(f"{type(exc).__name__}: {exc}", _user_line(exc, filename)) from None
     classes = [v for v in namespace.values()
                if isinstance(v, type) and issubclass(v, keras.layers.Layer) and v.__module__ == "strata_custom"]
@@ -130,7 +130,10 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic, source_name):
     try:
         if type_name == CUSTOM:
             cls, filename = custom_class(params.get("source", ""))
-            layer = cls()
+            try:
+                layer = cls()
+            except (Exception, SystemExit) as exc:
+                raise CustomCodeError(f"{type(exc).__name__}: {exc}", _user_line(exc, filename)) from None
         else:
             layer = make_layer(type_name, params)
     except CustomCodeError as exc:
@@ -144,7 +147,7 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic, source_name):
             out = layer(tensors)
         else:
             out = layer(*tensors)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         message = str(exc) or type(exc).__name__
         if filename is not None:
             line = _user_line(exc, filename)

@@ -77,7 +77,7 @@ class ExportError(ValueError):
 def literal(value) -> str:
     """Python source for a parameter value, strings in double quotes, stable dict order."""
     if isinstance(value, str):
-        return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, float):
@@ -88,8 +88,24 @@ def literal(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))}: {literal(v)}" for k, v in sorted(value.items())) + "}"
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {literal(v)}" for k, v in sorted(value.items())) + "}"
     return repr(value)
+
+
+_ARGS, _ARG_SEP, _ARGS_END = "\x00", "\x01", "\x02"   # markers replaced by `wrap`
+MAX_LINE = 99
+
+
+def wrap(line: str, indent: str) -> str:
+    """Join constructor arguments on one line, or one per line when the line gets long."""
+    flat = line.replace(_ARGS, "").replace(_ARG_SEP, ", ").replace(_ARGS_END, "")
+    if len(flat) <= MAX_LINE or _ARGS not in line:
+        return flat
+    head, rest = line.split(_ARGS, 1)
+    args, tail = rest.split(_ARGS_END, 1)
+    inner = indent + "    "
+    body = "".join(f"{inner}{arg},\n" for arg in args.split(_ARG_SEP))
+    return f"{head}\n{body}{indent}){tail[1:] if tail.startswith(')') else tail}".replace(_ARGS, "")
 
 
 class _Names:
@@ -123,7 +139,7 @@ class Exporter:
     def constructor(self, node, name: str) -> str:
         """`keras.layers.Dense(32, activation="relu", name="dense_1")` for a node."""
         if node.type == BLOCK:
-            return f"{self.class_names[node.block]}(name={json.dumps(name)})"
+            return f"{self.class_names[node.block]}(name={literal(name)})"
         if node.type == CUSTOM:
             from app.graph.catalogue import custom_ports
 
@@ -144,9 +160,9 @@ class Exporter:
             if not spec.required and (value == default or (isinstance(default, tuple) and list(default) == value)):
                 continue
             args.append(f"{spec.name}={literal(value)}")
-        args.append(f"name={json.dumps(name)}")
+        args.append(f"name={literal(name)}")
         prefix = "" if t.special else "keras.layers."
-        return f"{prefix}{node.type}({', '.join(args)})"
+        return f"{prefix}{node.type}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
 
     def body(self, block_id, input_vars: dict, layer_expr, names: _Names, indent: str) -> tuple[list, list]:
         """Lines computing a block's nodes; returns (lines, output expressions in port order)."""
@@ -174,7 +190,7 @@ class Exporter:
             targets = [names.take(node.label if len(outs) == 1 else f"{node.label}_{p.name}") for p in outs]
             for p, var in zip(outs, targets):
                 values[(nid, p.name)] = var
-            lines.append(f"{indent}{', '.join(targets)} = {layer_expr(nid, node)}({', '.join(args)})")
+            lines.append(wrap(f"{indent}{', '.join(targets)} = {layer_expr(nid, node)}({', '.join(args)})", indent))
         results = []
         for out in doc.block_outputs(block_id):
             edges = doc.edges_into(block_id, out.id, "inputs")
@@ -192,7 +208,7 @@ class Exporter:
             if node.type in (INPUT, OUTPUT) or nid not in live_nodes(doc, block_id):
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
-            init.append(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}")
+            init.append(wrap(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}", " " * 8))
         arg_names = _Names(["self"])
         inputs = {n.id: arg_names.take(n.params.get("name") or n.label, "inputs") for n in doc.block_inputs(block_id)}
         lines, results = self.body(block_id, inputs, lambda nid, node: f"self.{attrs[nid]}", arg_names, " " * 8)
@@ -239,7 +255,7 @@ class Exporter:
             if node.type in (INPUT, OUTPUT) or nid not in live_nodes(doc, MODEL_ID):
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
-            init.append(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}")
+            init.append(wrap(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}", " " * 8))
         in_nodes = doc.block_inputs(MODEL_ID)
         names = _Names(["self", "inputs"] if len(in_nodes) > 1 else ["self"])
         inputs = {n.id: names.take(n.params.get("name") or n.label, "x") for n in in_nodes}

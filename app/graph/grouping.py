@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.graph.document import BLOCK, INPUT, OUTPUT, BlockDef, Edge, EditError, Node, edge_sort_key
+from app.graph.document import BLOCK, INPUT, MODEL_ID, OUTPUT, BlockDef, Edge, EditError, Node, edge_sort_key
 from app.graph.operations import Operation, unique_block_name
 
 
@@ -65,7 +65,8 @@ class GroupIntoBlock(Operation):
             key = tuple(edge.src)
             if key not in in_ports:
                 src_node = outer.nodes[edge.src[0]]
-                name = _port_name(src_node.label or src_node.id, used)
+                base = src_node.params.get("name") if src_node.type == INPUT else None
+                name = _port_name(base or src_node.label or src_node.id, used)
                 nid = doc.new_id("n")
                 rec.insert_node(self.block_id, Node(nid, INPUT, {"shape": None, "dtype": "float32", "name": name},
                                                     (left, top + 120.0 * len(in_ports)), name))
@@ -138,6 +139,8 @@ class UnpackBlock(Operation):
             new.label = unique_label(doc, self.block, node.label or node.type)
             self.node_map[node.id] = new.id
             rec.insert_node(self.block, new)
+            if self.block == MODEL_ID and doc.weights is not None:
+                doc.weights.copy_entry(f"{self.node_id}/{node.id}", new.id)
 
         def sources(inner_src):
             """Outer sources feeding an inner (node, port)."""

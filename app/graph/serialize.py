@@ -143,6 +143,16 @@ def document_from_dict(data, where: str = "project.json") -> Document:
                 raise ProjectError(f"{where}: blocks.{bid}: blocks {bid!r} and {other!r} contain each other")
     settings = data.get("settings", {})
     _require(isinstance(settings, dict), f"{where}: settings", "expected an object")
+    data_spec = settings.get("data")
+    _require(data_spec is None or (isinstance(data_spec, dict) and isinstance(data_spec.get("dataset"), str)
+                                   and isinstance(data_spec.get("params", {}), dict)),
+             f"{where}: settings.data", f'expected {{"dataset": name, "params": {{...}}}} or null, got {data_spec!r}')
+    training = settings.get("training", {})
+    _require(isinstance(training, dict), f"{where}: settings.training", f"expected an object, got {training!r}")
+    for key in ("epochs", "batch_size"):
+        value = training.get(key, 1)
+        _require(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+                 f"{where}: settings.training.{key}", f"expected a positive integer, got {value!r}")
     doc.settings.update(settings)
     counter = data.get("counter", 0)
     _require(isinstance(counter, int) and not isinstance(counter, bool) and counter >= 0, f"{where}: counter",

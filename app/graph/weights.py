@@ -18,10 +18,22 @@ class WeightStore:
         self.entries: dict = {}
 
     def get(self, path: str, signature):
+        """Saved weights for `path` if its signature matches. A node moved into or out of a
+        block keeps its id, so an entry for the same node id under another path is used when
+        exactly one such entry has the same signature."""
         entry = self.entries.get(path)
-        if entry is None or entry[0] != signature:
-            return None
-        return entry[1]
+        if entry is not None and entry[0] == signature:
+            return entry[1]
+        node_id = path.rsplit("/", 1)[-1]
+        moved = [e for p, e in self.entries.items()
+                 if p != path and p.rsplit("/", 1)[-1] == node_id and e[0] == signature]
+        return moved[0][1] if len(moved) == 1 else None
+
+    def copy_entry(self, source_path: str, target_path: str) -> None:
+        """Give `target_path` a copy of `source_path`'s weights (ungrouping a block)."""
+        if source_path in self.entries:
+            signature, values = self.entries[source_path]
+            self.put(target_path, signature, values)
 
     def put(self, path: str, signature, arrays) -> None:
         self.entries[path] = (signature, [np.array(a, copy=True) for a in arrays])

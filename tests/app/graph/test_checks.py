@@ -202,3 +202,24 @@ def test_convolution_shapes_and_counts_match_the_compiled_model():
     doc.apply(SetParams(MODEL_ID, conv, {"padding": "bogus"}))
     problem = [p for p in doc.problems() if p.node == conv][0]
     assert problem.kind == "invalid_parameter" and problem.param == "padding" and "bogus" in problem.message
+
+
+def test_wrapper_layers_and_cells_are_not_standalone_nodes():
+    from app.graph.catalogue import params_from_signature, standalone_layer
+    from engine import keras
+
+    class Wrapper(keras.layers.Layer):
+        def __init__(self, layer, merge_mode="concat", **kwargs):
+            super().__init__(**kwargs)
+
+    class TinyCell(keras.layers.Layer):
+        pass
+
+    class Lookup(keras.layers.Layer):
+        def __init__(self, input_dim, output_dim, padding="valid", **kwargs):
+            super().__init__(**kwargs)
+
+    assert not standalone_layer(Wrapper) and not standalone_layer(TinyCell) and standalone_layer(Lookup)
+    specs = {s.name: s for s in params_from_signature(Lookup)}
+    assert specs["input_dim"].required and specs["input_dim"].kind == "int"   # required args are kept
+    assert specs["padding"].kind == "enum" and "same" in specs["padding"].choices

@@ -99,3 +99,36 @@ def test_guide_logistic_endpoint_model_trains_with_add_loss_and_add_metric():
     history = model.fit(data, epochs=1, verbose=0)
     assert "loss" in history.history and np.isfinite(history.history["loss"][0])
     assert any("accuracy" in k for k in history.history)
+
+
+def test_trained_weights_survive_grouping_and_ungrouping():
+    from app.graph import UnpackBlock
+
+    doc, (i, d1, d2, o) = mlp_document(units=(6, 3), input_dim=4)
+    compiled = compile_document(doc)
+    rng = np.random.default_rng(5)
+    for layer in compiled.layers.values():
+        layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    x = rng.random((2, 4)).astype("float32")
+    expected = _out(compiled.model, x)
+    compiled.store_weights(doc)
+    group = doc.apply(GroupIntoBlock(MODEL_ID, [d1, d2], "MLPBlock"))
+    grouped = compile_document(doc)
+    np.testing.assert_allclose(_out(grouped.model, x), expected, rtol=1e-6)
+    grouped.store_weights(doc)
+    doc.apply(UnpackBlock(MODEL_ID, group.instance_id))
+    np.testing.assert_allclose(_out(compile_document(doc).model, x), expected, rtol=1e-6)
+
+
+def test_custom_code_calling_exit_is_a_problem_not_an_exit():
+    from app.graph import CUSTOM, Document
+
+    doc = Document()
+    i = add(doc, "Input", {"shape": (2,)})
+    c = add(doc, CUSTOM, {"source": "import sys\nclass A(keras.layers.Layer):\n    def call(self, inputs):\n"
+                                     "        sys.exit(3)\n"})  # noqa: E501
+    o = add(doc, "Output")
+    wire(doc, i, c)
+    wire(doc, c, o)
+    problem = [p for p in doc.problems() if p.node == c][0]
+    assert problem.kind == "custom_code" and problem.line == 4

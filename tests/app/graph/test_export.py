@@ -127,3 +127,26 @@ def test_keras_export_of_guide_logistic_endpoint(tmp_path):
     module, _ = _load(source, tmp_path, "keras_endpoint")
     model = module.main()
     assert model.count_params() == 40
+
+
+def test_long_constructor_lines_wrap_and_unicode_labels_stay_readable(tmp_path):
+    from app.graph import Document
+
+    doc = Document()
+    i = add(doc, "Input", {"shape": (6, 6, 1), "name": "image"})
+    conv = add(doc, "Conv2D", {"filters": 4, "kernel_size": (3, 3), "padding": "same", "activation": "relu",
+                               "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.001}}},
+               label="第一层 conv")
+    pool = add(doc, "MaxPooling2D", {"pool_size": (2, 2)})
+    o = add(doc, "Output")
+    wire(doc, i, conv)
+    wire(doc, conv, pool)
+    wire(doc, pool, o)
+    doc.apply(GroupIntoBlock(MODEL_ID, [conv, pool], "ConvBlock"))
+    text = export_python(doc)
+    assert max(len(line) for line in text.splitlines()) <= 99
+    assert 'name="第一层_conv"' in text and "self.max_pooling2d_1 = keras.layers.MaxPooling2D(" in text
+    assert "def call(self, image):" in text
+    module, _ = _load(text, tmp_path, "wrapped")
+    model = module.build_model()
+    assert model.count_params() == doc.total_params() == 3 * 3 * 4 + 4

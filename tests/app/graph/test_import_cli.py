@@ -170,3 +170,41 @@ def test_engine_saved_keras_file_round_trips_through_import(tmp_path):
     out = tmp_path / "ours.strata"
     assert main(["import", str(path), "-o", str(out)]) == 0
     assert load_project(out).total_params() == doc.total_params()
+
+
+def test_cli_train_refuses_untrusted_custom_code_and_unavailable_device(tmp_path, capsys, fake_data):
+    from app.graph import CUSTOM, AddNode, Connect, Document
+
+    doc = Document()
+    i = doc.apply(AddNode(MODEL_ID, "Input", {"shape": (2,)})).node_id
+    c = doc.apply(AddNode(MODEL_ID, CUSTOM)).node_id
+    o = doc.apply(AddNode(MODEL_ID, "Output")).node_id
+    doc.apply(Connect(MODEL_ID, (i, "output"), (c, "inputs")))
+    doc.apply(Connect(MODEL_ID, (c, "output"), (o, "inputs")))
+    doc.apply(SetSetting("data", {"dataset": "fake_xor", "params": {"n": 16}}))
+    path = tmp_path / "custom.strata"
+    save_project(doc, path)
+    before = path.read_bytes()
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    assert "not trusted" in capsys.readouterr().err and path.read_bytes() == before
+    path2, _ = _project(tmp_path)
+    code = main(["train", str(path2), "--epochs", "1", "--device", "cuda"])
+    err = capsys.readouterr().err
+    assert code == 0 or ("cuda" in err and "Traceback" not in err)
+
+
+def test_cli_without_a_window_module_explains(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_window(name, *args, **kwargs):
+        if name == "app.main_window":
+            raise ModuleNotFoundError("No module named 'app.main_window'", name="app.main_window")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_window)
+    monkeypatch.delitem(sys.modules, "app.main_window", raising=False)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "editor is not available" in err and "strata validate" in err

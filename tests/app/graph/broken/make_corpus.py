@@ -122,6 +122,13 @@ def main():
     def bad_settings(d):
         d["settings"] = [1]
     write("bad_settings.strata", edit_json(blob, bad_settings), "settings: expected an object")
+    def bad_data_spec(d):
+        d["settings"]["data"] = "mnist"
+    write("bad_data_spec.strata", edit_json(blob, bad_data_spec), "settings.data: expected")
+
+    def bad_epochs(d):
+        d["settings"]["training"]["epochs"] = 0
+    write("bad_epochs.strata", edit_json(blob, bad_epochs), "settings.training.epochs: expected a positive integer")
     (HERE / "expected.json").write_text(json.dumps(cases, indent=2, sort_keys=True) + "\n")
 
 
