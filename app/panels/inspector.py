@@ -52,7 +52,11 @@ class Inspector(QScrollArea):
         self.show_node(gdoc.MODEL_ID, None)
 
     def _on_change(self, change) -> None:
-        if self._updating or self.node_id is None:
+        if self._updating:
+            return
+        if self.node_id is None:
+            if change.kind in (gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.RESET):
+                self.show_node(self.block_id, None)  # the model's parameter total
             return
         relevant = (change.kind in (gdoc.RESET, gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.BLOCK_CHANGED)
                     or (change.block == self.block_id and change.node == self.node_id
