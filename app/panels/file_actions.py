@@ -99,7 +99,7 @@ class FileActions:
         try:
             from app.panels.code_dock import export_source
 
-            files._atomic_write(Path(path), export_source(self.document, target).encode("utf-8"))
+            files.write_text_atomically(path, export_source(self.document, target))
         except Exception as error:
             QMessageBox.warning(self, tr("Cannot export"), str(error))
 

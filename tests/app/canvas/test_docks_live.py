@@ -55,3 +55,15 @@ def test_problems_dock_jumps_to_node_inside_block(window):
     assert window.block_id == block_id
     assert window.scene.selected_node_ids() == [b]
     assert window.scene.node_items[b].info.problems
+
+
+def test_export_button_writes_the_code(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    _mlp(window)
+    target = tmp_path / "model.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.code.export_button.click()
+    text = target.read_text(encoding="utf-8")
+    assert "Dense" in text
+    compile(text, str(target), "exec")  # valid Python
