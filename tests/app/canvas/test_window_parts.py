@@ -1,6 +1,6 @@
 """Window parts: screenshot command, themes, presentation, docks, palette, view navigation, code editor."""
 
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from app.canvas.node_info import NodeInfo, format_param_count
