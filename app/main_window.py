@@ -361,7 +361,7 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         self.quick_search.entries = self._quick_entries()
         self.editor.undo_stack.setClean()
         self._update_title()
-        self.view.fit_all()
+        self.view.fit_readable()
         self.document_replaced.emit(document)
 
     def _palette_entries(self) -> dict[str, str]:
@@ -589,7 +589,7 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         edges = [(e.src[0], e.dst[0]) for e in block.edges.values()]
         positions = arrange.layered_layout(chosen, edges, origin=(float(first[0]), float(first[1])))
         self.editor.execute(ops.MoveNodes(self.block_id, positions), text=tr("Auto Layout"))
-        self.view.fit_all()
+        self.view.fit_readable()
 
     # ----- appearance -------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:

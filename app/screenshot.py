@@ -62,7 +62,7 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     window.set_document(document, Path(project) if project else None)
     for _ in range(5):
         app.processEvents()
-    window.view.fit_all()
+    window.view.fit_readable()
     if select:
         for node_id, node in window.document.model.nodes.items():
             if select.lower() in node.label.lower():

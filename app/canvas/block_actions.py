@@ -42,7 +42,7 @@ class BlockActions:
         self.scene.attach(self.document, block_ref)
         self._update_breadcrumb()
         self.inspector.show_node(block_ref, None)
-        self.view.fit_all()
+        self.view.fit_readable()
 
     def enter_selected_block(self) -> None:
         block = self.document.blocks[self.block_id]

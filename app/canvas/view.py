@@ -12,6 +12,8 @@ from app.canvas.minimap import Minimap
 
 GRID = 20.0
 MIN_ZOOM = 0.08
+# The smallest zoom at which card labels are still drawn (node_item.LOD_NO_TEXT) plus a margin.
+READABLE_ZOOM = 0.7
 MAX_ZOOM = 4.0
 
 
@@ -92,6 +94,23 @@ class GraphView(QGraphicsView):
             if self.zoom() > 1.0:
                 self.set_zoom(1.0)
             self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom())
+        self.minimap.update()
+
+    def fit_readable(self) -> None:
+        """Fit every item, but never so small that card text disappears.
+
+        Used when a document opens or a block is entered: if the whole graph only fits below
+        the readable zoom, show its start (the inputs, on the left) at that zoom instead.
+        """
+        self.fit_all()
+        scene = self.scene()
+        if scene is None or self.zoom() >= READABLE_ZOOM:
+            return
+        rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        self.set_zoom(READABLE_ZOOM)
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        self.centerOn(rect.left() + visible.width() / 2, rect.center().y())
         self.zoom_changed.emit(self.zoom())
         self.minimap.update()
 
