@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
+
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("StrataMainWindow")
         self.editor = Editor(document or gdoc.Document(), self)
         self.file_path: Path | None = None
+        self.trust_store = files.make_trust_store(self.settings.value("trust_path", None))
         self.block_path: list[str] = [gdoc.MODEL_ID]
         self.bottom_docks: dict[str, QDockWidget] = {}
         self.theme = str(self.settings.value("theme", "dark"))
@@ -77,7 +80,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view, 1)
         self.setCentralWidget(central)
 
-        self.palette = PaletteWidget(self._palette_entries())
+        self.palette = PaletteWidget(self._palette_entries(), self._palette_labels())
         self.inspector = Inspector(self.editor)
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
@@ -95,7 +98,7 @@ class MainWindow(QMainWindow):
             self.bottom_docks[key] = self._dock(key, tr(key), hint, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._tabify_bottom()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 270], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bottom_docks["Problems"]], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.bottom_docks["Problems"]], [170], Qt.Orientation.Vertical)
 
         self.quick_search = QuickSearch(self._quick_entries(), self)
         self._pending_quick: tuple | None = None
@@ -338,7 +341,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_change(self, change) -> None:
         if change.kind in (gdoc.BLOCK_ADDED, gdoc.BLOCK_REMOVED, gdoc.BLOCK_CHANGED, gdoc.RESET):
-            self.palette.set_entries(self._palette_entries())
+            self.palette.set_entries(self._palette_entries(), self._palette_labels())
             self.quick_search.entries = self._quick_entries()
             self.block_path = [b for b in self.block_path if b in self.document.blocks] or [gdoc.MODEL_ID]
             if self.scene.block_id != self.block_id:
@@ -355,7 +358,7 @@ class MainWindow(QMainWindow):
         self.block_path = [gdoc.MODEL_ID]
         self.scene.attach(document, gdoc.MODEL_ID)
         self._follow_document()
-        self.palette.set_entries(self._palette_entries())
+        self.palette.set_entries(self._palette_entries(), self._palette_labels())
         self.quick_search.entries = self._quick_entries()
         self.editor.undo_stack.setClean()
         self._update_title()
@@ -369,6 +372,14 @@ class MainWindow(QMainWindow):
                 entries[f"block:{block_id}"] = "Block"
         return entries
 
+    def _palette_labels(self) -> dict[str, str]:
+        labels = {}
+        for block_id, block in self.editor.document.blocks.items():
+            if block_id != gdoc.MODEL_ID:
+                count = len(self.editor.document.instances_of(block_id))
+                labels[f"block:{block_id}"] = f"{block.name}  ×{count}" if count > 1 else block.name
+        return labels
+
     def _quick_entries(self) -> dict[str, str]:
         entries = {name: name for name in palette_entries()}
         for block_id, block in self.document.blocks.items():
@@ -377,11 +388,15 @@ class MainWindow(QMainWindow):
         return entries
 
     def _update_title(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return  # the window is being destroyed
         name = self.file_path.name if self.file_path else tr("Untitled")
         modified = "" if self.editor.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{modified} — Strata")
 
     def _after_edit(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return
         self._update_title()
         if not self.editor.undo_stack.isClean():
             self._edit_autosave.start()
@@ -717,7 +732,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path, ask_trust: bool = True) -> bool:
         """Open a project file; shows a message naming the file if it cannot be read."""
         try:
-            document = files.load_document(path)
+            document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Cannot open"), tr("Could not open {}:\n{}").format(path, error))
             return False
@@ -727,8 +742,7 @@ class MainWindow(QMainWindow):
                 tr("{} contains Custom Layer code. Run it only if you trust where the file came from.\n\n"
                    "Trust this file and run its code?").format(Path(path).name))
             if answer == QMessageBox.StandardButton.Yes:
-                document.trusted = True
-                document.replace_with(document)
+                files.trust(document, self.trust_store)
         self.set_document(document, Path(path))
         self._remember_recent(path)
         return True
@@ -754,7 +768,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path) -> bool:
         """Save atomically to `path`; marks the document clean."""
         try:
-            files.save_document(self.document, path)
+            files.save_document(self.document, path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Cannot save"), tr("Could not save {}:\n{}").format(path, error))
             return False
@@ -841,7 +855,7 @@ class MainWindow(QMainWindow):
             self.clear_recovery()
             return False
         try:
-            document = files.load_document(path)
+            document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, tr("Recover work"), str(error))
             return False

@@ -101,6 +101,8 @@ class _Combo(QComboBox):
 
     def __init__(self, choices, value, parent=None):
         super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(6)
         self.choices = list(choices)
         if value not in self.choices:
             self.choices.append(value)
