@@ -70,8 +70,8 @@ def training_settings(doc, epochs: int | None = None):
 def train_document(doc, epochs: int | None = None, verbose: int = 1, samples: int | None = None):
     """Compile `doc`, fit it on its data set with its training settings, store the weights back.
 
-    Returns (compiled model, history dict {metric: [per epoch]}). `samples` keeps only the first
-    rows of the data (quick checks). Raises DemoError for documents or data that cannot train.
+    Returns (compiled model, history dict {metric: [per epoch]}). `samples` keeps only that many
+    rows of the data, drawn at random (quick checks). Raises DemoError for documents or data that cannot train.
     """
     from app.data import DataError, load_dataset
     from app.graph.compiler import CompileError, compile_document
@@ -90,8 +90,10 @@ def train_document(doc, epochs: int | None = None, verbose: int = 1, samples: in
         raise DemoError(str(exc)) from None
     try:
         dataset = load_dataset(spec)
-        if samples is not None:
-            dataset = dataset.take(slice(0, samples))
+        if samples is not None and samples < len(dataset):
+            import numpy as np
+
+            dataset = dataset.take(np.sort(np.random.default_rng(0).permutation(len(dataset))[:samples]))
         train_xy, val_xy = prepare(compiled.model, dataset, settings)
     except (DataError, ValueError) as exc:
         raise DemoError(f"data set {spec.get('dataset')!r}: {exc}") from None
