@@ -157,3 +157,14 @@ def test_exported_code_runs_as_a_script(tmp_path):
                             timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "loss:" in result.stdout and "accuracy" in result.stdout
+
+
+def test_compute_sum_total_is_non_trainable_and_accumulates():
+    import numpy as np
+
+    doc = load(EXAMPLES_DIR / "02_compute_sum.strata")
+    compiled, _ = train_document(doc, epochs=1, verbose=0, samples=SMALL)
+    layer = next(l for l in compiled.model.layers if type(l).__name__ == "ComputeSum")
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 1
+    total = np.asarray(layer.non_trainable_weights[0].numpy())
+    assert total.shape == (2,) and np.all(np.isfinite(total)) and np.abs(total).sum() > 1.0
