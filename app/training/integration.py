@@ -39,9 +39,11 @@ class DocumentBridge:
             self.compiled.store_weights(self.window.document)
 
     def remember_data(self, _dataset):
+        from app.graph.operations import SetSetting
+
         spec = self.dashboard.data.spec
-        if spec is not None:
-            self.window.document.settings["data"] = spec
+        if spec is not None and self.window.document.settings.get("data") != spec:
+            self.window.editor.execute(SetSetting("data", spec), text="Choose data set")
 
     def document_replaced(self, document):
         self.compiled = None

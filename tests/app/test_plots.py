@@ -124,3 +124,63 @@ def test_insight_functions_directly():
         layer_output(model, "nope", ds.x[0])
     with pytest.raises(DataError, match="confusion matrix needs class labels"):
         confusion_matrix(model, load_dataset({"dataset": "sine", "params": {"samples": 10}}))
+
+
+class Scale(keras.layers.Layer):
+    """Multiplies an image by a learned scalar: output keeps the (h, w, c) feature-map shape."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+    def call(self, x):
+        return x * self.scale
+
+
+class Flatten64(keras.layers.Layer):
+    """(None, 8, 8, 1) -> (None, 64)."""
+
+    def call(self, x):
+        from engine import ops
+
+        return ops.reshape(x, (-1, 64))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 64)
+
+
+def test_image_data_shows_thumbnails_and_feature_maps(qtbot, dash):
+    from app.plots.insight_views import LayerOutputView, WorstSamplesView
+
+    ds = load_dataset({"dataset": "shapes", "params": {"samples": 40, "size": 8}})
+    inputs = keras.Input((8, 8, 1))
+    maps = Scale(name="maps")(inputs)
+    flat = Flatten64(name="flat")(maps)
+    model = keras.Model(inputs, keras.layers.Dense(4, name="head")(flat))
+    view = LayerOutputView()
+    qtbot.addWidget(view)
+    view.set_model(model, ds)
+    view.sample.setValue(3)
+    view.show_layer("maps")
+    np.testing.assert_allclose(view.values, ds.x[3], rtol=1e-6)
+    assert "output shape (8, 8, 1)" in view.title.text()
+    table = WorstSamplesView()
+    qtbot.addWidget(table)
+    table.show_rows(worst_samples(model, ds, 4), ds)
+    assert table.rowCount() == 4 and not table.item(0, 0).icon().isNull()
+    assert table.item(0, 1).text() in ds.class_names
+
+
+def test_csv_import_dialog_picks_columns(qtbot, tmp_path):
+    from app.training.data_panel import CsvImportDialog
+    from app.data import load_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text("x1,x2,noise,kind\n0,1,9,a\n1,0,9,b\n")
+    dialog = CsvImportDialog(str(path))
+    qtbot.addWidget(dialog)
+    assert dialog.label.currentData() == "kind"
+    dialog.features.item(2).setCheckState(dialog.features.item(2).checkState().__class__.Unchecked)
+    choice = dialog.choice()
+    assert choice["features"] == ["x1", "x2"] and choice["label"] == "kind"
+    ds = load_csv(**choice)
+    assert ds.x.tolist() == [[0, 1], [1, 0]] and ds.class_names == ["a", "b"]

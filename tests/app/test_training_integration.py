@@ -15,6 +15,7 @@ def window(qtbot, tmp_path):
     doc, ids = mlp_document(units=(16, 3), input_dim=2)
     win = MainWindow(document=doc, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(win)
+    win.maybe_save = lambda: True  # pytest-qt's closing must not wait on the unsaved-changes question
     dash = attach_dashboard(win)
     yield win, dash, ids
     dash.shutdown()
@@ -58,3 +59,34 @@ def test_document_problem_is_reported_not_trained(qtbot, window):
     assert dash.training.train() is False
     assert dash.training.message.text().startswith("Cannot train: The model cannot be built")
     assert not dash.store.runs
+
+
+def test_data_choice_is_undoable_in_the_document(qtbot, window):
+    win, dash, _ = window
+    assert dash.data.load({"dataset": "moons", "params": {"samples": 40}})
+    assert win.document.settings["data"]["dataset"] == "moons"
+    win.editor.undo_stack.undo()
+    assert win.document.settings.get("data") is None
+
+
+def test_strata_train_cli_uses_app_data(tmp_path, capsys):
+    from app.cli import main
+    from app.graph import SetSetting
+    from app.graph.project import load_project, save_project
+
+    doc, ids = mlp_document(units=(8, 3), input_dim=2)
+    doc.apply(SetSetting("training", {"optimizer": "adam", "learning_rate": 0.05, "loss": None, "metrics": ["accuracy"],
+                                      "epochs": 2, "batch_size": 16, "validation_split": 0.2}))
+    doc.apply(SetSetting("data", {"dataset": "blobs", "params": {"samples": 60, "classes": 3}}))
+    path = tmp_path / "p.strata"
+    save_project(doc, path)
+    log = tmp_path / "log.jsonl"
+    assert main(["train", str(path), "--log-json", str(log)]) == 0, capsys.readouterr().err
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and "accuracy" in lines[-1]
+    trained = load_project(path)
+    assert trained.weights is not None
+    doc.apply(SetSetting("data", {"dataset": "spiral", "params": {"classes": 5}}))
+    save_project(doc, path)
+    assert main(["train", str(path)]) != 0
+    assert "label 3 at row" in capsys.readouterr().err
