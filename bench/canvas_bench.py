@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python -m bench.canvas_bench
 
-Measures a full repaint of a 1600×1000 canvas view into an image, median of 30 frames, at
+Measures (GUI-thread CPU time and wall time) a synchronous full repaint of a 1600×1000 canvas viewport, median of 30 frames, at
 1:1 zoom (full-detail cards, wires and labels) and zoomed out to show all 300 nodes (level of
 detail drawing).
 """
@@ -35,17 +35,18 @@ def build_document(count: int = 300):
     return doc
 
 
-def frame_times(view, frames: int = 30) -> list[float]:
-    from PySide6.QtGui import QImage, QPainter
+def frame_times(view, frames: int = 30, clock=time.thread_time) -> list[float]:
+    """Milliseconds per synchronous full repaint of the view's viewport (what a frame costs).
 
-    image = QImage(view.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
+    The default clock is the GUI thread's CPU time, so other busy processes on a shared
+    machine do not inflate the numbers; pass time.perf_counter for wall time.
+    """
     times = []
     for _ in range(frames + 3):
-        painter = QPainter(image)
-        start = time.perf_counter()
-        view.render(painter)
-        painter.end()
-        times.append((time.perf_counter() - start) * 1000.0)
+        view.viewport().update()
+        start = clock()
+        view.viewport().repaint()
+        times.append((clock() - start) * 1000.0)
     return times[3:]  # the first frames fill the item caches
 
 
@@ -69,13 +70,16 @@ def main() -> int:
     view.reset_zoom()
     view.centerOn(QPointF(1200, 1000))
     detail = statistics.median(frame_times(view))
+    detail_wall = statistics.median(frame_times(view, clock=time.perf_counter))
     view.fit_all()
     overview_zoom = view.zoom()
     overview = statistics.median(frame_times(view))
+    overview_wall = statistics.median(frame_times(view, clock=time.perf_counter))
     print(f"canvas bench: {len(scene.node_items)} nodes, {len(scene.wire_items)} wires "
           f"(document built in {built:.1f} s)")
-    print(f"  repaint at 1:1 zoom:            {detail:6.2f} ms (median of 30)")
-    print(f"  repaint of all nodes ({overview_zoom * 100:.0f}% zoom): {overview:6.2f} ms (median of 30)")
+    print(f"  repaint at 1:1 zoom:            {detail:6.2f} ms CPU, {detail_wall:6.2f} ms wall (median of 30)")
+    print(f"  repaint of all nodes ({overview_zoom * 100:.0f}% zoom): {overview:6.2f} ms CPU, "
+          f"{overview_wall:6.2f} ms wall (median of 30)")
     print(f"  target < 16 ms: {'met' if max(detail, overview) < 16 else 'NOT met'}")
     return 0
 

@@ -51,3 +51,26 @@ def add_recent(recent: list[str], path: str) -> list[str]:
     """`path` first, no duplicates, at most MAX_RECENT entries."""
     path = str(Path(path).resolve())
     return ([path] + [p for p in recent if p != path])[:MAX_RECENT]
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` via a temporary file and os.replace; ordinary permissions."""
+    _atomic_write(Path(path), text.encode("utf-8"))
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; exported code is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

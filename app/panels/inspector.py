@@ -52,7 +52,11 @@ class Inspector(QScrollArea):
         self.show_node(gdoc.MODEL_ID, None)
 
     def _on_change(self, change) -> None:
-        if self._updating or self.node_id is None:
+        if self._updating:
+            return
+        if self.node_id is None:
+            if change.kind in (gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.RESET):
+                self.show_node(self.block_id, None)  # the model's parameter total
             return
         relevant = (change.kind in (gdoc.RESET, gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.BLOCK_CHANGED)
                     or (change.block == self.block_id and change.node == self.node_id
@@ -66,6 +70,7 @@ class Inspector(QScrollArea):
         self.block_id, self.node_id = block_id, node_id
         self.param_editors = {}
         page = QWidget()
+        page.setMinimumWidth(1)  # squeeze the fields to the dock's width instead of clipping them
         layout = QVBoxLayout(page)
         layout.setContentsMargins(10, 8, 10, 8)
         node = document.blocks.get(block_id, gdoc.BlockDef("", "")).nodes.get(node_id) if node_id else None
@@ -155,7 +160,8 @@ class Inspector(QScrollArea):
         name_edit.editingFinished.connect(lambda: self._rename_block(node.block, name_edit.text()))
         form = QFormLayout()
         form.addRow(tr("block class"), name_edit)
-        shared = QCheckBox(tr("share weights with other instances"))
+        shared = QCheckBox(tr("share weights"))
+        shared.setToolTip(tr("share weights with other instances"))
         shared.setChecked(node.shared_weights)
         shared.toggled.connect(lambda on: self._run(ops.SetSharedWeights(self.block_id, node.id, on)))
         form.addRow("", shared)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import ast
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from app.i18n import tr
 
 INT_LIMIT = 2_000_000_000
 

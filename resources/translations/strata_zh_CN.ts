@@ -404,6 +404,10 @@ Trust this file and run its code?</source>
       <translation>模块类</translation>
     </message>
     <message>
+      <source>share weights</source>
+      <translation>共享权重</translation>
+    </message>
+    <message>
       <source>share weights with other instances</source>
       <translation>与其他实例共享权重</translation>
     </message>

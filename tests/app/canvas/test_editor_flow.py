@@ -1,5 +1,6 @@
 """The editor end to end: palette, quick search, wires, shape errors, blocks, undo, files."""
 
+import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from app.graph import MODEL_ID, Document
@@ -223,3 +224,47 @@ def test_autosave_and_recovery(window, qtbot, settings):
     assert structure(second.document) == saved
     assert second.is_modified()
     second.editor.undo_stack.setClean()
+
+
+def test_tab_and_double_click_open_the_node_search(window, qtbot):
+    from PySide6.QtCore import QEvent
+
+    from tests.app.canvas.conftest import send_mouse
+
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    assert window.quick_search.isVisible()
+    qtbot.keyClick(window.quick_search.edit, Qt.Key.Key_Escape)
+    assert not window.quick_search.isVisible()
+    spot = window.view.mapToScene(window.view.viewport().rect().center())
+    send_mouse(window.view, QEvent.Type.MouseButtonDblClick, spot)
+    assert window.quick_search.isVisible()
+    qtbot.keyClicks(window.quick_search.edit, "Dense")
+    qtbot.keyClick(window.quick_search.edit, Qt.Key.Key_Return)
+    (node,) = window.document.model.nodes.values()
+    assert node.type == "Dense"
+    assert abs(node.position[0] - spot.x()) <= 20 and abs(node.position[1] - spot.y()) <= 20
+
+
+def test_untrusted_custom_code_asks_before_running(window, qtbot, tmp_path, no_modal_dialogs, monkeypatch):
+    from app.graph import operations as ops
+    from app.panels import files
+
+    node_id = window.scene.request_add_node("CustomLayer", QPointF(0, 0))
+    assert window.document.model.nodes[node_id].type == "CustomLayer"
+    path = tmp_path / "custom.strata"
+    files.save_document(window.document, path)  # saved without adding it to anyone's trust list
+    assert window.open_path(path)
+    asked = [text for kind, title, text in no_modal_dialogs if kind == "question"]
+    assert asked and "custom.strata" in asked[-1]
+    assert window.document.trusted is False  # the fixture answered No
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    assert window.open_path(path)
+    assert window.document.trusted is True
+    # trusted once, remembered: opening again asks nothing
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: pytest.fail("asked again")))
+    assert window.open_path(path)
+    assert window.document.trusted is True
+    del ops

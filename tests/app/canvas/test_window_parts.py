@@ -1,6 +1,6 @@
 """Window parts: screenshot command, themes, presentation, docks, palette, view navigation, code editor."""
 
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from app.canvas.node_info import NodeInfo, format_param_count
@@ -215,3 +215,15 @@ def test_block_library_in_palette_makes_linked_instances(window):
     assert not window.scene.node_items[instances[0][1].id].info.linked
     window.editor.undo_stack.undo()
     assert window.scene.node_items[instances[0][1].id].info.linked
+
+
+def test_exported_code_file_is_written_whole_and_readable(tmp_path):
+    import os
+
+    from app.panels.files import _atomic_write
+
+    target = tmp_path / "model.py"
+    _atomic_write(target, b"print('hi')\n")
+    assert target.read_bytes() == b"print('hi')\n"
+    assert os.stat(target).st_mode & 0o044  # group/other may read, like any saved file
+    assert [p.name for p in tmp_path.iterdir()] == ["model.py"]  # no temp file left
