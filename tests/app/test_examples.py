@@ -97,6 +97,9 @@ def test_guide_sections_are_covered():
     assert docs["07_digits_cnn"].settings["data"]["dataset"] == "digits"
     assert "LSTM" in types(docs["08_sine_lstm"]) and docs["08_sine_lstm"].settings["data"]["dataset"] == "sine"
     assert docs["09_spiral"].settings["data"]["dataset"] == "spiral"
+    linked = docs["10_linked_blocks"]
+    hidden = next(b for b in linked.blocks.values() if b.name == "HiddenBlock")
+    assert [label for _, n in linked.instances_of(hidden.id) for label in [n.label]] == ["mlp_1", "mlp_2"]
 
 
 def test_shipped_examples_are_trusted_but_copies_elsewhere_are_not(tmp_path):
