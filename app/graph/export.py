@@ -314,7 +314,10 @@ class Exporter:
         if data:
             lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}, as (x, y) for the model\'s inputs."""',
                       "    from app.data import fit_arrays, load_dataset  # Strata's data sets",
-                      "", f"    return fit_arrays(load_dataset({literal(data)}), model)"]
+                      "", f"    dataset = load_dataset({literal(data)})",
+                      "    # Shuffled once, so that validation_split holds out every class, not the last rows.",
+                      "    dataset = dataset.take(np.random.default_rng(0).permutation(len(dataset)))",
+                      "    return fit_arrays(dataset, model)"]
         else:
             lines += ['    """Random data shaped like the model\'s inputs (the project has no data set)."""',
                       "    rng = np.random.default_rng(0)"]

@@ -171,3 +171,18 @@ def test_compute_sum_total_is_non_trainable_and_accumulates():
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 1
     total = np.asarray(layer.non_trainable_weights[0].numpy())
     assert total.shape == (2,) and np.all(np.isfinite(total)) and np.abs(total).sum() > 1.0
+
+
+def test_exported_data_is_shuffled_so_validation_split_sees_every_class(tmp_path):
+    import numpy as np
+
+    doc = load(EXAMPLES_DIR / "09_spiral.strata")
+    path = tmp_path / "spiral_export.py"
+    path.write_text(export_python(doc, "engine"), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("spiral_export", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x, y = module.load_data(module.build_model())
+    assert x.shape == (300, 2) and sorted(np.bincount(y).tolist()) == [100, 100, 100]
+    held_out = y[-60:]  # what fit(validation_split=0.2) holds out
+    assert len(set(held_out.tolist())) == 3
