@@ -11,7 +11,7 @@ SHOTS = [
     ("editor_dark.png", [], {}),
     ("editor_light.png", ["--light"], {}),
     ("editor_presentation.png", ["--presentation", "--select=conv2d"], {}),
-    ("linked_blocks.png", ["--select=mlp"], {"project": "resources/examples/linked_blocks.strata"}),
+    ("linked_blocks.png", ["--select=mlp"], {"project": "resources/examples/10_linked_blocks.strata"}),
 ]
 
 
