@@ -126,6 +126,24 @@ def shot_chinese(app, window, dashboard):
     _raise_tab(window, "Summary")
 
 
+def shot_custom_layer(app, window, dashboard):
+    """The Linear example: a Custom Layer node selected; the Code tab shows its class."""
+    _select(window, "Linear")
+    _raise_tab(window, "Code")
+
+
+def shot_non_trainable(app, window, dashboard):
+    """The ComputeSum example: the Summary counts its weight as non-trainable."""
+    _select(window, "ComputeSum")
+    _raise_tab(window, "Summary")
+
+
+def shot_add_loss(app, window, dashboard):
+    """The activity-regularization example after a short run: the add_loss term has its own plot."""
+    _train(app, dashboard, epochs=10)
+    _raise_tab(window, "Training")
+
+
 # name -> (example file, language, what to do, bottom dock height)
 SHOTS = {
     "main_window": ("03_mlp_block.strata", "en", shot_main_window, 230),
@@ -134,6 +152,9 @@ SHOTS = {
     "decision_boundary": ("09_spiral.strata", "en", shot_decision_boundary, 430),
     "code_dock": ("05_logistic_endpoint.strata", "en", shot_code_dock, 420),
     "chinese": ("06_resnet.strata", "zh_CN", shot_chinese, 250),
+    "custom_layer": ("01_linear.strata", "en", shot_custom_layer, 420),
+    "non_trainable": ("02_compute_sum.strata", "en", shot_non_trainable, 250),
+    "add_loss": ("04_activity_regularization.strata", "en", shot_add_loss, 430),
 }
 
 
