@@ -68,10 +68,12 @@ def _select(window, label: str) -> str:
     raise LookupError(f"no node labelled {label!r} in block {window.block_id}")
 
 
-def _train(app, dashboard, epochs: int) -> None:
-    """Start a run from the Training tab and pump events until it finishes."""
+def _train(app, dashboard, epochs: int, loss: str | None = None) -> None:
+    """Start a run from the Training tab (optionally choosing its loss) and pump events until it finishes."""
     panel = dashboard.training
     panel.epochs.setValue(epochs)
+    if loss is not None:
+        panel.loss.setCurrentText(loss)
     finished = []
     panel.runFinished.connect(finished.append)
     if not panel.train():
@@ -144,6 +146,12 @@ def shot_add_loss(app, window, dashboard):
     _raise_tab(window, "Training")
 
 
+def shot_add_metric(app, window, dashboard):
+    """The LogisticEndpoint example trained with loss "none (add_loss only)": loss and add_metric plots."""
+    _train(app, dashboard, epochs=10, loss="none (add_loss only)")
+    _raise_tab(window, "Training")
+
+
 # name -> (example file, language, what to do, bottom dock height)
 SHOTS = {
     "main_window": ("03_mlp_block.strata", "en", shot_main_window, 230),
@@ -155,6 +163,7 @@ SHOTS = {
     "custom_layer": ("01_linear.strata", "en", shot_custom_layer, 420),
     "non_trainable": ("02_compute_sum.strata", "en", shot_non_trainable, 250),
     "add_loss": ("04_activity_regularization.strata", "en", shot_add_loss, 430),
+    "add_metric": ("05_logistic_endpoint.strata", "en", shot_add_metric, 430),
 }
 
 
