@@ -167,8 +167,8 @@ SHOTS = {
 }
 
 
-def take(name: str) -> Path:
-    """Take one shot; returns the PNG path."""
+def take(name: str, folder: Path = FOLDER) -> Path:
+    """Take one shot into `folder`; returns the PNG path."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -176,8 +176,9 @@ def take(name: str) -> Path:
 
     example, language, action, dock_height = SHOTS[name]
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    out = FOLDER / f"{name}.png"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{name}.png"
     settings_path = out.with_suffix(".ini")
     window, dashboard = _open_window(app, EXAMPLES / example, settings_path, language)
     try:
