@@ -97,6 +97,9 @@ def test_guide_sections_are_covered():
     assert docs["07_digits_cnn"].settings["data"]["dataset"] == "digits"
     assert "LSTM" in types(docs["08_sine_lstm"]) and docs["08_sine_lstm"].settings["data"]["dataset"] == "sine"
     assert docs["09_spiral"].settings["data"]["dataset"] == "spiral"
+    linked = docs["10_linked_blocks"]
+    hidden = next(b for b in linked.blocks.values() if b.name == "HiddenBlock")
+    assert [label for _, n in linked.instances_of(hidden.id) for label in [n.label]] == ["mlp_1", "mlp_2"]
 
 
 def test_shipped_examples_are_trusted_but_copies_elsewhere_are_not(tmp_path):
@@ -157,3 +160,14 @@ def test_exported_code_runs_as_a_script(tmp_path):
                             timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "loss:" in result.stdout and "accuracy" in result.stdout
+
+
+def test_compute_sum_total_is_non_trainable_and_accumulates():
+    import numpy as np
+
+    doc = load(EXAMPLES_DIR / "02_compute_sum.strata")
+    compiled, _ = train_document(doc, epochs=1, verbose=0, samples=SMALL)
+    layer = next(l for l in compiled.model.layers if type(l).__name__ == "ComputeSum")
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 1
+    total = np.asarray(layer.non_trainable_weights[0].numpy())
+    assert total.shape == (2,) and np.all(np.isfinite(total)) and np.abs(total).sum() > 1.0
