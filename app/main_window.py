@@ -13,42 +13,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
+
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel, QLineEdit, QMainWindow,
-    QMessageBox, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QDockWidget, QLabel, QLineEdit, QMainWindow, QToolBar, QVBoxLayout, QWidget,
 )
 
 from app.canvas import arrange
 from app.canvas.clipboard import MIME as NODES_MIME, PasteNodes, copy_nodes
 from app.canvas.commands import Editor
-from app.canvas.node_item import NodeItem
 from app.canvas.quick_search import QuickSearch
 from app.canvas.scene import GraphScene
 from app.canvas.style import make_style
 from app.canvas.view import GraphView
 from app.graph import document as gdoc
 from app.graph import operations as ops
-from app.graph.grouping import GroupIntoBlock, UnpackBlock
 from app.i18n import tr
 from app.panels import files
 from app.panels.breadcrumb import Breadcrumb
 from app.panels.code_dock import CodeDock
-from app.panels.examples import ExamplesGallery
 from app.panels.inspector import Inspector
 from app.panels.palette import PaletteWidget, palette_entries
 from app.panels.problems import ProblemsPanel
 from app.panels.settings_dialog import SettingsDialog
 from app.panels.summary import SummaryPanel
 from app.panels.theme import apply_theme
+from app.canvas.block_actions import BlockActions
+from app.panels.file_actions import FileActions
 
 PLACEHOLDER_TABS = ("Training", "Data", "Runs")
 AUTOSAVE_INTERVAL_MS = 60_000
 AUTOSAVE_AFTER_EDIT_MS = 3_000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BlockActions, FileActions, QMainWindow):
     """The editor window. `settings` defaults to QSettings("Strata", "Strata")."""
 
     document_replaced = Signal(object)
@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("StrataMainWindow")
         self.editor = Editor(document or gdoc.Document(), self)
         self.file_path: Path | None = None
+        self.trust_store = files.make_trust_store(self.settings.value("trust_path", None))
         self.block_path: list[str] = [gdoc.MODEL_ID]
         self.bottom_docks: dict[str, QDockWidget] = {}
         self.theme = str(self.settings.value("theme", "dark"))
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view, 1)
         self.setCentralWidget(central)
 
-        self.palette = PaletteWidget(self._palette_entries())
+        self.palette = PaletteWidget(self._palette_entries(), self._palette_labels())
         self.inspector = Inspector(self.editor)
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
             self.bottom_docks[key] = self._dock(key, tr(key), hint, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._tabify_bottom()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 270], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bottom_docks["Problems"]], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.bottom_docks["Problems"]], [170], Qt.Orientation.Vertical)
 
         self.quick_search = QuickSearch(self._quick_entries(), self)
         self._pending_quick: tuple | None = None
@@ -201,7 +202,7 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action(tr("Delete"), self.delete_selection, K.Delete)
         self.delete_action.setShortcuts([QKeySequence(K.Delete), QKeySequence("Backspace")])
         self.select_all_action = self._action(tr("Select All"), self.select_all, K.SelectAll)
-        self.add_node_action = self._action(tr("Add Node…"), self.open_quick_search, "Tab")
+        self.add_node_action = self._action(tr("Add Node…"), lambda: self.open_quick_search(), "Tab")
         self.settings_action = self._action(tr("Settings…"), self.open_settings, "Ctrl+,")
         self.group_action = self._action(tr("Group into Block"), self.group_selection, "Ctrl+G")
         self.ungroup_action = self._action(tr("Unpack Block"), self.unpack_selection, "Ctrl+Shift+G")
@@ -303,6 +304,7 @@ class MainWindow(QMainWindow):
         self.editor.refused.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.editor.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         self.editor.undo_stack.indexChanged.connect(lambda _: self._after_edit())
+        self.view.empty_double_clicked.connect(lambda pos: self.open_quick_search(pos))
         self.view.zoom_changed.connect(lambda zoom: self.zoom_label.setText(f"{zoom * 100:.0f}%"))
         self.breadcrumb.level_chosen.connect(self.go_to_depth)
         self.problems.jump_requested.connect(self.jump_to)
@@ -338,7 +340,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_change(self, change) -> None:
         if change.kind in (gdoc.BLOCK_ADDED, gdoc.BLOCK_REMOVED, gdoc.BLOCK_CHANGED, gdoc.RESET):
-            self.palette.set_entries(self._palette_entries())
+            self.palette.set_entries(self._palette_entries(), self._palette_labels())
             self.quick_search.entries = self._quick_entries()
             self.block_path = [b for b in self.block_path if b in self.document.blocks] or [gdoc.MODEL_ID]
             if self.scene.block_id != self.block_id:
@@ -355,7 +357,7 @@ class MainWindow(QMainWindow):
         self.block_path = [gdoc.MODEL_ID]
         self.scene.attach(document, gdoc.MODEL_ID)
         self._follow_document()
-        self.palette.set_entries(self._palette_entries())
+        self.palette.set_entries(self._palette_entries(), self._palette_labels())
         self.quick_search.entries = self._quick_entries()
         self.editor.undo_stack.setClean()
         self._update_title()
@@ -369,6 +371,14 @@ class MainWindow(QMainWindow):
                 entries[f"block:{block_id}"] = "Block"
         return entries
 
+    def _palette_labels(self) -> dict[str, str]:
+        labels = {}
+        for block_id, block in self.editor.document.blocks.items():
+            if block_id != gdoc.MODEL_ID:
+                count = len(self.editor.document.instances_of(block_id))
+                labels[f"block:{block_id}"] = f"{block.name}  ×{count}" if count > 1 else block.name
+        return labels
+
     def _quick_entries(self) -> dict[str, str]:
         entries = {name: name for name in palette_entries()}
         for block_id, block in self.document.blocks.items():
@@ -377,11 +387,15 @@ class MainWindow(QMainWindow):
         return entries
 
     def _update_title(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return  # the window is being destroyed
         name = self.file_path.name if self.file_path else tr("Untitled")
         modified = "" if self.editor.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{modified} — Strata")
 
     def _after_edit(self) -> None:
+        if not shiboken6.isValid(self.editor.undo_stack):
+            return
         self._update_title()
         if not self.editor.undo_stack.isClean():
             self._edit_autosave.start()
@@ -577,280 +591,6 @@ class MainWindow(QMainWindow):
         self.editor.execute(ops.MoveNodes(self.block_id, positions), text=tr("Auto Layout"))
         self.view.fit_all()
 
-    # ----- blocks -----------------------------------------------------------------------------
-    def group_selection(self, name: str = "Block"):
-        """Group the selected nodes into a new block (one step); returns the new block id."""
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            self.statusBar().showMessage(tr("Select the nodes to group first."), 5000)
-            return None
-        op = GroupIntoBlock(self.block_id, nodes, name)
-        if self.editor.execute(op, text=tr("Group into Block")) is None:
-            return None
-        self._select_only(op.instance_id)
-        return op.block_id
-
-    def _unpack(self, node_id: str) -> None:
-        self.editor.execute(UnpackBlock(self.block_id, node_id), text=tr("Unpack Block"))
-
-    def unpack_selection(self) -> None:
-        for node_id in self.scene.selected_node_ids():
-            if self.document.blocks[self.block_id].nodes[node_id].type == gdoc.BLOCK:
-                self._unpack(node_id)
-
-    def enter_block(self, block_ref: str) -> None:
-        """Show the inside of a block definition; the breadcrumb grows."""
-        if block_ref not in self.document.blocks:
-            return
-        self.block_path.append(block_ref)
-        self.scene.attach(self.document, block_ref)
-        self._update_breadcrumb()
-        self.inspector.show_node(block_ref, None)
-        self.view.fit_all()
-
-    def enter_selected_block(self) -> None:
-        block = self.document.blocks[self.block_id]
-        for node_id in self.scene.selected_node_ids():
-            if block.nodes[node_id].type == gdoc.BLOCK:
-                self.enter_block(block.nodes[node_id].block)
-                return
-
-    def leave_block(self) -> None:
-        """Back out one level (Escape)."""
-        if self.quick_search.isVisible():
-            self.quick_search.hide()
-            return
-        if len(self.block_path) > 1:
-            self.go_to_depth(len(self.block_path) - 2)
-        else:
-            self.scene.clearSelection()
-
-    def go_to_depth(self, depth: int) -> None:
-        left = self.block_path[depth + 1] if depth + 1 < len(self.block_path) else None
-        self.block_path = self.block_path[: depth + 1]
-        self.scene.attach(self.document, self.block_id)
-        self._update_breadcrumb()
-        self.inspector.show_node(self.block_id, None)
-        if left is not None:
-            for node_id, item in self.scene.node_items.items():
-                node = self.document.blocks[self.block_id].nodes[node_id]
-                if node.type == gdoc.BLOCK and node.block == left:
-                    self._select_only(node_id)
-                    self.view.centerOn(item)
-                    break
-
-    def _update_breadcrumb(self) -> None:
-        self.breadcrumb.set_path([self.document.blocks[b].name for b in self.block_path])
-
-    def rename_block(self, name: str | None = None) -> None:
-        """Rename the block shown (inside) or the selected instance's definition."""
-        target = None
-        block = self.document.blocks[self.block_id]
-        for node_id in self.scene.selected_node_ids():
-            if block.nodes[node_id].type == gdoc.BLOCK:
-                target = block.nodes[node_id].block
-        if target is None and self.block_id != gdoc.MODEL_ID:
-            target = self.block_id
-        if target is None:
-            return
-        if name is None:
-            name, ok = QInputDialog.getText(self, tr("Rename Block"), tr("Class name"),
-                                            text=self.document.blocks[target].name)
-            if not ok:
-                return
-        self.editor.execute(ops.RenameBlock(target, name))
-        self._update_breadcrumb()
-
-    def duplicate_definition(self, node_id: str | None = None):
-        """Give a block instance its own copy of the definition (unlinks it)."""
-        block = self.document.blocks[self.block_id]
-        if node_id is None:
-            chosen = [n for n in self.scene.selected_node_ids() if block.nodes[n].type == gdoc.BLOCK]
-            if not chosen:
-                return None
-            node_id = chosen[0]
-        op = DuplicateDefinition(self.block_id, node_id)
-        if self.editor.execute(op) is None:
-            return None
-        return op.new_block_id
-
-    def edit_custom_code(self, node_id: str) -> None:
-        from app.panels.custom_code_dialog import CustomCodeDialog
-
-        node = self.document.blocks[self.block_id].nodes.get(node_id)
-        if node is None:
-            return
-        dialog = CustomCodeDialog(node.params.get("source", ""), self, dark=self.theme == "dark")
-        problems = [p for p in self.document.problems(self.block_id, node_id) if p.line]
-        if problems:
-            dialog.editor.mark_line(problems[0].line)
-        if dialog.exec():
-            source = dialog.source()
-            if source != node.params.get("source"):
-                self.editor.execute(ops.SetParams(self.block_id, node_id, {"source": source}), text=tr("Edit code"))
-
-    # ----- files ------------------------------------------------------------------------------
-    def maybe_save(self) -> bool:
-        """Ask about unsaved changes; False if the user cancelled."""
-        if not self.is_modified():
-            return True
-        answer = QMessageBox.question(
-            self, tr("Unsaved changes"), tr("Save changes to {}?").format(
-                self.file_path.name if self.file_path else tr("Untitled")),
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_document(self) -> None:
-        if self.maybe_save():
-            self.set_document(gdoc.Document())
-
-    def open_dialog(self) -> None:
-        if not self.maybe_save():
-            return
-        path, _ = QFileDialog.getOpenFileName(self, tr("Open project"), str(self._last_folder()),
-                                              tr("Strata projects (*.strata);;All files (*)"))
-        if path:
-            self.open_path(path)
-
-    def open_path(self, path, ask_trust: bool = True) -> bool:
-        """Open a project file; shows a message naming the file if it cannot be read."""
-        try:
-            document = files.load_document(path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, tr("Cannot open"), tr("Could not open {}:\n{}").format(path, error))
-            return False
-        if ask_trust and not document.trusted and self._has_custom_code(document):
-            answer = QMessageBox.question(
-                self, tr("Run custom code?"),
-                tr("{} contains Custom Layer code. Run it only if you trust where the file came from.\n\n"
-                   "Trust this file and run its code?").format(Path(path).name))
-            if answer == QMessageBox.StandardButton.Yes:
-                document.trusted = True
-                document.replace_with(document)
-        self.set_document(document, Path(path))
-        self._remember_recent(path)
-        return True
-
-    @staticmethod
-    def _has_custom_code(document) -> bool:
-        return any(n.type == gdoc.CUSTOM for b in document.blocks.values() for n in b.nodes.values())
-
-    def save(self) -> bool:
-        if self.file_path is None:
-            return self.save_as()
-        return self.save_to(self.file_path)
-
-    def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save project"), str(self._last_folder() / "model.strata"),
-                                              tr("Strata projects (*.strata)"))
-        if not path:
-            return False
-        if not path.endswith(".strata"):
-            path += ".strata"
-        return self.save_to(Path(path))
-
-    def save_to(self, path) -> bool:
-        """Save atomically to `path`; marks the document clean."""
-        try:
-            files.save_document(self.document, path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, tr("Cannot save"), tr("Could not save {}:\n{}").format(path, error))
-            return False
-        self.file_path = Path(path)
-        self.editor.undo_stack.setClean()
-        self._remember_recent(path)
-        self._update_title()
-        self.clear_recovery()
-        self.statusBar().showMessage(tr("Saved {}").format(Path(path).name), 4000)
-        return True
-
-    def export_code(self, target: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export Python"), str(self._last_folder() / "model.py"),
-                                              tr("Python files (*.py)"))
-        if not path:
-            return
-        try:
-            from app.panels.code_dock import export_source
-
-            files._atomic_write(Path(path), export_source(self.document, target).encode("utf-8"))
-        except Exception as error:
-            QMessageBox.warning(self, tr("Cannot export"), str(error))
-
-    def open_examples(self) -> None:
-        gallery = ExamplesGallery(self)
-        if gallery.exec() and gallery.chosen_path is not None and self.maybe_save():
-            self.open_path(gallery.chosen_path)
-            self.file_path = None  # saving an example asks for a new place
-            self._update_title()
-
-    def _last_folder(self) -> Path:
-        recent = self.recent_files()
-        return Path(recent[0]).parent if recent else Path.home()
-
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def _remember_recent(self, path) -> None:
-        self.settings.setValue("recent", files.add_recent(self.recent_files(), str(path)))
-        self._refresh_recent_menu()
-
-    def _refresh_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_files():
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.maybe_save() and self.open_path(p))
-        self.recent_menu.setEnabled(bool(self.recent_files()))
-
-    # ----- autosave and recovery --------------------------------------------------------------
-    def recovery_file(self) -> Path:
-        return Path(self.settings.value("recovery_path", str(files.recovery_path())))
-
-    def autosave(self) -> bool:
-        """Write unsaved work to the recovery file; returns whether it wrote."""
-        if not self.is_modified():
-            return False
-        try:
-            files.save_document(self.document, self.recovery_file())
-        except (OSError, ValueError) as error:
-            self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 8000)
-            return False
-        self.settings.setValue("recovery_source", str(self.file_path or ""))
-        return True
-
-    def clear_recovery(self) -> None:
-        path = self.recovery_file()
-        if path.exists():
-            path.unlink()
-
-    def offer_recovery(self, ask=None) -> bool:
-        """If the last session left unsaved work, offer to restore it. `ask` answers for tests."""
-        path = self.recovery_file()
-        if not path.exists():
-            return False
-        if ask is None:
-            answer = QMessageBox.question(self, tr("Recover work"),
-                                          tr("Strata closed with unsaved changes. Restore them?"))
-            ask = answer == QMessageBox.StandardButton.Yes
-        if not ask:
-            self.clear_recovery()
-            return False
-        try:
-            document = files.load_document(path)
-        except (OSError, ValueError) as error:
-            QMessageBox.warning(self, tr("Recover work"), str(error))
-            return False
-        source = self.settings.value("recovery_source", "")
-        self.set_document(document, Path(source) if source else None)
-        self.editor.undo_stack.resetClean()  # recovered work is unsaved
-        self._update_title()
-        return True
-
     # ----- appearance -------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:
         self.theme = theme
@@ -913,41 +653,3 @@ class MainWindow(QMainWindow):
         self.clear_recovery()
         self.scene.detach()
         event.accept()
-
-
-class DuplicateDefinition(ops.Operation):
-    """Copy an instance's block definition and point the instance at the copy."""
-
-    text = "Duplicate as new definition"
-
-    def __init__(self, block: str, node_id: str):
-        super().__init__()
-        self.block, self.node_id = block, node_id
-        self.new_block_id: str | None = None
-
-    def _run(self, doc, rec):
-        node = doc.node(self.block, self.node_id)
-        if node.type != gdoc.BLOCK:
-            raise gdoc.EditError(f"{doc.display_name(self.block, self.node_id)} is not a block instance.")
-        source = doc.block(node.block)
-        copy_def = source.copy()
-        self.new_block_id = self.new_block_id or doc.new_id("b")
-        copy_def.id = self.new_block_id
-        copy_def.name = ops.unique_block_name(doc, source.name)
-        # fresh node/edge ids so ids stay unique across the document
-        id_map = {}
-        for old_id in list(copy_def.nodes):
-            id_map[old_id] = doc.new_id("n")
-        nodes = {}
-        for old_id, inner in copy_def.nodes.items():
-            inner.id = id_map[old_id]
-            nodes[inner.id] = inner
-        edges = {}
-        for edge in copy_def.edges.values():
-            edge.id = doc.new_id("e")
-            edge.src = (id_map[edge.src[0]], edge.src[1])
-            edge.dst = (id_map[edge.dst[0]], edge.dst[1])
-            edges[edge.id] = edge
-        copy_def.nodes, copy_def.edges = nodes, edges
-        rec.insert_block(copy_def)
-        rec.set_node(self.block, self.node_id, "block", self.new_block_id)

@@ -12,7 +12,8 @@ def demo_document():
     from app.graph.catalogue import node_type
 
     doc = Document()
-    chain = [("Input", {"shape": (28, 28, 1)}), ("Conv2D", {"filters": 32, "kernel_size": (3, 3), "activation": "relu"}),
+    chain = [("Input", {"shape": (28, 28, 1)}),
+             ("Conv2D", {"filters": 32, "kernel_size": (3, 3), "padding": "same", "activation": "relu"}),
              ("MaxPooling2D", {}), ("Flatten", {}), ("Dense", {"units": 128, "activation": "relu"}),
              ("Dropout", {"rate": 0.2}), ("Dense", {"units": 10, "activation": "softmax"}), ("Output", {})]
     chain = [(t, p) for t, p in chain if node_type(t) is not None]
@@ -31,8 +32,12 @@ def demo_document():
     return doc
 
 
-def render(out_path: str, project: str | None = None, theme: str = "dark", size=(1500, 900)) -> Path:
-    """Build the main window (on `project` or the demo), render it to `out_path`."""
+def render(out_path: str, project: str | None = None, theme: str = "dark", size=(1500, 900),
+           language: str = "en", presentation: bool = False, select: str | None = None) -> Path:
+    """Build the main window (on `project` or the demo), render it to `out_path`.
+
+    `select` picks a node by label to show in the Inspector.
+    """
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -41,14 +46,16 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     from app.panels import files
     from app.panels.theme import apply_theme
 
+    document = files.load_document(project) if project else None  # a bad file fails before any window
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings(str(Path(out_path).with_suffix(".ini")), QSettings.Format.IniFormat)
     settings.clear()
-    install_translator(app, "en")
-    apply_theme(app, theme)
-    document = files.load_document(project) if project else demo_document()
+    install_translator(app, language)
+    apply_theme(app, theme, presentation)
+    document = document if document is not None else demo_document()
     window = MainWindow(document, settings)
     window.theme = theme
+    window.presentation = presentation
     window._apply_appearance()
     window.resize(*size)
     window.show()
@@ -56,6 +63,11 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     for _ in range(5):
         app.processEvents()
     window.view.fit_all()
+    if select:
+        for node_id, node in window.document.model.nodes.items():
+            if select.lower() in node.label.lower():
+                window._select_only(node_id)
+                break
     app.processEvents()
     image = window.grab()
     out = Path(out_path)
@@ -64,22 +76,26 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
         raise OSError(f"could not write screenshot to {out}")
     window.editor.undo_stack.setClean()
     window.close()
+    install_translator(app, "en")
     Path(settings.fileName()).unlink(missing_ok=True)
     return out
 
 
 def main(argv: list[str]) -> int:
-    """argv: OUT.png [FILE] [--light]."""
+    """argv: OUT.png [FILE] [--light] [--presentation] [--lang=zh_CN] [--select=LABEL]."""
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no display
     args = [a for a in argv if not a.startswith("--")]
     theme = "light" if "--light" in argv else "dark"
+    options = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
     if not args:
-        print("usage: strata --screenshot OUT.png [FILE] [--light]", file=sys.stderr)
+        print("usage: strata --screenshot OUT.png [FILE] [--light] [--presentation] [--lang=zh_CN] [--select=LABEL]",
+              file=sys.stderr)
         return 2
     try:
-        out = render(args[0], args[1] if len(args) > 1 else None, theme)
+        out = render(args[0], args[1] if len(args) > 1 else None, theme, language=options.get("lang", "en"),
+                     presentation="--presentation" in argv, select=options.get("select"))
     except (OSError, ValueError) as error:
         print(f"strata: screenshot failed: {error}", file=sys.stderr)
         return 1

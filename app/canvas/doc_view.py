@@ -46,6 +46,8 @@ def key_params_text(params: dict, limit: int = 4) -> str:
     """`32 · 3×3 · same · relu`: the parameters that matter most."""
     shown = []
     for name in KEY_PARAMS:
+        if name in ("strides", "dilation_rate") and params.get(name) in (1, (1,), (1, 1), (1, 1, 1)):
+            continue  # the default stride says nothing
         if name in params and params[name] not in ("", None, "linear") and len(shown) < limit:
             if name in ("name", "class_name") and shown:
                 continue

@@ -16,10 +16,45 @@ class Minimap(QWidget):
         self.setFixedSize(180, 120)
         self.setObjectName("minimap")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._boxes = None  # cached (world rect, [(rect, colour)]), rebuilt after scene changes
+        self._scene = None
+
+    def _watch(self, scene) -> None:
+        if scene is not self._scene:
+            if self._scene is not None:
+                try:
+                    self._scene.changed.disconnect(self._invalidate)
+                except (RuntimeError, TypeError):
+                    pass
+            self._scene = scene
+            if scene is not None:
+                scene.changed.connect(self._invalidate)
+            self._boxes = None
+
+    def _invalidate(self, *_):
+        self._boxes = None
+
+    def _content(self):
+        """(world rect, node boxes with colours), recomputed only when the scene changed."""
+        scene = self.view.scene()
+        self._watch(scene)
+        if self._boxes is None:
+            from app.canvas.style import category_colour
+
+            style = getattr(scene, "canvas_style", None)
+            boxes = []
+            world = QRectF()
+            for item in getattr(scene, "node_items", {}).values():
+                rect = item.sceneBoundingRect()
+                world = world.united(rect)
+                colour = style.error if (style and item.info.problems) else category_colour(
+                    "Block" if item.info.is_block else item.info.category)
+                boxes.append((rect, colour))
+            self._boxes = (world, boxes)
+        return self._boxes
 
     def _world(self) -> QRectF:
-        scene = self.view.scene()
-        content = scene.itemsBoundingRect() if scene is not None else QRectF()
+        content = self._content()[0]
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         return content.united(visible).adjusted(-50, -50, 50, 50)
 
@@ -48,13 +83,9 @@ class Minimap(QWidget):
                           rect.width() * scale, rect.height() * scale)
 
         painter.setPen(Qt.PenStyle.NoPen)
-        for item in getattr(scene, "node_items", {}).values():
-            from app.canvas.style import category_colour
-
-            colour = style.error if item.info.problems else category_colour(
-                "Block" if item.info.is_block else item.info.category)
+        for rect, colour in self._content()[1]:
             painter.setBrush(colour)
-            painter.drawRect(to_map(item.sceneBoundingRect()))
+            painter.drawRect(to_map(rect))
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(style.selection if style else QColor("#fc0"), 1.2))

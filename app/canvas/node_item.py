@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.node_info import NodeInfo, format_param_count
@@ -26,10 +26,11 @@ class NodeItem(QGraphicsItem):
     def __init__(self, info: NodeInfo, canvas_style: CanvasStyle | None = None):
         super().__init__()
         self.canvas_style = canvas_style or make_style()
+        self._width, self._header = _card_size(self.canvas_style)
         self.info = info
         self.input_ports: list[PortItem] = []
         self.output_ports: list[PortItem] = []
-        self._height = HEADER_HEIGHT + BODY_MIN_HEIGHT
+        self._height = self._header + BODY_MIN_HEIGHT
         self._moving_from: QPointF | None = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -55,17 +56,21 @@ class NodeItem(QGraphicsItem):
             self.input_ports = [PortItem(self, name, i, False) for i, name in enumerate(info.inputs)]
             self.output_ports = [PortItem(self, name, i, True) for i, name in enumerate(info.outputs)]
         port_rows = max(len(info.inputs), len(info.outputs), 1)
-        body = max(BODY_MIN_HEIGHT, port_rows * PORT_SPACING + 10)
-        self._height = HEADER_HEIGHT + body
-        for ports, x in ((self.input_ports, 0.0), (self.output_ports, NODE_WIDTH)):
+        k = self.canvas_style.font_scale
+        body = max(BODY_MIN_HEIGHT * k, port_rows * PORT_SPACING * k + 10)
+        self._height = self._header + body
+        for ports, x in ((self.input_ports, 0.0), (self.output_ports, self._width)):
             for port in ports:
-                port.setPos(x, HEADER_HEIGHT + 15 + port.index * PORT_SPACING)
+                port.setPos(x, self._header + (15 + port.index * PORT_SPACING) * k)
         self.setToolTip("\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})")
         self.update()
 
     def set_canvas_style(self, canvas_style: CanvasStyle) -> None:
         """Repaint in another theme or presentation size."""
         self.canvas_style = canvas_style
+        if _card_size(canvas_style) != (self._width, self._header):
+            self._width, self._header = _card_size(canvas_style)
+            self.set_info(self.info)
         self.update()
         for port in self.input_ports + self.output_ports:
             port.update()
@@ -83,11 +88,11 @@ class NodeItem(QGraphicsItem):
 
     # ----- geometry ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-3, -3, NODE_WIDTH + 6, self._height + 6)
+        return QRectF(-3, -3, self._width + 6, self._height + 6)
 
     def shape(self):
         path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, NODE_WIDTH, self._height), CORNER, CORNER)
+        path.addRoundedRect(QRectF(0, 0, self._width, self._height), CORNER, CORNER)
         return path
 
     # ----- painting ---------------------------------------------------------------------------
@@ -95,7 +100,7 @@ class NodeItem(QGraphicsItem):
         style = self.canvas_style
         info = self.info
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        rect = QRectF(0, 0, NODE_WIDTH, self._height)
+        rect = QRectF(0, 0, self._width, self._height)
         header_colour = category_colour("Block" if info.is_block else info.category)
         selected = self.isSelected()
         has_problem = bool(info.problems)
@@ -121,7 +126,7 @@ class NodeItem(QGraphicsItem):
         # header strip: the card's top, clipped to its rounded outline
         painter.save()
         painter.setClipPath(self.shape())
-        painter.fillRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT), header_colour)
+        painter.fillRect(QRectF(0, 0, self._width, self._header), header_colour)
         painter.restore()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
@@ -133,6 +138,7 @@ class NodeItem(QGraphicsItem):
             self._paint_badge(painter, style)
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
+        k = style.font_scale
         label_font = _font(style.font_px(12.5), bold=True)
         small_font = _font(style.font_px(10.0))
         white = QColor("#ffffff")
@@ -140,27 +146,27 @@ class NodeItem(QGraphicsItem):
         painter.setPen(white)
         left = 10.0
         right_pad = 26.0 if (info.is_block or info.problems) else 10.0
-        width = NODE_WIDTH - left - right_pad
-        painter.drawText(QRectF(left, 3, width, 19), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        width = self._width - left - right_pad
+        painter.drawText(QRectF(left, 3 * k, width, 19 * k), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          _elide(info.label, label_font, width))
         painter.setFont(small_font)
         painter.setPen(QColor(255, 255, 255, 190))
-        painter.drawText(QRectF(left, 20, width, 15), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        painter.drawText(QRectF(left, 20 * k, width, 15 * k), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          _elide(info.type_name, small_font, width))
         if info.is_block:
             self._paint_block_glyph(painter, info.linked)
         # body: key params and param count; port names when several
-        body_top = HEADER_HEIGHT
+        body_top = self._header
         many_inputs = len(info.inputs) > 1
         many_outputs = len(info.outputs) > 1
         if many_inputs or many_outputs:
             painter.setFont(small_font)
             painter.setPen(style.muted_text)
             for port in self.input_ports if many_inputs else []:
-                painter.drawText(QRectF(9, port.y() - 8, NODE_WIDTH / 2 - 10, 16),
+                painter.drawText(QRectF(9, port.y() - 8 * k, self._width / 2 - 10, 16 * k),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, port.name)
             for port in self.output_ports if many_outputs else []:
-                painter.drawText(QRectF(NODE_WIDTH / 2, port.y() - 8, NODE_WIDTH / 2 - 9, 16),
+                painter.drawText(QRectF(self._width / 2, port.y() - 8 * k, self._width / 2 - 9, 16 * k),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, port.name)
         summary = info.summary
         if info.is_block and info.inner_count is not None:
@@ -169,18 +175,18 @@ class NodeItem(QGraphicsItem):
         painter.setFont(body_font)
         painter.setPen(style.text)
         if not (many_inputs or many_outputs):
-            painter.drawText(QRectF(12, body_top + 5, NODE_WIDTH - 24, 18),
+            painter.drawText(QRectF(12, body_top + 5 * k, self._width - 24, 18 * k),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             _elide(summary, body_font, NODE_WIDTH - 24))
+                             _elide(summary, body_font, self._width - 24))
         count = format_param_count(info.param_count)
         if count:
             painter.setFont(small_font)
             painter.setPen(style.muted_text)
-            painter.drawText(QRectF(12, self._height - 19, NODE_WIDTH - 24, 15),
+            painter.drawText(QRectF(12, self._height - 19 * k, self._width - 24, 15 * k),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count)
 
     def _paint_badge(self, painter, style: CanvasStyle) -> None:
-        centre = QPointF(NODE_WIDTH - 4, -2)
+        centre = QPointF(self._width - 4, -2)
         triangle = QPolygonF([centre + QPointF(0, -9), centre + QPointF(10, 8), centre + QPointF(-10, 8)])
         painter.setPen(QPen(style.card, 1.5))
         painter.setBrush(style.error)
@@ -193,12 +199,12 @@ class NodeItem(QGraphicsItem):
         """A small stack of cards (block) and, for linked instances, a chain link."""
         painter.setPen(QPen(QColor(255, 255, 255, 210), 1.3))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        x0, y0 = NODE_WIDTH - 22, 9
+        x0, y0 = self._width - 22, 9
         for step in range(3):
             painter.drawRoundedRect(QRectF(x0 + step * 2, y0 + step * 3, 11, 7), 1.5, 1.5)
         if linked:
-            painter.drawEllipse(QRectF(NODE_WIDTH - 24, 25, 8, 5))
-            painter.drawEllipse(QRectF(NODE_WIDTH - 18, 25, 8, 5))
+            painter.drawEllipse(QRectF(self._width - 24, 25, 8, 5))
+            painter.drawEllipse(QRectF(self._width - 18, 25, 8, 5))
 
     # ----- interaction ------------------------------------------------------------------------
     def itemChange(self, change, value):
@@ -219,6 +225,11 @@ class NodeItem(QGraphicsItem):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
+
+
+def _card_size(style: CanvasStyle) -> tuple[float, float]:
+    """Card width and header height, larger in presentation mode so text still fits."""
+    return NODE_WIDTH * style.font_scale, HEADER_HEIGHT * style.font_scale
 
 
 _FONT_CACHE: dict[tuple[float, bool], QFont] = {}

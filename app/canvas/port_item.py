@@ -46,6 +46,8 @@ class PortItem(QGraphicsItem):
             self.update()
 
     def paint(self, painter, option, widget=None):
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
+            return  # zoomed far out: the card alone is drawn
         style = self.node_item.canvas_style
         radius = PORT_RADIUS * (1.3 if self.highlighted else 1.0)
         colour = style.port_highlight if self.highlighted else style.port

@@ -204,8 +204,8 @@ class GraphScene(QGraphicsScene):
 
     # ----- helpers used by items --------------------------------------------------------------
     def snap_point(self, point: QPointF) -> QPointF:
-        """`point` on the grid when snapping is on."""
-        if not self.snap_enabled:
+        """`point` on the grid when snapping is on (never while following the document)."""
+        if not self.snap_enabled or self._syncing:
             return point
         return QPointF(round(point.x() / GRID) * GRID, round(point.y() / GRID) * GRID)
 
@@ -249,7 +249,11 @@ class GraphScene(QGraphicsScene):
 
     # ----- adding nodes -----------------------------------------------------------------------
     def request_add_node(self, type_name: str, scene_pos: QPointF, block_ref: str | None = None):
-        """Add a node of `type_name` at `scene_pos` (one undo step); returns its id or None."""
+        """Add a node of `type_name` at `scene_pos` (one undo step); returns its id or None.
+
+        `type_name` may be "block:<definition id>" (a block from the library)."""
+        if type_name.startswith("block:"):
+            type_name, block_ref = gdoc.BLOCK, type_name.split(":", 1)[1]
         pos = self.snap_point(scene_pos)
         op = ops.AddNode(self.block_id, type_name, position=(pos.x(), pos.y()), block_ref=block_ref)
         done = self.editor.execute(op)

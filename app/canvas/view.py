@@ -23,6 +23,7 @@ class GraphView(QGraphicsView):
     """
 
     zoom_changed = Signal(float)
+    empty_double_clicked = Signal(QPointF)  # scene position: open the node search there
 
     def __init__(self, scene=None, parent=None):
         super().__init__(parent)
@@ -135,6 +136,13 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton and self.itemAt(event.position().toPoint()) is None:
+            self.empty_double_clicked.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event):
         if self._panning:

@@ -87,10 +87,14 @@ class WireItem(QGraphicsItem):
         pen = QPen(colour, style.wire_width)
         if self.mismatched:
             pen.setStyle(Qt.PenStyle.DashLine)
-        if lod >= 0.35:
-            painter.setRenderHint(painter.RenderHint.Antialiasing, True)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if lod < 0.35:  # zoomed far out: a straight line reads the same and costs far less
+            painter.setRenderHint(painter.RenderHint.Antialiasing, False)
+            start, end = self.endpoints()
+            painter.drawLine(start, end)
+            return
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
         painter.drawPath(self._path)
         if self.shape_text and lod >= LOD_LABEL:
             font = QFont()

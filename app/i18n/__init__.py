@@ -62,7 +62,7 @@ class TsTranslator(QTranslator):
         self._table = table
 
     def translate(self, context, source_text, disambiguation=None, n=-1):
-        return self._table.get((context, source_text), "")
+        return self._table.get((context, source_text))  # None: Qt falls back to the source
 
     def isEmpty(self) -> bool:
         return not self._table

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QCheckBox, QFormLayout, QSizePolicy, QLabel, QLineEdit, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
-from app.canvas.node_info import format_param_count
 from app.graph import document as gdoc
 from app.graph import operations as ops
 from app.i18n import tr
 from app.panels.param_widgets import make_param_widget
+
+
+# Parameters most people leave alone: folded under "Advanced".
+ADVANCED_KINDS = {"initializer", "regularizer", "constraint", "dtype"}
+ADVANCED_NAMES = {"data_format", "dilation_rate", "groups", "use_bias", "bias_initializer", "seed",
+                  "recurrent_dropout", "unroll", "go_backwards", "stateful", "return_state"}
 
 
 class Inspector(QScrollArea):
@@ -33,6 +38,8 @@ class Inspector(QScrollArea):
         self.node_id: str | None = None
         self.param_editors: dict[str, QWidget] = {}
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.show_advanced = False
         self._unsubscribe = None
         self._updating = False
         self.show_node(gdoc.MODEL_ID, None)
@@ -45,7 +52,11 @@ class Inspector(QScrollArea):
         self.show_node(gdoc.MODEL_ID, None)
 
     def _on_change(self, change) -> None:
-        if self._updating or self.node_id is None:
+        if self._updating:
+            return
+        if self.node_id is None:
+            if change.kind in (gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.RESET):
+                self.show_node(self.block_id, None)  # the model's parameter total
             return
         relevant = (change.kind in (gdoc.RESET, gdoc.SHAPES_CHANGED, gdoc.PROBLEMS_CHANGED, gdoc.BLOCK_CHANGED)
                     or (change.block == self.block_id and change.node == self.node_id
@@ -59,6 +70,7 @@ class Inspector(QScrollArea):
         self.block_id, self.node_id = block_id, node_id
         self.param_editors = {}
         page = QWidget()
+        page.setMinimumWidth(1)  # squeeze the fields to the dock's width instead of clipping them
         layout = QVBoxLayout(page)
         layout.setContentsMargins(10, 8, 10, 8)
         node = document.blocks.get(block_id, gdoc.BlockDef("", "")).nodes.get(node_id) if node_id else None
@@ -86,23 +98,50 @@ class Inspector(QScrollArea):
         from app.graph.catalogue import node_type
 
         entry = node_type(node.type)
+        advanced_form = QFormLayout()
+        advanced_count = 0
         for spec in (entry.params if entry is not None else ()):
+            target = form
+            if spec.kind in ADVANCED_KINDS or spec.name in ADVANCED_NAMES:
+                target, advanced_count = advanced_form, advanced_count + 1
             if spec.kind == "code":
                 button = QPushButton(tr("Edit code…"))
                 button.clicked.connect(lambda: self.edit_code.emit(self.node_id))
-                form.addRow(tr("source"), button)
+                target.addRow(tr("source"), button)
                 continue
             editor = make_param_widget(spec, node.params.get(spec.name, spec.default))
             editor.setObjectName(f"param_{spec.name}")
+            editor.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            editor.setMinimumWidth(70)
             editor.setToolTip(spec.doc or spec.name)
             editor.value_committed.connect(lambda value, name=spec.name: self._set_param(name, value))
             self.param_editors[spec.name] = editor
-            form.addRow(spec.name, editor)
+            target.addRow(spec.name, editor)
         layout.addLayout(form)
+        if advanced_count:
+            toggle = QToolButton()
+            toggle.setText(tr("Advanced ({})").format(advanced_count))
+            toggle.setCheckable(True)
+            toggle.setChecked(self.show_advanced)
+            toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            toggle.setArrowType(Qt.ArrowType.DownArrow if self.show_advanced else Qt.ArrowType.RightArrow)
+            advanced = QWidget()
+            advanced.setLayout(advanced_form)
+            advanced_form.setContentsMargins(0, 0, 0, 0)
+            advanced.setVisible(self.show_advanced)
+
+            def flip(on, box=advanced, button=toggle):
+                self.show_advanced = on
+                box.setVisible(on)
+                button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+            toggle.toggled.connect(flip)
+            layout.addWidget(toggle)
+            layout.addWidget(advanced)
         if node.type == gdoc.BLOCK and node.block in document.blocks:
             self._block_section(layout, node)
         count = document.param_count(block_id, node.id)
-        params = QLabel(tr("params: {}").format(format_param_count(count) or tr("unknown")))
+        params = QLabel(tr("Parameters: {}").format(tr("unknown") if count is None else f"{count:,}"))
         params.setObjectName("muted")
         layout.addWidget(params)
         for problem in document.problems(block_id, node.id):
@@ -121,7 +160,8 @@ class Inspector(QScrollArea):
         name_edit.editingFinished.connect(lambda: self._rename_block(node.block, name_edit.text()))
         form = QFormLayout()
         form.addRow(tr("block class"), name_edit)
-        shared = QCheckBox(tr("share weights with other instances"))
+        shared = QCheckBox(tr("share weights"))
+        shared.setToolTip(tr("share weights with other instances"))
         shared.setChecked(node.shared_weights)
         shared.toggled.connect(lambda on: self._run(ops.SetSharedWeights(self.block_id, node.id, on)))
         form.addRow("", shared)

@@ -12,6 +12,7 @@ from app.i18n import tr
 
 CATEGORY_ORDER = ["Input", "Core", "Convolution", "Pooling", "Recurrent", "Normalization", "Regularization",
                   "Reshaping", "Merging", "Activation", "Output", "Custom", "Block"]
+EXPANDED_AT_START = {"Input", "Core", "Convolution", "Custom", "Block"}
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -50,7 +51,7 @@ class PaletteWidget(QWidget):
 
     add_requested = Signal(str)
 
-    def __init__(self, entries: dict[str, str] | None = None, parent=None):
+    def __init__(self, entries: dict[str, str] | None = None, labels: dict[str, str] | None = None, parent=None):
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText(tr("Search layers…"))
@@ -68,16 +69,19 @@ class PaletteWidget(QWidget):
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(self._add_first_visible)
         self.tree.itemActivated.connect(self._activated)
-        self.set_entries(entries if entries is not None else palette_entries())
+        self.set_entries(entries if entries is not None else palette_entries(), labels)
 
-    def set_entries(self, entries: dict[str, str]) -> None:
-        """Rebuild the tree from type -> category (blocks from the library included)."""
+    def set_entries(self, entries: dict[str, str], labels: dict[str, str] | None = None) -> None:
+        """Rebuild the tree from key -> category (blocks from the library included);
+        `labels` gives the text shown for keys that are not type names ("block:b3" -> "MLPBlock")."""
         self.entries = dict(entries)
+        self.labels = dict(labels or {})
         self.tree.clear()
         groups: dict[str, QTreeWidgetItem] = {}
         order = CATEGORY_ORDER + sorted(set(entries.values()) - set(CATEGORY_ORDER))
         for category in order:
-            names = sorted(name for name, cat in entries.items() if cat == category)
+            names = sorted((name for name, cat in entries.items() if cat == category),
+                           key=lambda key: self.labels.get(key, key).lower())
             if not names:
                 continue
             group = QTreeWidgetItem([category_title(category)])
@@ -89,11 +93,11 @@ class PaletteWidget(QWidget):
             self.tree.addTopLevelItem(group)
             groups[category] = group
             for name in names:
-                child = QTreeWidgetItem([name])
+                child = QTreeWidgetItem([self.labels.get(name, name)])
                 child.setData(0, TYPE_ROLE, name)
                 child.setToolTip(0, tr("Drag onto the canvas or double-click to add"))
                 group.addChild(child)
-            group.setExpanded(True)
+            group.setExpanded(category in EXPANDED_AT_START)
         self.filter(self.search.text())
 
     def filter(self, text: str) -> None:
@@ -112,13 +116,13 @@ class PaletteWidget(QWidget):
                 group.setExpanded(True)
 
     def visible_types(self) -> list[str]:
-        """Layer types currently shown, in display order."""
+        """Keys (layer types, "block:<id>") currently shown, in display order."""
         shown = []
         for index in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(index)
             if group.isHidden():
                 continue
-            shown += [group.child(r).text(0) for r in range(group.childCount()) if not group.child(r).isHidden()]
+            shown += [group.child(r).data(0, TYPE_ROLE) for r in range(group.childCount()) if not group.child(r).isHidden()]
         return shown
 
     def _add_first_visible(self) -> None:

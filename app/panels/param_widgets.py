@@ -9,9 +9,8 @@ from __future__ import annotations
 import ast
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from app.i18n import tr
 
 INT_LIMIT = 2_000_000_000
 
@@ -101,6 +100,8 @@ class _Combo(QComboBox):
 
     def __init__(self, choices, value, parent=None):
         super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(6)
         self.choices = list(choices)
         if value not in self.choices:
             self.choices.append(value)
