@@ -23,8 +23,10 @@ def _dev(value, dtype=None) -> DeviceArray:
 def _launch(name, n, *args):
     if n <= 0:
         return
+    from engine.backend.cuda.dispatch import device_args
+
     blocks, threads = nn_kernels.launch(n)
-    nn_kernels.get(name)[blocks, threads](*args)
+    nn_kernels.get(name)[blocks, threads](*device_args(args))
 
 
 def gemm(a, b, trans_a=False, trans_b=False, out=None) -> DeviceArray:
