@@ -32,6 +32,23 @@ def _arange(n: int) -> DeviceArray:
     return cached
 
 
+_recent_indices: dict = {}
+
+
+def _upload_index(host: np.ndarray) -> DeviceArray:
+    """Upload a host index array, reusing the copy when the same indices recur (a loss and
+    its backward use the labels three times per step)."""
+    if host.size > 65536:
+        return DeviceArray.from_host(host)
+    key = (host.shape, host.tobytes())
+    cached = _recent_indices.get(key)
+    if cached is None:
+        if len(_recent_indices) >= 8:
+            _recent_indices.pop(next(iter(_recent_indices)))
+        cached = _recent_indices[key] = DeviceArray.from_host(host)
+    return cached
+
+
 def _launch(name, n, *args):
     if n <= 0:
         return
@@ -49,7 +66,7 @@ def _wrapped(indices, length: int, what: str) -> DeviceArray:
             raise IndexError(f"{what}: indices must be integers, got dtype {host.dtype}")
         if host.size and (host.min() < -length or host.max() >= length):
             raise IndexError(f"{what}: index out of bounds for an axis of size {length}")
-        return DeviceArray.from_host(np.where(host < 0, host + length, host).astype(np.int64))
+        return _upload_index(np.where(host < 0, host + length, host).astype(np.int64))
     idx = indices if indices.dtype == np.int64 else indices.astype(np.int64)
     return np.where(idx < 0, idx + length, idx)
 
