@@ -61,3 +61,55 @@ def test_missing_cuda_is_a_clear_error(monkeypatch):
     with pytest.raises(CudaUnavailable, match="no CUDA driver or GPU was found"):
         with keras.device("cuda"):
             pass
+
+
+def _cnn():
+    return keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 2, activation="relu"),
+                             keras.layers.MaxPooling2D(2), keras.layers.Conv2D(3, 2, padding="same"),
+                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+
+
+def _twin(build, loss, optimizer):
+    """A CPU model and a CUDA model with the same weights, both compiled."""
+    cpu = build()
+    weights = cpu.get_weights()
+    cpu.compile(optimizer=optimizer(), loss=loss())
+    with keras.device("cuda"):
+        gpu = build()
+        gpu.set_weights(weights)
+        gpu.compile(optimizer=optimizer(), loss=loss())
+    return cpu, gpu
+
+
+def test_cnn_training_on_cuda_matches_cpu():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 5, 5, 1)).astype("float32")
+    y = rng.integers(0, 3, size=2)
+    cpu, gpu = _twin(_cnn, lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                     lambda: keras.optimizers.Adam(0.05))
+    cpu_logs = cpu.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    gpu_logs = gpu.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(gpu_logs["loss"], cpu_logs["loss"], rtol=1e-5)
+    for a, b in zip(gpu.get_weights(), cpu.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("build, x_shape", [(_mlp, (4, 5)), (_cnn, (2, 5, 5, 1))])
+def test_training_step_has_no_host_fallback_and_moves_only_batch_and_logs(build, x_shape):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=x_shape).astype("float32")
+    y = rng.integers(0, 3, size=x_shape[0])
+    with keras.device("cuda"):
+        model = build()
+        model.compile(optimizer=keras.optimizers.Adam(0.01),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.train_on_batch(x, y)
+    stats.reset()
+    model.train_on_batch(x, y)
+    counts = stats.snapshot()
+    assert counts["fallback_names"] == {}
+    # In: the batch, its labels once, and a changing optimizer scalar (the bias-corrected step).
+    assert counts["bytes_to_device"] <= x.nbytes + y.astype(np.int64).nbytes + 16
+    # Out: the loss and what the accuracy metric reads (predictions and labels).
+    predictions = x_shape[0] * 3 * 4
+    assert counts["bytes_to_host"] <= predictions + y.astype(np.int64).nbytes + 16
