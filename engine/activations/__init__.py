@@ -16,7 +16,12 @@ silu = _nn.silu
 swish = _nn.silu
 elu = _nn.elu
 selu = _nn.selu
-gelu = _nn.gelu
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit; exact by default, as Keras' `activations.gelu`."""
+    return _nn.gelu(x, approximate=approximate)
+
 hard_sigmoid = _nn.hard_sigmoid
 exponential = _nn.exponential
 linear = _nn.linear

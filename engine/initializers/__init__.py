@@ -223,7 +223,7 @@ class Orthogonal(_Seeded):
         q *= np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return self.gain * q[:rows, :cols].reshape(shape)
+        return np.ascontiguousarray(self.gain * q[:rows, :cols]).reshape(shape)
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}

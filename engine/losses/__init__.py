@@ -215,6 +215,41 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
 
 
+from engine.losses.extra import (  # noqa: E402
+    categorical_hinge, cosine_similarity, hinge, kl_divergence, log_cosh, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, poisson, squared_hinge,
+)
+
+
+def _simple_loss(fn, class_name, default_name, doc):
+    """A LossFunctionWrapper subclass for a per-sample function without options."""
+
+    def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None):
+        LossFunctionWrapper.__init__(self, fn, name, reduction, dtype)
+
+    return type(class_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+KLDivergence = _simple_loss(kl_divergence, "KLDivergence", "kl_divergence", "Kullback-Leibler divergence.")
+Poisson = _simple_loss(poisson, "Poisson", "poisson", "Poisson negative log-likelihood (up to a constant).")
+LogCosh = _simple_loss(log_cosh, "LogCosh", "log_cosh", "Logarithm of the hyperbolic cosine of the error.")
+Hinge = _simple_loss(hinge, "Hinge", "hinge", "Hinge loss for -1/1 (or 0/1) labels.")
+SquaredHinge = _simple_loss(squared_hinge, "SquaredHinge", "squared_hinge", "Squared hinge loss.")
+CategoricalHinge = _simple_loss(categorical_hinge, "CategoricalHinge", "categorical_hinge",
+                                "Hinge loss for one-hot labels.")
+MeanSquaredLogarithmicError = _simple_loss(mean_squared_logarithmic_error, "MeanSquaredLogarithmicError",
+                                           "mean_squared_logarithmic_error", "Squared error of log(1 + values).")
+MeanAbsolutePercentageError = _simple_loss(mean_absolute_percentage_error, "MeanAbsolutePercentageError",
+                                           "mean_absolute_percentage_error", "Absolute error in percent of y_true.")
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity between labels and predictions along `axis`."""
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+        super().__init__(cosine_similarity, name, reduction, dtype, axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 
@@ -227,7 +262,18 @@ ALIASES = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
 }
-_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
+for _cls, _names in ((KLDivergence, ("kl_divergence", "kld", "KLD")), (Poisson, ("poisson",)),
+                     (LogCosh, ("log_cosh", "logcosh")), (Hinge, ("hinge",)), (SquaredHinge, ("squared_hinge",)),
+                     (CategoricalHinge, ("categorical_hinge",)), (CosineSimilarity, ("cosine_similarity",)),
+                     (MeanSquaredLogarithmicError, ("mean_squared_logarithmic_error", "msle", "MSLE")),
+                     (MeanAbsolutePercentageError, ("mean_absolute_percentage_error", "mape", "MAPE"))):
+    for _name in _names + (_cls.__name__,):
+        ALIASES[_name] = _cls
+_FUNCTIONS = {kl_divergence: KLDivergence, poisson: Poisson, log_cosh: LogCosh, hinge: Hinge,
+              squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge, cosine_similarity: CosineSimilarity,
+              mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+              mean_absolute_percentage_error: MeanAbsolutePercentageError,
+              mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
               binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
               sparse_categorical_crossentropy: SparseCategoricalCrossentropy}
 

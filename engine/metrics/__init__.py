@@ -8,6 +8,7 @@ from engine.metrics.accuracy import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
 )
+from engine.metrics.auc import AUC
 from engine.metrics.confusion import Precision, Recall
 from engine.metrics.regression import (
     MeanAbsoluteError, MeanSquaredError, mean_absolute_error, mean_squared_error,
@@ -19,7 +20,7 @@ ALIASES = {
     "top_k_categorical_accuracy": TopKCategoricalAccuracy, "mean": Mean, "sum": Sum,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
-    "precision": Precision, "recall": Recall,
+    "precision": Precision, "recall": Recall, "auc": AUC,
 }
 
 

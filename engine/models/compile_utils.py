@@ -97,6 +97,7 @@ class CompiledMetrics:
         self.output_names = list(output_names)
         self.per_output: list[list] = [[] for _ in self.output_names]
         self.weighted_per_output: list[list] = [[] for _ in self.output_names]
+        self._by_shapes: set[int] = set()  # "accuracy" metrics to settle from the first batch's shapes
         self._build(metrics, self.per_output, losses, output_shapes)
         taken = {m.name for m in self.metrics}
         self._build(weighted_metrics, self.weighted_per_output, losses, output_shapes)
@@ -129,7 +130,8 @@ class CompiledMetrics:
                 items = [items]
             for item in items:
                 if item in ("accuracy", "acc"):
-                    metric = _resolve_accuracy("accuracy", losses[i], output_shapes[i])
+                    metric = _resolve_accuracy(item, losses[i], output_shapes[i])
+                    self._by_shapes.add(id(metric))
                 else:
                     metric = get_metric(item)
                 if multi:
@@ -146,7 +148,30 @@ class CompiledMetrics:
         for plain, weighted, t, p in zip(self.per_output, self.weighted_per_output, trues, preds):
             if t is None:
                 continue
+            if self._by_shapes:
+                _settle_accuracy(plain, t, p, self._by_shapes)
+                _settle_accuracy(weighted, t, p, self._by_shapes)
             for metric in plain:
                 metric.update_state(t, p)
             for metric in weighted:
                 metric.update_state(t, p, sample_weight)
+
+
+def _settle_accuracy(group, y_true, y_pred, pending):
+    """Keras 3 picks the accuracy kind from shapes: binary when predictions have one column,
+    sparse when labels have lower rank (or one column against several), else categorical."""
+    for index, metric in enumerate(group):
+        if id(metric) not in pending:
+            continue
+        pending.discard(id(metric))
+        true_shape, pred_shape = tuple(getattr(y_true, "shape", ())), tuple(getattr(y_pred, "shape", ()))
+        if not true_shape or not pred_shape:
+            continue
+        if pred_shape[-1] == 1:
+            cls = BinaryAccuracy
+        elif len(true_shape) < len(pred_shape) or true_shape[-1] == 1:
+            cls = SparseCategoricalAccuracy
+        else:
+            cls = CategoricalAccuracy
+        if type(metric) is not cls:
+            group[index] = cls(name=metric.name)

@@ -101,7 +101,8 @@ class Functional(Model):
             value = values[id(t)]
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor(place(_as_input_array(value, t.dtype)))
-            elif isinstance(value, Tensor) and value.dtype != t.dtype and value.dtype.startswith("float") and t.dtype.startswith("float"):
+            elif isinstance(value, Tensor) and value.dtype != t.dtype:
+                # as Keras 3: inputs take the dtype their keras.Input declares
                 from engine import ops
 
                 value = ops.cast(value, t.dtype)

@@ -9,7 +9,9 @@ from engine.ops.math import abs, round  # noqa: F401,A004
 from engine.ops.array import *  # noqa: F401,F403
 from engine.ops.nn import *  # noqa: F401,F403
 from engine.ops.creation import *  # noqa: F401,F403
+from engine.ops.rnn import *  # noqa: F401,F403
 from engine.ops.creation import range_  # noqa: F401
 from engine.autodiff.tensor import convert, convert as convert_to_tensor  # noqa: F401
 from engine.ops.conv import *  # noqa: F401,F403
 from engine.ops.pooling import *  # noqa: F401,F403
+from engine.ops.layer_ops import *  # noqa: F401,F403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import dtypes
 from engine.autodiff.tensor import Tensor, convert
 
 
@@ -27,7 +28,22 @@ def pair(a, b):
         ta = _like(a, tb)
     elif tb is None:
         tb = _like(b, ta)
+    if ta.data.dtype != tb.data.dtype:
+        ta, tb = _promote(ta, tb)
     return ta, tb
+
+
+def _promote(ta: Tensor, tb: Tensor):
+    """Keras 3 promotion for mixed operands: an int or bool operand takes the float operand's dtype
+    (numpy would widen int32 + float32 to float64)."""
+    a_float, b_float = ta.data.dtype.kind == "f", tb.data.dtype.kind == "f"
+    if a_float == b_float:
+        return ta, tb
+    from engine.ops.array import cast
+
+    if a_float:
+        return ta, cast(tb, ta.dtype)
+    return cast(ta, tb.dtype), tb
 
 
 def _like(value, other: Tensor) -> Tensor:
@@ -37,15 +53,17 @@ def _like(value, other: Tensor) -> Tensor:
             return Tensor(value.astype(other.dtype))
     if isinstance(value, np.ndarray):
         return Tensor(value)
+    if isinstance(value, (float, np.floating)) and not other.dtype.startswith("float"):
+        return Tensor(np.asarray(value, dtype=dtypes.floatx()))
     return Tensor(np.asarray(value, dtype=other.dtype if _fits(value, other.dtype) else None))
 
 
 def _fits(value, dtype: str) -> bool:
     if isinstance(value, bool):
         return dtype == "bool"
-    if isinstance(value, int):
+    if isinstance(value, (int, np.integer)):
         return True
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return dtype.startswith("float")
     if isinstance(value, (list, tuple)):
         return True

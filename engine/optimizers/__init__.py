@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from engine.optimizers.adam import Adam, AdamW
+from engine.optimizers.adaptive import Adadelta, Adamax, Lion, Nadam
 from engine.optimizers.base import Optimizer
 from engine.optimizers.rmsprop import Adagrad, RMSprop
 from engine.optimizers.sgd import SGD
 from engine.optimizers import schedules
 
-ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+           "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "lion": Lion}
 
 
 def register(name: str, cls) -> None:
@@ -35,4 +37,4 @@ def serialize(optimizer):
             "config": optimizer.get_config(), "registered_name": None}
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get", "serialize", "register"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam", "Adadelta", "Lion", "schedules", "get", "serialize", "register"]

@@ -23,6 +23,15 @@ class Adam(Optimizer):
         b1, b2 = self.beta_1, self.beta_2
         alpha = lr * np.sqrt(1 - b2**step) / (1 - b1**step)
         m, v = slots["momentum"], slots["velocity"]
+        if not self.amsgrad and _kernel_ready(variable.data, grad, m.data, v.data):
+            # one compiled pass; same float operations as the numpy lines below
+            from engine.backend.cpu.optim_kernels import adam_update
+
+            shape = variable.data.shape
+            new_var, new_m, new_v = adam_update(variable.data.reshape(-1), grad.reshape(-1), m.data.reshape(-1),
+                                                v.data.reshape(-1), float(alpha), 1 - b1, 1 - b2, self.epsilon)
+            m.data, v.data, variable.data = new_m.reshape(shape), new_v.reshape(shape), new_var.reshape(shape)
+            return
         m.data = m.data + (grad - m.data) * (1 - b1)
         v.data = v.data + (np.square(grad) - v.data) * (1 - b2)
         denom = v.data
@@ -36,6 +45,13 @@ class Adam(Optimizer):
         config = super().get_config()
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
         return config
+
+
+def _kernel_ready(*arrays) -> bool:
+    """Whether the compiled Adam kernel applies: C-contiguous numpy float32/float64 arrays of one dtype."""
+    dtype = arrays[0].dtype
+    return (dtype in (np.float32, np.float64)
+            and all(isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays))
 
 
 class AdamW(Adam):

@@ -275,3 +275,39 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
     clone = model_()
     clone.load_weights(str(tmp_path / "ep3.weights.h5"))
     np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_learning_rate_scheduler_sets_rate_each_epoch():
+    x, y = data(8)
+    model = model_()
+    history = model.fit(x, y, epochs=3, verbose=0,
+                        callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch: 0.5)])
+    assert model.optimizer.learning_rate == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="float"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.LearningRateScheduler(lambda e, lr: "x")])
+
+
+def test_csv_logger_matches_keras_file(tmp_path):
+    x, y = data(8)
+    logs = [{"loss": 0.5, "mae": 0.25}, {"loss": 0.25, "mae": 0.125}]
+    texts = []
+    for module in (keras, real):
+        path = str(tmp_path / f"{module.__name__}.csv")
+        cb = module.callbacks.CSVLogger(path)
+        cb.set_model(FakeModel())
+        cb.on_train_begin()
+        for epoch, entry in enumerate(logs):
+            cb.on_epoch_end(epoch, dict(entry))
+        cb.on_train_end()
+        with open(path) as f:
+            texts.append(f.read().replace("\r\n", "\n"))
+    assert texts[0] == texts[1]
+    path = str(tmp_path / "fit.csv")
+    model = model_()
+    model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[keras.callbacks.CSVLogger(path)])
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y),
+              callbacks=[keras.callbacks.CSVLogger(path, append=True)])
+    lines = open(path).read().splitlines()
+    assert lines[0] == "epoch,loss,val_loss" and len(lines) == 4

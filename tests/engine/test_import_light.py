@@ -26,11 +26,13 @@ def test_keras_and_tf_namespaces_load_no_heavy_package():
     assert _heavy(_modules_after("from engine import keras, tf")) == []
 
 
-def test_building_and_training_a_small_model_needs_no_scipy_or_torch():
+def test_building_and_training_a_small_model_never_loads_the_test_oracles():
     modules = _modules_after(
         "from engine import keras\nimport numpy as np\n"
         "m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
         "m.compile(optimizer='adam', loss='mse')\n"
         "m.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)"
     )
-    assert [m for m in _heavy(modules) if m.split(".")[0] in ("scipy", "torch", "keras")] == []
+    # numba (and scipy, which numba imports) may load once kernels run; torch, keras and Qt never
+    assert [m for m in _heavy(modules) if m.split(".")[0] in ("torch", "keras", "PySide6")] == []
+    assert "numba" in modules or "scipy" not in modules

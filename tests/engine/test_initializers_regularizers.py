@@ -122,3 +122,25 @@ def test_regularizer_rejects_bad_factors():
         keras.regularizers.l2(-1.0)
     with pytest.raises(ValueError, match="regularizer"):
         keras.regularizers.get("l3")
+
+
+def test_orthogonal_initializer_returns_c_contiguous_values():
+    from engine import initializers
+
+    value = initializers.Orthogonal(seed=1)((3, 5), dtype="float32").numpy()
+    assert value.flags["C_CONTIGUOUS"]
+
+
+def test_gelu_activation_string_is_exact_like_keras():
+    import os
+
+    import numpy as np
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras as real_keras
+
+    from engine import activations
+
+    x = np.linspace(-3, 3, 13).astype("float32")
+    np.testing.assert_allclose(activations.get("gelu")(x).numpy(),
+                               real_keras.ops.convert_to_numpy(real_keras.activations.gelu(x)), rtol=1e-5, atol=1e-6)

@@ -317,6 +317,25 @@ def test_unknown_constructor_kwarg_is_an_error():
         keras.layers.Dense(2, unitz=3)
 
 
+def test_own_weights_follow_creation_order_across_attribute_and_add_weight():
+    class Mixed(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.total = tf.Variable(np.zeros(2, "float32"), trainable=False, name="total")
+            self.first = tf.Variable(np.zeros(2, "float32"), name="first")
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(2,), name="w")
+
+        def call(self, x):
+            return x * self.w + self.first
+
+    layer = Mixed()
+    layer(np.ones((1, 2), "float32"))
+    assert [v.name for v in layer.weights] == ["first", "w", "total"]
+    assert [v.name for v in layer.trainable_weights] == ["first", "w"]
+
+
 def test_first_fit_step_of_an_unbuilt_subclassed_model_updates_its_weights():
     import numpy as np
 

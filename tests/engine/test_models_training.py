@@ -347,3 +347,24 @@ def test_custom_train_step_receives_keras_style_batches():
     assert list(history.history) == ["custom_loss"]
     assert keras.utils.unpack_x_y_sample_weight((x,)) == (x, None, None)
     assert keras.utils.pack_x_y_sample_weight(x, y)[1] is y
+
+
+def test_accuracy_without_a_loss_is_settled_from_shapes_as_keras_3():
+    class WithAddLoss(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(ops.reduce_mean(ops.square(x)))
+            return x
+
+    inputs = keras.Input((2,))
+    out = keras.layers.Dense(3, activation="softmax")(WithAddLoss()(inputs))
+    model = keras.Model(inputs, out)
+    model.compile(optimizer="sgd", metrics=["acc"])
+    x = rng.normal(size=(6, 2)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    history = model.fit(x, labels, verbose=0)
+    from engine.metrics import SparseCategoricalAccuracy
+
+    assert isinstance(model._compiled_metrics.metrics[0], SparseCategoricalAccuracy)
+    expected = np.mean(np.argmax(model.predict(x, verbose=0), -1) == labels)
+    logs = model.evaluate(x, labels, verbose=0, return_dict=True)
+    assert set(history.history) == {"loss", "acc"} and logs["acc"] == pytest.approx(expected)

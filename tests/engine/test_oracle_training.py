@@ -59,6 +59,18 @@ def _sparse_logits():
     return rng.integers(0, 5, size=(4, 1)), rng.normal(size=(4, 5)).astype("float32") * 2
 
 
+def _distributions():
+    return rng.dirichlet(np.ones(4), size=4).astype("float32"), rng.dirichlet(np.ones(4), size=4).astype("float32")
+
+
+def _positive():
+    return rng.uniform(0, 3, size=(4, 3)).astype("float32"), rng.uniform(0.1, 3, size=(4, 3)).astype("float32")
+
+
+def _signed_labels():
+    return rng.choice([-1.0, 1.0], size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+
+
 LOSS_CASES = [
     ("MeanSquaredError", {}, _regression_data),
     ("MeanAbsoluteError", {}, _regression_data),
@@ -72,6 +84,16 @@ LOSS_CASES = [
     ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, _categorical_logits),
     ("SparseCategoricalCrossentropy", {}, _sparse_probs),
     ("SparseCategoricalCrossentropy", {"from_logits": True}, _sparse_logits),
+    ("KLDivergence", {}, _distributions),
+    ("Poisson", {}, _positive),
+    ("LogCosh", {}, _regression_data),
+    ("Hinge", {}, _binary_logits),
+    ("Hinge", {}, _signed_labels),
+    ("SquaredHinge", {}, _binary_logits),
+    ("CategoricalHinge", {}, _categorical_logits),
+    ("CosineSimilarity", {}, _regression_data),
+    ("MeanSquaredLogarithmicError", {}, _positive),
+    ("MeanAbsolutePercentageError", {}, _regression_data),
 ]
 
 
@@ -86,7 +108,8 @@ def test_loss_matches_keras(name, kwargs, data, reduction, weighted):
     np.testing.assert_allclose(mine.numpy(), to_np(theirs), rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize("name,kwargs,data", LOSS_CASES[:1] + LOSS_CASES[4:6] + LOSS_CASES[7:9] + LOSS_CASES[10:],
+@pytest.mark.parametrize("name,kwargs,data", LOSS_CASES[:1] + LOSS_CASES[4:6] + LOSS_CASES[7:9] + LOSS_CASES[10:12]
+                         + LOSS_CASES[12:],
                          ids=lambda v: str(v) if not callable(v) else "")
 def test_loss_gradient_matches_keras(name, kwargs, data):
     import torch
@@ -119,6 +142,12 @@ METRIC_CASES = [
     ("Recall", {}, "binary"),
     ("Recall", {"thresholds": 0.7}, "binary"),
     ("Recall", {"thresholds": [0.1, 0.6]}, "binary"),
+    ("AUC", {}, "binary"),
+    ("AUC", {"num_thresholds": 7, "summation_method": "minoring"}, "binary"),
+    ("AUC", {"curve": "PR"}, "binary"),
+    ("AUC", {"curve": "PR", "summation_method": "majoring"}, "binary"),
+    ("AUC", {"thresholds": [0.25, 0.5, 0.75]}, "binary"),
+    ("AUC", {"from_logits": True}, "regression_labels"),
 ]
 
 
@@ -133,6 +162,8 @@ def _metric_batch(kind):
         return np.eye(4, dtype="float32")[rng.integers(0, 4, size=4)], rng.uniform(size=(4, 4)).astype("float32")
     if kind == "sparse":
         return rng.integers(0, 4, size=(4, 1)), rng.uniform(size=(4, 4)).astype("float32")
+    if kind == "regression_labels":
+        return rng.integers(0, 2, size=(4, 2)).astype("float32"), rng.normal(size=(4, 2)).astype("float32") * 2
     return rng.normal(size=(4, 2)).astype("float32"), rng.normal(size=(4, 2)).astype("float32")
 
 
@@ -165,6 +196,11 @@ OPTIMIZER_CASES = [
     ("RMSprop", {}),
     ("RMSprop", {"learning_rate": 0.01, "momentum": 0.5, "centered": True}),
     ("Adagrad", {"learning_rate": 0.1}),
+    ("Adamax", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01}),
+    ("Adadelta", {"learning_rate": 1.0}),
+    ("Lion", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01, "clipnorm": 0.5}),
     ("SGD", {"learning_rate": 0.1, "clipnorm": 0.5}),
     ("SGD", {"learning_rate": 0.1, "clipvalue": 0.3}),
     ("Adam", {"learning_rate": 0.01, "global_clipnorm": 0.7}),
@@ -178,6 +214,12 @@ SCHEDULES = [
     ("CosineDecay", {"initial_learning_rate": 0.1, "decay_steps": 5, "alpha": 0.1}),
     ("CosineDecay", {"initial_learning_rate": 0.0, "decay_steps": 4, "warmup_target": 0.1, "warmup_steps": 2}),
     ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.5}),
+    ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 5}),
+    ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3, "power": 2.0, "cycle": True,
+                         "end_learning_rate": 0.01}),
+    ("CosineDecayRestarts", {"initial_learning_rate": 0.1, "first_decay_steps": 2}),
+    ("CosineDecayRestarts", {"initial_learning_rate": 0.1, "first_decay_steps": 2, "t_mul": 1.0, "m_mul": 0.5,
+                             "alpha": 0.1}),
 ]
 
 
@@ -266,3 +308,77 @@ def test_metrics_ignore_sample_weight_and_weighted_metrics_use_it():
     assert set(e1) == set(e2) == {"loss", "mae", "weighted_mae", "mse"}
     for key in e2:
         np.testing.assert_allclose(e1[key], e2[key], rtol=1e-5)
+
+
+def test_fit_with_regularizers_matches_keras():
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 2)).astype("float32")
+
+    def build(k):
+        return k.Sequential([
+            k.Input((3,)),
+            k.layers.Dense(4, activation="relu", kernel_regularizer=k.regularizers.l2(0.01),
+                           bias_regularizer=k.regularizers.l1(0.02), activity_regularizer=k.regularizers.l2(0.03)),
+            k.layers.Dense(2, kernel_regularizer=k.regularizers.L1L2(0.01, 0.02)),
+        ])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    for model in (mine, theirs):
+        model.compile(optimizer=model_optimizer(model), loss="mse")
+    h1 = mine.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h2 = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-4)
+    for a, b in zip(mine.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(mine.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-4)
+
+
+def model_optimizer(model):
+    module = ours if isinstance(model, ours.Model) else real
+    return module.optimizers.SGD(0.1, momentum=0.5)
+
+
+@pytest.mark.parametrize("extra", ["sample_weight", "class_weight", "validation_split"])
+def test_fit_arguments_match_keras(extra):
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.integers(0, 3, size=(10,))
+
+    def build(k):
+        return k.Sequential([k.Input((3,)), k.layers.Dense(3, activation="softmax")])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    kwargs = {"sample_weight": {"sample_weight": rng.uniform(0, 2, size=10).astype("float32")},
+              "class_weight": {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}},
+              "validation_split": {"validation_split": 0.3}}[extra]
+    for model in (mine, theirs):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    h1 = mine.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kwargs)
+    h2 = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **kwargs)
+    assert set(h1.history) == set(h2.history)
+    for key in h2.history:
+        np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+def test_multi_output_fit_matches_keras():
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y_reg = rng.normal(size=(8, 1)).astype("float32")
+    y_cls = rng.integers(0, 3, size=(8,))
+
+    def build(k):
+        inputs = k.Input((3,), name="x")
+        hidden = k.layers.Dense(4, activation="tanh", name="hidden")(inputs)
+        return k.Model(inputs, [k.layers.Dense(1, name="reg")(hidden),
+                                k.layers.Dense(3, activation="softmax", name="cls")(hidden)])
+
+    mine, theirs = build(ours), build(real)
+    theirs.set_weights(mine.get_weights())
+    for model in (mine, theirs):
+        model.compile(optimizer="adam", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                      loss_weights={"reg": 0.3, "cls": 1.7}, metrics={"cls": ["accuracy"], "reg": ["mae"]})
+    h1 = mine.fit(x, {"reg": y_reg, "cls": y_cls}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h2 = theirs.fit(x, {"reg": y_reg, "cls": y_cls}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert set(h1.history) == set(h2.history)
+    for key in h2.history:
+        np.testing.assert_allclose(h1.history[key], h2.history[key], rtol=1e-4, atol=1e-6, err_msg=key)

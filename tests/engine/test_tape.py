@@ -154,3 +154,17 @@ def test_gradient_of_layer_losses_reaches_weights():
         loss = ops.add_n(dense.losses)
     grad = tape.gradient(loss, dense.kernel)
     np.testing.assert_allclose(grad.numpy(), 2 * 0.5 * dense.kernel.numpy(), rtol=1e-6)
+
+
+def test_mixed_dtype_operands_promote_like_keras():
+    assert (tf.ones(2) + np.int64(1)).dtype == "float32"
+    assert (tf.ones(2) + np.ones(2, dtype=int)).dtype == "float32"
+    assert (tf.ones(2, dtype="int32") * 2.5).dtype == "float32"
+    assert (tf.ones(2, dtype="int32") * 2).dtype == "int32"
+    assert (tf.ones(2, dtype="float64") + tf.ones(2)).dtype == "float64"
+    assert keras.layers.Dense(2)(np.ones((1, 3), dtype=int)).dtype == "float32"
+    v = tf.Variable(np.ones(2, "float32"))
+    with GradientTape() as tape:
+        y = ops.reduce_sum(v * np.array([1, 2]))
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [1, 2])
+    assert tape.gradient is not None

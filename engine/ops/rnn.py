@@ -1,0 +1,254 @@
+"""Whole-sequence recurrent ops: SimpleRNN, LSTM and GRU recorded once per sequence.
+
+Each op projects every time step's input with one GEMM, runs the time loop in a backend
+kernel (`backend_of(x).lstm_forward(...)`) and records a single graph node whose backward
+runs backpropagation through time in another kernel. Weight layouts and gate orders are
+those of Keras 3, so Keras weights give the same numbers.
+
+Shared arguments:
+    x: (batch, time, features) input.
+    mask: optional (batch, time) booleans; a False step leaves the state unchanged.
+    recurrent_mask: optional (batch, units) multiplier of the previous state before the
+        recurrent matmul (recurrent dropout); it is treated as a constant.
+    go_backwards: process the sequence from the last step to the first; the returned
+        sequence is in processing order, as in Keras.
+    activation, recurrent_activation: names or activation functions supported by the
+        kernels (see `kernel_activation`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.autodiff.function import record
+from engine.autodiff.tensor import convert
+
+__all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "kernel_activation"]
+
+_NAMED = ("linear", "tanh", "sigmoid", "hard_sigmoid", "relu", "softsign", "elu", "relu6")
+
+
+def kernel_activation(activation):
+    """The kernel code of `activation` (a name or an activation function), or None if the
+    recurrent kernels cannot run it (the layers then fall back to a step-by-step loop)."""
+    from engine.backend.cpu.rnn import ACTIVATION_CODES
+    from engine.ops import nn
+
+    if activation is None:
+        return ACTIVATION_CODES["linear"]
+    if isinstance(activation, str):
+        return ACTIVATION_CODES.get(activation)
+    for name in _NAMED:
+        if getattr(nn, name, None) is activation:
+            return ACTIVATION_CODES[name]
+    return None
+
+
+def _code(activation, what):
+    code = kernel_activation(activation)
+    if code is None:
+        raise ValueError(f"{what}={activation!r} is not supported by the recurrent kernels. "
+                         f"Supported: {', '.join(_NAMED)}.")
+    return code
+
+
+def _prepare(x, mask, recurrent_mask, go_backwards, units):
+    """Time-major contiguous input, uint8 (T, B) mask and (B, U) recurrent mask arrays."""
+    xd = x.data
+    if xd.ndim != 3:
+        raise ValueError(f"Recurrent ops expect a (batch, time, features) input. Received: shape={x.shape}")
+    B, T, _ = xd.shape
+    xt = np.swapaxes(xd, 0, 1)
+    if go_backwards:
+        xt = xt[::-1]
+    xt = np.ascontiguousarray(xt)
+    if mask is None:
+        m = np.ones((T, B), np.uint8)
+    else:
+        md = np.asarray(convert(mask).data)
+        if md.shape != (B, T):
+            raise ValueError(f"The mask must have shape (batch, time)={(B, T)}. Received: shape={md.shape}")
+        m = np.swapaxes(md.astype(bool), 0, 1)
+        m = np.ascontiguousarray((m[::-1] if go_backwards else m).astype(np.uint8))
+    if recurrent_mask is None:
+        rm = np.ones((B, units), xd.dtype)
+    else:
+        rm = np.ascontiguousarray(np.asarray(convert(recurrent_mask).data, dtype=xd.dtype))
+        rm = np.ascontiguousarray(np.broadcast_to(rm, (B, units)))
+    return xt, m, rm
+
+
+def _project(xt, kernel, bias):
+    """xw = x @ kernel + bias for all time steps in one GEMM, shape (T, B, G)."""
+    T, B, F = xt.shape
+    xw = xt.reshape(T * B, F) @ kernel
+    if bias is not None:
+        xw += bias
+    return np.ascontiguousarray(xw.reshape(T, B, -1))
+
+
+def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
+    """Gradients of x, kernel and bias from the gradient of the projected input."""
+    T, B, G = dpre.shape
+    flat = dpre.reshape(T * B, G)
+    dkernel = xt.reshape(T * B, -1).T @ flat
+    dbias = flat.sum(axis=0) if has_bias else None
+    dxt = (flat @ kernel.T).reshape(T, B, -1)
+    if go_backwards:
+        dxt = dxt[::-1]
+    return np.ascontiguousarray(np.swapaxes(dxt, 0, 1)), dkernel, dbias
+
+
+def _batch_major(seq):
+    """(T + 1, B, U) states -> (B, T, U) outputs without the initial state."""
+    return np.ascontiguousarray(np.swapaxes(seq[1:], 0, 1))
+
+
+def _time_major(g, dtype):
+    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype."""
+    return np.ascontiguousarray(np.swapaxes(g, 0, 1), dtype=dtype)
+
+
+def _same_dtype(x, *tensors):
+    """Cast every tensor (None passes) to the float dtype of `x`, differentiably."""
+    from engine.ops.array import cast
+
+    if not x.dtype.startswith("float"):
+        x = cast(x, "float32")
+    return (x,) + tuple(t if t is None or t.dtype == x.dtype else cast(t, x.dtype) for t in tensors)
+
+
+def _check_weights(name, x, h, kernel, rkernel, gates):
+    F = x.shape[-1]
+    U = h.shape[-1]
+    if kernel.shape != (F, gates * U) or rkernel.shape != (U, gates * U):
+        raise ValueError(
+            f"{name}: expected kernel shape {(F, gates * U)} and recurrent_kernel shape {(U, gates * U)} "
+            f"for {F} input features and {U} units. Received: kernel={kernel.shape}, "
+            f"recurrent_kernel={rkernel.shape}"
+        )
+    if h.shape != (x.shape[0], U):
+        raise ValueError(f"{name}: the initial state must have shape (batch, units). Received: {h.shape}")
+
+
+def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurrent_mask=None,
+                        go_backwards=False, activation="tanh"):
+    """States of a SimpleRNN over the whole sequence: (batch, time, units).
+
+    h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel). The last state is
+    `result[:, -1]`.
+    """
+    from engine.backend import backend_of
+
+    x, h0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, kernel, recurrent_kernel))
+    bias = None if bias is None else convert(bias)
+    x, h0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, kernel, recurrent_kernel, bias)
+    _check_weights("simple_rnn_sequence", x, h0, kernel, recurrent_kernel, 1)
+    act = _code(activation, "activation")
+    U = h0.shape[-1]
+    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
+    backend = backend_of(x.data)
+    xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    hs = backend.simple_rnn_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(recurrent_kernel.data),
+                                    m, rm, act)
+
+    def backward(g):
+        dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, np.ascontiguousarray(recurrent_kernel.data.T),
+                                                m, rm, act)
+        dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
+        hm = (hs[:-1] * rm).reshape(-1, U)
+        drk = hm.T @ dpre.reshape(-1, U)
+        return dx, dh0, dk, drk, db
+
+    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
+
+
+def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, recurrent_mask=None,
+                  go_backwards=False, activation="tanh", recurrent_activation="sigmoid"):
+    """Hidden and cell states of a Keras LSTM over the sequence, stacked: (2, batch, time, units).
+
+    Gates i, f, c, o in that order along the last axis of kernel (features, 4 * units),
+    recurrent_kernel (units, 4 * units) and bias (4 * units,). `result[0]` is the output
+    sequence; `result[0][:, -1]` and `result[1][:, -1]` are the final h and c.
+    """
+    from engine.backend import backend_of
+
+    x, h0, c0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, c0, kernel, recurrent_kernel))
+    bias = None if bias is None else convert(bias)
+    x, h0, c0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, c0, kernel, recurrent_kernel, bias)
+    _check_weights("lstm_sequence", x, h0, kernel, recurrent_kernel, 4)
+    act = _code(activation, "activation")
+    ract = _code(recurrent_activation, "recurrent_activation")
+    U = h0.shape[-1]
+    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
+    backend = backend_of(x.data)
+    xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    hs, cs, gates = backend.lstm_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(c0.data),
+                                         np.ascontiguousarray(recurrent_kernel.data), m, rm, act, ract)
+    out = np.stack([_batch_major(hs), _batch_major(cs)])
+
+    def backward(g):
+        dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
+                                             np.ascontiguousarray(recurrent_kernel.data.T), m, rm, act, ract)
+        dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
+        hm = (hs[:-1] * rm).reshape(-1, U)
+        drk = hm.T @ dz.reshape(-1, 4 * U)
+        return dx, dh0, dc0, dk, drk, db
+
+    return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
+
+
+def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurrent_mask=None,
+                 go_backwards=False, activation="tanh", recurrent_activation="sigmoid", reset_after=True):
+    """States of a Keras GRU over the whole sequence: (batch, time, units).
+
+    Gates z, r, h along the last axis of kernel (features, 3 * units) and recurrent_kernel
+    (units, 3 * units). With reset_after=True the bias has shape (2, 3 * units): input and
+    recurrent bias, and the reset gate multiplies the recurrent candidate after its matmul;
+    with reset_after=False the bias has shape (3 * units,) and the reset gate multiplies
+    the previous state before the matmul.
+    """
+    from engine.backend import backend_of
+
+    x, h0, kernel, recurrent_kernel = (convert(v) for v in (x, h0, kernel, recurrent_kernel))
+    bias = None if bias is None else convert(bias)
+    x, h0, kernel, recurrent_kernel, bias = _same_dtype(x, h0, kernel, recurrent_kernel, bias)
+    _check_weights("gru_sequence", x, h0, kernel, recurrent_kernel, 3)
+    act = _code(activation, "activation")
+    ract = _code(recurrent_activation, "recurrent_activation")
+    U = h0.shape[-1]
+    if bias is not None:
+        expected = (2, 3 * U) if reset_after else (3 * U,)
+        if bias.shape != expected:
+            raise ValueError(f"gru_sequence: with reset_after={reset_after} the bias must have shape {expected}. "
+                             f"Received: bias={bias.shape}")
+    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
+    backend = backend_of(x.data)
+    dtype = x.data.dtype
+    if bias is None:
+        input_bias, rbias = None, np.zeros(3 * U, dtype)
+    elif reset_after:
+        input_bias, rbias = bias.data[0], np.ascontiguousarray(bias.data[1])
+    else:
+        input_bias, rbias = bias.data, np.zeros(3 * U, dtype)
+    xw = _project(xt, kernel.data, input_bias)
+    hs, aux = backend.gru_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(recurrent_kernel.data),
+                                  rbias, m, rm, act, ract, bool(reset_after))
+
+    def backward(g):
+        dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, np.ascontiguousarray(recurrent_kernel.data.T),
+                                              m, rm, act, ract, bool(reset_after))
+        dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
+        hm = (hs[:-1] * rm).reshape(-1, U)
+        flat = drec.reshape(-1, 3 * U)
+        if reset_after:
+            drk = hm.T @ flat
+        else:
+            rh = aux[..., 3 * U:].reshape(-1, U)
+            drk = np.concatenate([hm.T @ flat[:, : 2 * U], rh.T @ flat[:, 2 * U:]], axis=1)
+        db = None
+        if bias is not None:
+            db = np.stack([dib, flat.sum(axis=0)]) if reset_after else dib
+        return dx, dh0, dk, drk, db
+
+    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
