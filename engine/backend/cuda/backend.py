@@ -14,6 +14,7 @@ from engine.backend.cuda.device_array import DeviceArray
 # (`cuda_kernels`): looked up before the counted host fallback.
 CUDA_KERNEL_MODULES: tuple[str, ...] = (
     "engine.backend.cuda.layer_kernels",
+    "engine.backend.cuda.fused",
 )
 
 
