@@ -15,6 +15,7 @@ from engine.backend.cuda.device_array import DeviceArray
 CUDA_KERNEL_MODULES: tuple[str, ...] = (
     "engine.backend.cuda.layer_kernels",
     "engine.backend.cuda.fused",
+    "engine.backend.cuda.rnn",
 )
 
 
