@@ -429,6 +429,8 @@ _FUNCTIONS = {
     np.where: _where,
     np.clip: _clip,
     np.concatenate: _concatenate,
+    np.stack: lambda arrays, axis=0, **k: _concatenate(
+        [_expand_dims(_to_device(x), axis) for x in arrays], axis=axis),
     np.zeros_like: _like(0),
     np.ones_like: _like(1),
     np.full_like: lambda a, fill_value, dtype=None, **k: DeviceArray.full(a.shape, fill_value, dtype or a.dtype),
