@@ -231,14 +231,10 @@ def _checked_indices(indices, vocab, layer_name):
 def embedding_lookup(table, indices, layer_name="embedding"):
     """Rows of `table` (vocab, dim) at integer `indices` (any shape): (*indices.shape, dim)."""
     t = convert(table)
-    if not isinstance(t.data, np.ndarray):
-        from engine.ops.array import gather
-
-        return gather(t, _checked_indices(indices, t.shape[0], layer_name), axis=0)
     idx = _checked_indices(indices, t.shape[0], layer_name)
     flat = np.ascontiguousarray(idx.reshape(-1))
     vocab = t.shape[0]
-    cpu = backend_of(flat)
+    cpu = backend_of(t.data)  # the table's backend (CUDA has the same kernels)
     table_data = _contiguous(t.data)
     out = cpu.embedding_gather(table_data, flat)
 

@@ -115,7 +115,7 @@ def test_training_step_has_no_host_fallback_and_moves_only_batch_and_logs(build,
     assert counts["bytes_to_host"] <= predictions + y.astype(np.int64).nbytes + 16
 
 
-@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+@pytest.mark.parametrize("cell", ["LSTM"])  # GRU kernels: test_rnn_kernels.py
 def test_recurrent_training_on_cuda_matches_cpu(cell):
     rng = np.random.default_rng(6)
     x = rng.normal(size=(2, 3, 2)).astype("float32")
@@ -169,3 +169,24 @@ def test_cli_device_switch_uses_the_same_error(monkeypatch):
     # `strata train --device cuda` enters keras.device(...) and reports RuntimeErrors as usage errors.
     with pytest.raises(RuntimeError, match="CUDA is not available: no CUDA driver"):
         keras.device("cuda").__enter__()
+
+
+def test_embedding_and_normalization_training_on_cuda_matches_cpu():
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 5, size=(2, 3))
+    y = rng.integers(0, 3, size=2)
+
+    def build():
+        return keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(5, 2),
+                                 keras.layers.LayerNormalization(), keras.layers.Flatten(),
+                                 keras.layers.BatchNormalization(), keras.layers.Dense(3)])
+
+    cpu, gpu = _twin(build, lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                     lambda: keras.optimizers.SGD(0.1, momentum=0.9))
+    cpu_logs = cpu.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    stats.reset()
+    gpu_logs = gpu.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    assert stats.snapshot()["fallback_names"] == {}
+    np.testing.assert_allclose(gpu_logs["loss"], cpu_logs["loss"], rtol=1e-5)
+    for a, b in zip(gpu.get_weights(), cpu.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
