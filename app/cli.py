@@ -289,6 +289,10 @@ def open_gui(argv) -> int:
     except ImportError:
         pass
     window = MainWindow(settings=settings)
+    from app.training.integration import attach_dashboard
+
+    dashboard = attach_dashboard(window)
+    qt_app.aboutToQuit.connect(dashboard.shutdown)
     window.show()
     if argv:
         window.open_path(argv[0])

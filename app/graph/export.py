@@ -298,18 +298,26 @@ class Exporter:
             if cls:
                 opt_expr = f"keras.optimizers.{cls}(learning_rate={literal(lr)})"
         args = [f"optimizer={opt_expr}"]
-        if settings.get("loss"):
-            args.append(f"loss={literal(settings['loss'])}")
-        elif self._needs_targets() and not doc.settings.get("data"):
-            args.append('loss="mse"')
-        if settings.get("metrics"):
-            args.append(f"metrics={literal(list(settings['metrics']))}")
         data = doc.settings.get("data")
-        lines = ["def load_data():"]
+        loss = settings.get("loss")
+        if loss == "auto" or (loss is None and data and self._needs_targets()):
+            args.append(f"loss={self._auto_loss(data)}")
+        elif isinstance(loss, str) and loss.startswith("none"):
+            pass  # "none (add_loss only)": the layers add their own losses
+        elif loss:
+            args.append(f"loss={literal(loss)}")
+        elif self._needs_targets() and not data:
+            args.append('loss="mse"')
+        if settings.get("metrics") and not (isinstance(loss, str) and loss.startswith("none")):
+            args.append(f"metrics={literal(list(settings['metrics']))}")
+        lines = ["def load_data(model):" if data else "def load_data():"]
         if data:
-            lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}."""',
-                      "    from app.data import load_dataset  # Strata's data sets",
-                      "", f"    return load_dataset({literal(data)})"]
+            lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}, as (x, y) for the model\'s inputs."""',
+                      "    from app.data import fit_arrays, load_dataset  # Strata's data sets",
+                      "", f"    dataset = load_dataset({literal(data)})",
+                      "    # Shuffled once, so that validation_split holds out every class, not the last rows.",
+                      "    dataset = dataset.take(np.random.default_rng(0).permutation(len(dataset)))",
+                      "    return fit_arrays(dataset, model)"]
         else:
             lines += ['    """Random data shaped like the model\'s inputs (the project has no data set)."""',
                       "    rng = np.random.default_rng(0)"]
@@ -336,15 +344,41 @@ class Exporter:
                 lines.append("    return x, None")
         epochs = settings.get("epochs", 5)
         batch = settings.get("batch_size", 32)
-        val = settings.get("validation_split", 0.0)
+        val = settings.get("validation_split", settings.get("validation_fraction", 0.0))
         fit_args = [f"epochs={literal(epochs)}", f"batch_size={literal(batch)}"]
         if val:
             fit_args.append(f"validation_split={literal(val)}")
         lines += ["", "", "def main():", "    model = build_model()", "    model.summary()",
-                  f"    model.compile({', '.join(args)})", "    x, y = load_data()",
+                  f"    model.compile({', '.join(args)})",
+                  "    x, y = load_data(model)" if data else "    x, y = load_data()",
                   f"    model.fit(x, y, {', '.join(fit_args)})", "    return model", "", "",
                   'if __name__ == "__main__":', "    main()"]
         return "\n".join(lines) + "\n"
+
+    def _auto_loss(self, data) -> str:
+        """The loss "auto" stands for (as the Training panel resolves it): mean squared error for
+        regression data, else binary (one output unit) or sparse categorical cross-entropy, from
+        logits unless the layer feeding the Output ends in softmax or sigmoid."""
+        task = (data or {}).get("params", {}).get("task")
+        if task is None and data and data.get("dataset") not in ("csv", "arrays"):
+            try:
+                from app.data import load_dataset
+
+                task = load_dataset(data).task
+            except Exception:  # no data module or a bad spec: training reports it
+                task = None
+        if task == "regression":
+            return '"mean_squared_error"'
+        doc, units, activation = self.doc, None, None
+        outputs = doc.block_outputs(MODEL_ID)
+        edges = doc.edges_into(MODEL_ID, outputs[0].id, "inputs") if len(outputs) == 1 else []
+        if edges:
+            source = doc.blocks[MODEL_ID].nodes[edges[0].src[0]]
+            shape = doc.output_shapes(MODEL_ID, source.id).get(edges[0].src[1])
+            units = shape[-1] if shape else None
+            activation = "softmax" if source.type == "Softmax" else source.params.get("activation")
+        cls = "BinaryCrossentropy" if units == 1 else "SparseCategoricalCrossentropy"
+        return f"keras.losses.{cls}(from_logits={activation not in ('softmax', 'sigmoid')})"
 
     def _needs_targets(self) -> bool:
         """Whether training needs targets: no layer adds its own loss."""

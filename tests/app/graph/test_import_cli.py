@@ -93,6 +93,10 @@ def fake_data(monkeypatch):
 
     module.load_dataset = load_dataset
     monkeypatch.setitem(sys.modules, "app.data", module)
+    import app
+
+    # `import app.data` reads the package attribute once the real module has been imported
+    monkeypatch.setattr(app, "data", module, raising=False)
     return module
 
 
