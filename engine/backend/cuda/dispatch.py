@@ -309,7 +309,7 @@ def mean(a, axis=None, keepdims=False):
 
 
 def matmul(a, b):
-    """Batched matrix product with a tiled shared-memory kernel (float32 or float64)."""
+    """Batched matrix product on the register-blocked GEMM (float32 or float64)."""
     a, b = _to_device(a), _to_device(b)
     dtype = np.result_type(a.dtype, b.dtype)
     if dtype.kind != "f":
