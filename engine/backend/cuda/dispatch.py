@@ -20,6 +20,16 @@ _UFUNC_NAMES = {
 }
 
 
+def _register_scipy_ufuncs():
+    # gelu's exact form calls scipy.special.erf, a ufunc like numpy's own
+    from scipy import special
+
+    _UFUNC_NAMES[special.erf] = "erf"
+
+
+_register_scipy_ufuncs()
+
+
 def _dtype_of(value):
     if isinstance(value, DeviceArray):
         return value.dtype
@@ -164,7 +174,8 @@ def _elementwise_unary(name, a):
     if name == "logical_not":
         return _elementwise_binary("equal", da, np.zeros((), dtype=da.dtype))
     dtype = da.dtype
-    if name in ("exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "reciprocal") and dtype.kind in "iub":
+    if name in ("exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "reciprocal", "erf") and \
+            dtype.kind in "iub":
         dtype = np.dtype("float64")
         da = astype(da, dtype)
     out = DeviceArray.empty(da.shape, dtype)

@@ -136,6 +136,11 @@ def take_along_axis(arr, indices, axis, **kwargs):
 
 def put_along_axis(arr, indices, values, axis, **kwargs):
     """np.put_along_axis on the device (writes into `arr`)."""
+    if not isinstance(arr, DeviceArray):
+        # a host target with device indices or values: numpy writes it, on the host (counted)
+        from engine.backend.cuda.dispatch import fallback
+
+        return fallback("put_along_axis", np.put_along_axis, (arr, indices, values, axis), {})
     if axis is None:
         raise ValueError("put_along_axis with axis=None is not supported on the CUDA backend")
     offsets = _along_axis_offsets(arr.shape, indices, axis, "put_along_axis")

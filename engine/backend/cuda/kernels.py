@@ -29,7 +29,7 @@ COMPARE_OPS = {"greater": 0, "greater_equal": 1, "less": 2, "less_equal": 3, "eq
 UNARY_OPS = {
     "negative": 0, "exp": 1, "log": 2, "sqrt": 3, "tanh": 4, "absolute": 5, "sign": 6, "sin": 7,
     "cos": 8, "log1p": 9, "expm1": 10, "square": 11, "reciprocal": 12, "floor": 13, "rint": 14,
-    "positive": 15,
+    "positive": 15, "erf": 16,
 }
 REDUCE_OPS = {"sum": 0, "max": 1, "min": 2, "prod": 3}
 
@@ -166,6 +166,8 @@ def _build_unary():
             r = math.floor(x)
         elif op == 14:
             r = round(x)
+        elif op == 16:
+            r = math.erf(x)
         else:
             r = x
         out[i] = r

@@ -161,3 +161,9 @@ def test_indexing_functions_run_on_the_device():
 def test_out_of_range_index_is_an_error():
     with pytest.raises(IndexError, match="out of bounds"):
         np.take(dev(np.ones((3, 2))), [3], axis=0)
+
+
+def test_put_along_axis_into_a_host_array_writes_the_host_array():
+    target = np.zeros((2, 3))
+    np.put_along_axis(target, np.array([[2], [0]]), dev(np.array([[1.5], [2.5]])), axis=1)
+    np.testing.assert_array_equal(target, [[0, 0, 1.5], [2.5, 0, 0]])
