@@ -9,9 +9,9 @@
 #   pip download --only-binary=:all: --python-version 3.11 --platform manylinux2014_x86_64 \
 #       -d .whl "numba-cuda[cu12]"
 # That fetches numba_cuda plus the NVIDIA wheels it needs to compile (nvidia-cuda-nvcc-cu12
-# for libNVVM, nvidia-cuda-runtime-cu12, nvidia-nvjitlink-cu12). Add numpy/numba/scipy/h5py
-# wheels the same way if the machine's Python lacks them. Carry the folder with the run
-# (`carry: [".whl"]`; 64 MiB in all).
+# for libNVVM, nvidia-cuda-runtime-cu12, nvidia-nvjitlink-cu12). Add numpy, numba, scipy,
+# h5py and pytest wheels the same way if the machine's Python lacks them (the script installs
+# every wheel in .whl/). Carry the folder with the run (`carry: [".whl"]`; 64 MiB in all).
 #
 # Usage: bash bench/gpu.sh [--dry-run]    (--dry-run: CPU-only check of the script itself:
 #        simulator tests and 2-batch workloads, no GPU needed)
@@ -23,13 +23,12 @@ DRY=0
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 status=0
 
-if ! "$PY" -c "import numba_cuda" 2>/dev/null && [ "$DRY" = 0 ]; then
+if ! "$PY" -c "import numba_cuda, numpy, scipy, pytest" 2>/dev/null && [ "$DRY" = 0 ]; then
     if ls .whl/*.whl >/dev/null 2>&1; then
-        echo "== installing numba-cuda from carried wheels in .whl/"
-        "$PY" -m pip install --no-index --find-links .whl "numba-cuda[cu12]" || \
-            "$PY" -m pip install --no-index --find-links .whl numba-cuda || status=1
+        echo "== installing the carried wheels in .whl/ (numba-cuda and its CUDA 12 toolkit wheels)"
+        "$PY" -m pip install --no-index --find-links .whl .whl/*.whl || status=1
     else
-        echo "numba_cuda is not importable and no wheels were carried in .whl/ (see the header)." >&2
+        echo "numba_cuda (or numpy/scipy/pytest) is not importable and no wheels were carried in .whl/ (see the header)." >&2
         exit 2
     fi
 fi
