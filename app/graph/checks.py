@@ -15,7 +15,8 @@ from app.graph.document import (
     BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, PROBLEMS_CHANGED, SHAPES_CHANGED, Change, Document, Problem,
     edge_sort_key,
 )
-from app.graph.evaluate import evaluate_layer, freeze
+from app.graph.evaluate import evaluate_layer_outputs, freeze
+from app.graph.messages import user_message
 
 
 @dataclass
@@ -354,9 +355,10 @@ class Checker:
                     problem("invalid_parameter", f"{label}: parameter {spec.name!r} must be set.", param=spec.name)
             if problems and problems[-1].kind == "invalid_parameter":
                 return unknown, None, problems
-        shape, count, error = evaluate_layer(node.type, node.params, flat, variadic)
+        shapes, count, error = evaluate_layer_outputs(node.type, node.params, flat, variadic)
         if error is not None:
             kind, message, param, line = error
+            message = user_message(message, label, flat, node.params)
             if kind == "invalid_parameter":
                 value = node.params.get(param) if param else None
                 detail = f" ({param}={value!r})" if param else ""
@@ -369,7 +371,11 @@ class Checker:
                 problem(kind, f"{label} cannot take inputs {got}: {message}",
                         port=ins[0].name if len(ins) == 1 else None)
             return unknown, None, problems
-        return {out_names[0]: shape} if out_names else {}, count, problems
+        if len(shapes) != len(out_names):
+            problem("shape_mismatch", f"{label} returns {len(shapes)} tensor(s) but has {len(out_names)} output "
+                                      f"port(s) ({', '.join(out_names)}).")
+            return unknown, None, problems
+        return dict(zip(out_names, shapes)), count, problems
 
     def _input_node(self, block_id, node, label, input_shapes, problem):
         if block_id != MODEL_ID:

@@ -42,6 +42,21 @@ def topological_nodes(doc: Document, block_id: str) -> list[str]:
     return doc.checker._order(block_id)[0]
 
 
+def assign_outputs(values: dict, nid: str, ports, out) -> None:
+    """Record a node's call result under `(node, port)`: one tensor per output port, in order
+    (a layer returning several tensors, e.g. return_state), or one value for every port."""
+    ports = list(ports)
+    if isinstance(out, dict):
+        for port in ports:
+            values[(nid, port.name)] = out[port.name]
+    elif isinstance(out, (list, tuple)) and len(ports) > 1:
+        for port, tensor in zip(ports, out):
+            values[(nid, port.name)] = tensor
+    else:
+        for port in ports:
+            values[(nid, port.name)] = out
+
+
 class _Wiring:
     """How one block computes: nodes in order with their input edges."""
 
@@ -161,8 +176,7 @@ class _Builder:
                 if nid not in layer_self.sublayers:
                     continue
                 out = wiring.call_node(nid, layer_self.sublayers[nid], values)
-                for port in doc.output_ports(block_id, nid):
-                    values[(nid, port.name)] = out[port.name] if isinstance(out, dict) else out
+                assign_outputs(values, nid, doc.output_ports(block_id, nid), out)
             outs = [results[nid] for nid in wiring.outputs if nid in results]
             return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -228,8 +242,7 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
             continue
         layer = builder.make_node_layer(MODEL_ID, node, nid, state)
         out = wiring.call_node(nid, layer, values)
-        for port in doc.output_ports(MODEL_ID, nid):
-            values[(nid, port.name)] = out[port.name] if isinstance(out, dict) else out
+        assign_outputs(values, nid, doc.output_ports(MODEL_ID, nid), out)
     for nid in wiring.inputs:
         inputs.append(values[(nid, "output")])
     for nid in wiring.outputs:

@@ -92,14 +92,7 @@ def import_keras(path) -> Document:
             block.nodes[nid] = Node(nid, INPUT, {"shape": tuple(shape[1:]), "dtype": cfg.get("dtype") or "float32",
                                                  "name": name}, (0.0, 0.0), name)
         else:
-            t = node_type(cls)
-            if t is None or t.special:
-                raise ImportError_(f"{path}: layer {name!r} is a {cls}, which Strata does not provide; "
-                                   "only built-in layers can be imported.")
-            params = {}
-            for spec in t.params:
-                if spec.name in cfg:
-                    params[spec.name] = _clean_value(cfg[spec.name])
+            params = _layer_params(path, name, layer)
             block.nodes[nid] = Node(nid, cls, params, (0.0, 0.0), name)
             if kind == "Sequential" and not order and not any(n.type == INPUT for n in block.nodes.values()):
                 shape = cfg.get("batch_input_shape") or cfg.get("batch_shape") or \
@@ -175,6 +168,41 @@ def import_keras(path) -> Document:
     return doc
 
 
+def _layer_params(path, name, layer) -> dict:
+    """Node parameters from a layer's Keras config; wrapped layers and cells become nested
+    groups. Raises ImportError_ naming the layer for classes Strata does not provide."""
+    from app.graph.catalogue import LAYER
+    from app.graph.wrappers import nested_type
+
+    cls = layer.get("class_name")
+    cfg = layer.get("config") or {}
+    t = nested_type(cls) if isinstance(cls, str) else None
+    if t is None or t.special:
+        registered = layer.get("registered_name") or cls
+        module = layer.get("module")
+        where = f" from module {module!r}" if module and not str(module).startswith("keras") else ""
+        raise ImportError_(f"{path}: layer {name!r} is an instance of the custom class {registered!r}{where}. "
+                           "A .keras file stores only its config, not its source code, so Strata cannot rebuild "
+                           "it; recreate it as a Custom Layer node (or save the model without it).")
+    params = {}
+    for spec in t.params:
+        if spec.name not in cfg:
+            continue
+        if spec.kind == LAYER:
+            inner = cfg[spec.name]
+            if not isinstance(inner, dict):
+                raise ImportError_(f"{path}: layer {name!r}: {spec.name} is not a layer config")
+            inner_name = f"{name}.{spec.name}"
+            if inner.get("class_name") not in spec.choices:
+                _layer_params(path, inner_name, inner)   # names a custom class, if it is one
+                raise ImportError_(f"{path}: layer {name!r} wraps a {inner.get('class_name')}; "
+                                   f"{cls} nodes accept {', '.join(spec.choices)}")
+            params[spec.name] = {"type": inner["class_name"], "params": _layer_params(path, inner_name, inner)}
+        else:
+            params[spec.name] = _clean_value(cfg[spec.name])
+    return params
+
+
 def _pascal(name: str) -> str:
     text = "".join(part.capitalize() for part in re.split(r"\W+|_", name) if part)
     return text if text and text[0].isalpha() else "Model"
@@ -217,22 +245,23 @@ def _load_weights(doc, path, blob, order):
             n = counts.get(base, 0)
             counts[base] = n + 1
             key = f"layers/{base}" + (f"_{n}" if n else "") + "/vars"
+            group_key = key.rsplit("/vars", 1)[0]
             layer = compiled.layers.get(nid)
             if layer is None:
                 continue
             expected = layer.get_weights()
             if not expected:
                 continue
-            if key not in h5:
+            if group_key not in h5:
                 raise ImportError_(f"{path}: no weights for layer {doc.model.nodes[nid].label!r} ({key})")
-            group = h5[key]
-            values = [np.asarray(group[str(i)]) for i in range(len(group))]
-            shapes = [tuple(v.shape) for v in values]
-            if shapes != [tuple(w.shape) for w in expected]:
-                raise ImportError_(f"{path}: weights of layer {doc.model.nodes[nid].label!r} have shapes {shapes}; "
-                                   f"the layer needs {[tuple(w.shape) for w in expected]}")
-            for i, v in enumerate(values):
+            from engine.saving.weights_store import read_weights
+
+            try:
+                read_weights(h5[key.rsplit("/vars", 1)[0]], layer, source=f"{path} ({key})")
+            except ValueError as exc:
+                raise ImportError_(f"{path}: weights of layer {doc.model.nodes[nid].label!r}: {exc}") from None
+            for i, v in enumerate(layer.get_weights()):
                 if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+                    layer.set_weights(expected)
                     raise ImportError_(f"{path}: weights of layer {doc.model.nodes[nid].label!r} [{i}] contain NaN")
-            layer.set_weights([v.astype(w.dtype) for v, w in zip(values, expected)])
     compiled.store_weights(doc)

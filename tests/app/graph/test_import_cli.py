@@ -60,7 +60,7 @@ def test_import_errors_name_the_file(tmp_path):
     with zipfile.ZipFile(custom, "w") as z:
         z.writestr("config.json", json.dumps({"class_name": "Functional", "config": {"name": "m", "layers": [
             {"class_name": "MyLayer", "config": {"name": "mine"}, "inbound_nodes": []}]}}))
-    with pytest.raises(ImportError_, match="'mine' is a MyLayer"):
+    with pytest.raises(ImportError_, match="'mine' is an instance of the custom class 'MyLayer'"):
         import_keras(custom)
 
 
