@@ -1,0 +1,103 @@
+"""Importing .keras files with shared layers and nested models (as blocks)."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from app.graph import BLOCK, MODEL_ID
+from app.graph.compiler import compile_document
+from app.graph.importer import ImportError_, import_keras
+from app.graph.project import load_project, save_project
+
+
+def _np(y):
+    y = getattr(y, "data", y)
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    return np.asarray(y)
+
+
+def _randomise(model, seed=0):
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+
+
+@pytest.mark.oracle
+def test_shared_layers_and_nested_models_import_as_blocks_with_weights(tmp_path):
+    import keras
+
+    left = keras.Input((4,), name="left")
+    right = keras.Input((4,), name="right")
+    shared = keras.layers.Dense(3, activation="tanh", name="shared_dense")
+    a, b = shared(left), shared(right)
+    inner_in = keras.Input((3,), name="inner_in")
+    inner_out = keras.layers.Dense(2, name="inner_dense")(keras.layers.Dense(5, activation="relu",
+                                                                               name="inner_hidden")(inner_in))
+    inner = keras.Model(inner_in, inner_out, name="inner_net")
+    head = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="head_dense")], name="head")
+    merged = keras.layers.Add(name="sum")([inner(a), head(b), head(a)])
+    model = keras.Model([left, right], merged)
+    _randomise(model)
+    path = tmp_path / "nested.keras"
+    model.save(path)
+    doc = import_keras(path)
+    assert doc.problems() == []
+    names = {b.name for b in doc.blocks.values()}
+    assert {"InnerNet", "Head", "SharedSharedDense"} <= names
+    instances = [n for n in doc.model.nodes.values() if n.type == BLOCK]
+    by_block = {}
+    for node in instances:
+        by_block.setdefault(doc.blocks[node.block].name, []).append(node)
+    assert len(by_block["SharedSharedDense"]) == 2 and all(n.shared_weights for n in by_block["SharedSharedDense"])
+    assert len(by_block["Head"]) == 2 and all(n.shared_weights for n in by_block["Head"])
+    assert "SharedHead" not in names
+    assert len(by_block["InnerNet"]) == 1 and not by_block["InnerNet"][0].shared_weights
+    assert doc.total_params() == model.count_params()
+    x = [np.random.default_rng(1).random((3, 4)).astype("float32") for _ in range(2)]
+    np.testing.assert_allclose(_np(compile_document(doc).model(x)), _np(model(x)), rtol=1e-5, atol=1e-5)
+    # the weights survive a project round trip
+    save_project(doc, tmp_path / "nested.strata")
+    again = load_project(tmp_path / "nested.strata")
+    np.testing.assert_allclose(_np(compile_document(again).model(x)), _np(model(x)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.oracle
+def test_layer_returning_states_imports_with_one_port_per_tensor(tmp_path):
+    import keras
+
+    inp = keras.Input((5, 2), name="seq")
+    out, h, c = keras.layers.LSTM(3, return_state=True, name="lstm")(inp)
+    joined = keras.layers.Concatenate(name="join")([out, c])
+    model = keras.Model(inp, [joined, h])
+    _randomise(model, 2)
+    path = tmp_path / "states.keras"
+    model.save(path)
+    doc = import_keras(path)
+    lstm = next(n for n in doc.model.nodes.values() if n.label == "lstm")
+    ports = {e.src[1] for e in doc.model.edges.values() if e.src[0] == lstm.id}
+    assert ports == {"output", "state_h", "state_c"}
+    x = np.random.default_rng(3).random((2, 5, 2)).astype("float32")
+    for ours, theirs in zip(compile_document(doc).model(x), model(x)):
+        np.testing.assert_allclose(_np(ours), _np(theirs), rtol=1e-5, atol=1e-5)
+
+
+def test_custom_layer_inside_a_nested_model_is_named(tmp_path):
+    custom = tmp_path / "custom.keras"
+    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 2], "dtype": "float32",
+                                                           "keras_history": ["x", 0, 0]}}
+    nested = {"class_name": "Functional", "config": {"name": "sub", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "batch_shape": [None, 2]}, "inbound_nodes": []},
+        {"class_name": "Attention2", "registered_name": "my_pkg>Attention2", "module": "my_pkg.layers",
+         "config": {"name": "att"}, "inbound_nodes": [{"args": [tensor], "kwargs": {}}]}],
+        "input_layers": [["x", 0, 0]], "output_layers": [["att", 0, 0]]},
+        "inbound_nodes": [{"args": [tensor], "kwargs": {}}]}
+    config = {"class_name": "Functional", "config": {"name": "m", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "batch_shape": [None, 2]}, "inbound_nodes": []},
+        nested], "input_layers": [["x", 0, 0]], "output_layers": [["sub", 0, 0]]}}
+    with zipfile.ZipFile(custom, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+    with pytest.raises(ImportError_, match=r"custom\.keras: layer 'att' is an instance of the custom class "
+                                           r"'my_pkg>Attention2' from module 'my_pkg\.layers'"):
+        import_keras(custom)
