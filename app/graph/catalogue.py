@@ -203,7 +203,7 @@ def standalone_layer(cls) -> bool:
     """Whether a built-in layer is a node by itself without a nested layer: not a wrapper that
     needs another layer or a Python function (Bidirectional, TimeDistributed, RNN(cell), Lambda),
     and not an RNN cell. The wrappers are added with a nested group (`app.graph.wrappers`);
-    cells appear only inside an RNN; Lambda is left out (see `app.graph.wrappers`)."""
+    cells appear only inside an RNN; Lambda is an expression node (`app.graph.expression`)."""
     if cls.__name__.endswith("Cell"):
         return False
     try:
@@ -252,6 +252,15 @@ def _catalogue_cached(layer_names: tuple) -> dict:
         category = CATEGORIES.get(name, "Recurrent")
         types[name] = NodeType(name, category, _first_paragraph(cls.__doc__), tuple(params),
                                _call_ports(cls, category), layer_class=cls)
+    from app.graph.expression import ExpressionLambda
+
+    types["Lambda"] = NodeType(
+        "Lambda", CATEGORIES.get("Lambda", "Core"),
+        "Applies an expression to its input x, built from engine ops: e.g. ops.tanh(x) * 2, "
+        "ops.mean(x, axis=-1, keepdims=True), x[:, 0]. Only x, numbers, arithmetic and whitelisted "
+        "ops.<name>(...) calls are allowed; it is parsed and interpreted, never run as Python.",
+        (ParamSpec("expression", STR, "x", doc="An expression over x, e.g. ops.tanh(x) * 2"),),
+        (Port("inputs", "in"),), layer_class=ExpressionLambda)
     types.update(_special_types())
     return dict(sorted(types.items()))
 

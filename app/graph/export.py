@@ -154,6 +154,11 @@ class Exporter:
         from app.graph.wrappers import nested_params, nested_type
 
         t = nested_type(type_name)
+        if type_name == "Lambda":
+            from app.graph.expression import export_source
+
+            args = [export_source(params.get("expression", "x"))] + ([f"name={literal(name)}"] if name else [])
+            return f"keras.layers.Lambda({', '.join(args)})"
         kwargs = layer_kwargs(type_name, params)
         args, positional_done = [], False
         for spec in t.params:

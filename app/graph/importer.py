@@ -135,7 +135,8 @@ class _BlockBuilder:
             doc.blocks[block_id].nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), label or name, inner)
             self.instances[block_id].append((nid, inner, key + "/"))
         else:
-            doc.blocks[block_id].nodes[nid] = Node(nid, layer["class_name"], _layer_params(self.path, name, layer),
+            type_name = "Lambda" if layer["class_name"] == "ExpressionLambda" else layer["class_name"]
+            doc.blocks[block_id].nodes[nid] = Node(nid, type_name, _layer_params(self.path, name, layer),
                                                    (0.0, 0.0), label or name)
             self.leaves[block_id].append((nid, key))
         return nid
@@ -362,6 +363,12 @@ def _layer_params(path, name, layer) -> dict:
 
     cls = layer.get("class_name")
     cfg = layer.get("config") or {}
+    if cls == "ExpressionLambda" and isinstance(cfg.get("expression"), str):
+        return {"expression": cfg["expression"]}          # saved by Strata: an expression, not code
+    if cls == "Lambda":
+        raise ImportError_(f"{path}: layer {name!r} is a Lambda: the file stores its Python function as bytecode, "
+                           "which Strata never runs from a file. Add a Lambda node and write the function as "
+                           "an expression over x (e.g. ops.tanh(x) * 2).")
     t = nested_type(cls) if isinstance(cls, str) else None
     if t is None or t.special:
         registered = layer.get("registered_name") or cls

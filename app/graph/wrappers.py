@@ -6,9 +6,10 @@ it accepts. The inspector shows it as a type chooser plus that type's own parame
 (`nested_type(name).params`, defaults from `nested_defaults(name)`). RNN cells are nested
 types only: they never appear in the palette.
 
-`Lambda` is not offered: its argument is a Python function, which a project file could only
-carry as code, and Strata never evaluates code from files the user has not trusted. The
-Custom Layer node covers the same need, behind the trust prompt.
+`Lambda` is offered as an expression over `x` (`app.graph.expression`): a Python function
+could only travel in a project file as code, and Strata never evaluates code from files the
+user has not trusted; the expression is parsed against a whitelist and interpreted instead.
+Lambda layers in .keras files (bytecode) are refused on import with that explanation.
 
 Layers whose call returns several tensors get one output port per tensor (`output_names`):
 RNN/LSTM/GRU/ConvLSTM with `return_state=True` -> output, state_h[, state_c];
