@@ -192,3 +192,14 @@ def test_custom_layer_that_never_finishes_is_reported_not_waited_for(monkeypatch
     doc.apply(SetParams(MODEL_ID, spin, {"source": ENDLESS.replace("while True:\n            pass",
                                                                    "return inputs * 2")}))
     assert doc.problems() == []
+
+
+@pytest.mark.oracle
+def test_keras_export_of_wrappers_and_states_builds_in_real_keras():
+    doc, _ = _recurrent_doc()
+    source = export_python(doc, target="keras")
+    namespace = {}
+    exec(compile(source, "exported_keras.py", "exec"), namespace)
+    model = namespace["build_model"]()
+    assert model.count_params() == doc.total_params()
+    assert [tuple(o.shape) for o in model.outputs] == [(None, 3), (None, 4)]
