@@ -203,3 +203,17 @@ def test_keras_export_of_wrappers_and_states_builds_in_real_keras():
     model = namespace["build_model"]()
     assert model.count_params() == doc.total_params()
     assert [tuple(o.shape) for o in model.outputs] == [(None, 3), (None, 4)]
+
+
+def test_a_bad_nested_group_in_a_project_file_is_refused_naming_the_place():
+    from app.graph.serialize import ProjectError, document_from_dict, document_to_dict
+
+    doc, (i, bi, td, rnn) = _recurrent_doc()
+    data = document_to_dict(doc)
+    data["blocks"]["model"]["nodes"][rnn]["params"]["cell"] = {"type": "GRUCell", "params": {"units": "many"}}
+    with pytest.raises(ProjectError, match=rf"blocks\.model\.nodes\.{rnn}\.params\.cell: cell\.units must be an "
+                                           r"integer, got 'many'"):
+        document_from_dict(data)
+    data["blocks"]["model"]["nodes"][rnn]["params"]["cell"] = {"type": "Dense", "params": {}}
+    with pytest.raises(ProjectError, match=r"cell\.type must be one of GRUCell, LSTMCell, SimpleRNNCell, got 'Dense'"):
+        document_from_dict(data)
