@@ -44,7 +44,8 @@ def user_message(message: str, label: str, in_shapes=(), params=None) -> str:
     text = re.sub(r'Exception encountered when calling layer "[^"]*" \([^)]*\) on inputs of shape .*?: ', "",
                   text, count=1, flags=re.S)
     text = re.sub(rf'Layer "{NODE_TOKEN}"( \([A-Za-z0-9_]+\))?:\s*', "", text)
-    text = text.replace(f'"{NODE_TOKEN}"', label).replace(NODE_TOKEN, label)
+    text = re.sub(rf'"{NODE_TOKEN}"( \([A-Za-z0-9_]+\))?', lambda m: label, text)
+    text = text.replace(NODE_TOKEN, label)
     for shape in in_shapes or ():
         if shape is None or not shape or shape[0] is not None:
             continue

@@ -166,6 +166,11 @@ def test_problem_messages_use_labels_and_none_not_placeholder_sizes():
     assert '"conv2d' not in messages[conv] and "shape=(None, 4)" in messages[conv]
     assert "(7, 3)" in messages[reshape]          # the user's own tuple is left alone
     assert '"reshape"' not in messages[reshape]
+    dot = add(doc, "Dot", {"axes": 1}, label="similarity")
+    wire(doc, a, dot)
+    message = doc.problems(MODEL_ID, dot)[-1].message
+    assert message.count("(Dot)") == 2 and "(Dot) (Dot)" not in message and "strata_node" not in message
+    assert 'Layer "similarity" (Dot) must be called on a list' in message
 
 
 ENDLESS = '''class Spinner(keras.layers.Layer):
