@@ -311,7 +311,9 @@ def default_params(type_name: str) -> dict:
             defaults[spec.name] = _REQUIRED_DEFAULTS.get(spec.name)
         else:
             defaults[spec.name] = spec.default
-    return defaults
+    import copy
+
+    return copy.deepcopy(defaults)   # nested groups are dicts: never share them between nodes
 
 
 _REQUIRED_DEFAULTS = {"axes": -1, "stddev": 0.1, "output_dim": 16, "units": 32, "filters": 32, "kernel_size": 3, "rate": 0.5, "pool_size": 2,
