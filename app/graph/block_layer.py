@@ -47,7 +47,11 @@ class StrataBlock(keras.layers.Layer):
 
     def __init__(self, sublayers, definition, block_id, **kwargs):
         super().__init__(**kwargs)
-        self.sublayers = dict(sublayers)       # node id -> layer (tracked by the engine)
+        from app.graph.document import edge_sort_key
+
+        # node id -> layer, tracked by the engine. Natural id order, the same when compiled and
+        # when loaded, because the weights file names sublayers by their position in this dict.
+        self.sublayers = {nid: sublayers[nid] for nid in sorted(sublayers, key=edge_sort_key)}
         self._definition = definition          # project.json `blocks` of this block and nested ones
         self._block_id = block_id
         self._wiring = None
@@ -93,7 +97,7 @@ class StrataBlock(keras.layers.Layer):
         config.update({"definition": self._definition, "block_id": self._block_id,
                        "block_class": type(self).__name__,
                        "sublayers": {nid: serialize_keras_object(layer)
-                                     for nid, layer in sorted(self.sublayers.items())}})
+                                     for nid, layer in self.sublayers.items()}})
         return config
 
     @classmethod

@@ -8,6 +8,7 @@ stored by Keras at `layers/<snake_case class name>[_<n>]/vars/<i>`, become the n
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -369,7 +370,13 @@ def _layer_params(path, name, layer) -> dict:
         raise ImportError_(f"{path}: layer {name!r} is a Lambda: the file stores its Python function as bytecode, "
                            "which Strata never runs from a file. Add a Lambda node and write the function as "
                            "an expression over x (e.g. ops.tanh(x) * 2).")
+    registered = layer.get("registered_name") or ""
+    if registered.startswith("Strata>") and isinstance(cfg.get("definition"), dict):
+        raise ImportError_(f"{path}: layer {name!r} is the Strata block {cls!r} of a compiled model. Open the "
+                           ".strata project it was built from; importing saved blocks back is not supported yet.")
     t = nested_type(cls) if isinstance(cls, str) else None
+    if t is not None and t.special and registered == f"Strata>{cls}":
+        t = dataclasses.replace(t, special=False)    # the guide's pattern layers, saved by Strata
     if t is None or t.special:
         registered = layer.get("registered_name") or cls
         module = layer.get("module")

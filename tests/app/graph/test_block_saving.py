@@ -71,3 +71,16 @@ def test_a_file_saved_from_a_block_loads_without_the_registration_via_the_generi
     np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-6)
     # a block edited after saving does not change what the saved file computes
     compile_document(doc)
+
+
+def test_sublayers_of_equal_shape_keep_their_own_weights_across_save_and_load(tmp_path):
+    # node ids n2..n12: plain string order (n10 < n2) would swap same-shaped weights silently
+    doc, ids = mlp_document(units=(4,) * 11, input_dim=4)
+    doc.apply(GroupIntoBlock(MODEL_ID, ids[1:12], "Deep"))
+    model = compile_document(doc).model
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    model.save(tmp_path / "deep.keras")
+    loaded = keras.saving.load_model(tmp_path / "deep.keras")
+    x = rng.random((3, 4)).astype("float32")
+    np.testing.assert_allclose(_np(loaded(x)), _np(model(x)), rtol=1e-5, atol=1e-6)

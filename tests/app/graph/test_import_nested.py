@@ -101,3 +101,28 @@ def test_custom_layer_inside_a_nested_model_is_named(tmp_path):
     with pytest.raises(ImportError_, match=r"custom\.keras: layer 'att' is an instance of the custom class "
                                            r"'my_pkg>Attention2' from module 'my_pkg\.layers'"):
         import_keras(custom)
+
+
+def test_files_saved_from_compiled_documents_reopen_patterns_and_explain_blocks(tmp_path):
+    from app.graph import GroupIntoBlock
+    from tests.app.graph.helpers import add, mlp_document, wire
+
+    doc, ids = mlp_document(units=(3, 2), input_dim=4)
+    reg = add(doc, "ActivityRegularizationLayer", {"rate": 0.25})
+    edge = doc.edges_into(MODEL_ID, ids[-1])[0]
+    from app.graph import Disconnect
+
+    doc.apply(Disconnect(MODEL_ID, [edge.id]))
+    wire(doc, ids[-2], reg)
+    wire(doc, reg, ids[-1])
+    model = compile_document(doc).model
+    model.save(tmp_path / "pattern.keras")
+    reopened = import_keras(tmp_path / "pattern.keras")
+    assert [n.params for n in reopened.model.nodes.values() if n.type == "ActivityRegularizationLayer"] == [
+        {"rate": 0.25}]
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(_np(compile_document(reopened).model(x)), _np(model(x)), rtol=1e-6)
+    doc.apply(GroupIntoBlock(MODEL_ID, ids[1:3], "Body"))
+    compile_document(doc).model.save(tmp_path / "block.keras")
+    with pytest.raises(ImportError_, match=r"is the Strata block 'Body' of a compiled model\. Open the \.strata"):
+        import_keras(tmp_path / "block.keras")
