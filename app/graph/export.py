@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-from app.graph.catalogue import node_type
 from app.graph.checks import live_nodes
 from app.graph.compiler import python_name, topological_nodes
 from app.graph.document import BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, Document, edge_sort_key
