@@ -17,6 +17,7 @@ import zipfile
 import numpy as np
 
 from app.graph.document import BLOCK, INPUT, MODEL_ID, OUTPUT, BlockDef, Document, Edge, Node, edge_sort_key
+from app.graph.import_blocks import import_strata_block, is_strata_block, strata_weight_layout
 
 
 class ImportError_(ValueError):
@@ -103,6 +104,8 @@ class _BlockBuilder:
         self.path, self.doc = path, doc
         self.leaves: dict = {}      # block id -> [(node id, h5 group key relative to the model group)]
         self.instances: dict = {}   # block id -> [(instance node id, inner block id, h5 group of the nested model)]
+        self.rel_leaves: dict = {}      # imported Strata block id -> [(node id, h5 key relative to its group)]
+        self.rel_instances: dict = {}   # imported Strata block id -> [(node id, inner block id, relative group)]
 
     def fail(self, message):
         raise ImportError_(f"{self.path}: {message}")
@@ -131,7 +134,11 @@ class _BlockBuilder:
         """A node for one layer: a leaf layer node, or a block instance for a nested model."""
         doc, name = self.doc, _layer_name(layer)
         nid = doc.new_id("n")
-        if layer.get("class_name") in MODEL_KINDS:
+        if is_strata_block(layer):
+            inner = import_strata_block(self, layer)
+            doc.blocks[block_id].nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), label or name, inner)
+            self.instances[block_id].append((nid, inner, key))
+        elif layer.get("class_name") in MODEL_KINDS:
             inner = self.nested_block(layer, key)
             doc.blocks[block_id].nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), label or name, inner)
             self.instances[block_id].append((nid, inner, key + "/"))
@@ -228,12 +235,16 @@ class _BlockBuilder:
                 if inbound:
                     calls[nid] = inbound[0]
                 continue
-            nested = layer.get("class_name") in MODEL_KINDS
-            shared = self.nested_block(layer, keys[name]) if nested else self._shared_block(layer, keys[name])
+            if is_strata_block(layer):
+                shared, group = import_strata_block(self, layer), keys[name]
+            elif layer.get("class_name") in MODEL_KINDS:
+                shared, group = self.nested_block(layer, keys[name]), keys[name] + "/"
+            else:
+                shared, group = self._shared_block(layer, keys[name]), None
             for j, call in enumerate(inbound):
                 nid = doc.new_id("n")
                 block.nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), f"{name}_call_{j + 1}", shared, True)
-                self.instances[block_id].append((nid, shared, keys[name] + "/" if nested else None))
+                self.instances[block_id].append((nid, shared, group))
                 endpoints[(name, j)] = nid
                 calls[nid] = call
         for nid, call in calls.items():
@@ -332,12 +343,15 @@ class _BlockBuilder:
         out = []
         for nid, key in self.leaves.get(block_id, []):
             out.append((f"{prefix}{nid}", key, self.doc.blocks[block_id].nodes[nid].label))
-        for nid, inner, _group in self.instances.get(block_id, []):
+        for nid, inner, group in self.instances.get(block_id, []):
             node = self.doc.blocks[block_id].nodes[nid]
             base = f"shared:{inner}/" if node.shared_weights else f"{prefix}{nid}/"
             if node.shared_weights and any(p.startswith(base) for p, _, _ in out):
                 continue
-            out += self.leaf_weights(inner, base)
+            if inner in self.rel_leaves:
+                out += strata_weight_layout(self, inner, base, group)
+            else:
+                out += self.leaf_weights(inner, base)
         return out
 
 
@@ -371,9 +385,6 @@ def _layer_params(path, name, layer) -> dict:
                            "which Strata never runs from a file. Add a Lambda node and write the function as "
                            "an expression over x (e.g. ops.tanh(x) * 2).")
     registered = layer.get("registered_name") or ""
-    if registered.startswith("Strata>") and isinstance(cfg.get("definition"), dict):
-        raise ImportError_(f"{path}: layer {name!r} is the Strata block {cls!r} of a compiled model. Open the "
-                           ".strata project it was built from; importing saved blocks back is not supported yet.")
     t = nested_type(cls) if isinstance(cls, str) else None
     if t is not None and t.special and registered == f"Strata>{cls}":
         t = dataclasses.replace(t, special=False)    # the guide's pattern layers, saved by Strata

@@ -103,7 +103,7 @@ def test_custom_layer_inside_a_nested_model_is_named(tmp_path):
         import_keras(custom)
 
 
-def test_files_saved_from_compiled_documents_reopen_patterns_and_explain_blocks(tmp_path):
+def test_files_saved_from_compiled_documents_reopen_patterns_and_blocks(tmp_path):
     from app.graph import GroupIntoBlock
     from tests.app.graph.helpers import add, mlp_document, wire
 
@@ -124,5 +124,52 @@ def test_files_saved_from_compiled_documents_reopen_patterns_and_explain_blocks(
     np.testing.assert_allclose(_np(compile_document(reopened).model(x)), _np(model(x)), rtol=1e-6)
     doc.apply(GroupIntoBlock(MODEL_ID, ids[1:3], "Body"))
     compile_document(doc).model.save(tmp_path / "block.keras")
-    with pytest.raises(ImportError_, match=r"is the Strata block 'Body' of a compiled model\. Open the \.strata"):
-        import_keras(tmp_path / "block.keras")
+    assert [b.name for b in import_keras(tmp_path / "block.keras").blocks.values() if b.id != MODEL_ID] == ["Body"]
+
+
+def test_blocks_saved_by_strata_reopen_as_linked_definitions_with_their_weights(tmp_path):
+    from tests.app.graph.test_block_saving import _nested_shared_document
+
+    doc = _nested_shared_document()
+    model = compile_document(doc).model
+    rng = np.random.default_rng(7)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    model.save(tmp_path / "blocks.keras")
+    reopened = import_keras(tmp_path / "blocks.keras")
+    assert [p for p in reopened.problems() if p.kind != "dangling_output"] == []
+    assert sorted(b.name for b in reopened.blocks.values() if b.id != MODEL_ID) == ["Inner", "Outer"]
+    outer = [n for n in reopened.model.nodes.values() if n.type == BLOCK]
+    assert len(outer) == 2 and len({n.block for n in outer}) == 1 and all(n.shared_weights for n in outer)
+    assert reopened.total_params() == doc.total_params()
+    x = rng.random((3, 3)).astype("float32")
+    np.testing.assert_allclose(_np(compile_document(reopened).model(x)), _np(model(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_a_tampered_saved_block_definition_is_refused_naming_the_layer(tmp_path):
+    from app.graph import GroupIntoBlock
+    from tests.app.graph.helpers import mlp_document
+
+    doc, ids = mlp_document(units=(3, 2), input_dim=4)
+    doc.apply(GroupIntoBlock(MODEL_ID, ids[1:3], "Body"))
+    compile_document(doc).model.save(tmp_path / "block.keras")
+    with zipfile.ZipFile(tmp_path / "block.keras") as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    config = json.loads(files["config.json"])
+    body = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Body")
+    definition = body["config"]["definition"][body["config"]["block_id"]]
+    dense = next(n for n in definition["nodes"].values() if n["type"] == "Dense")
+    dense["params"]["units"] = "lots"
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "tampered.keras", "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    with pytest.raises(ImportError_, match=r"tampered\.keras: layer 'body_1': its saved block definition is invalid "
+                                           r"\(.*units must be an integer, got 'lots'"):
+        import_keras(tmp_path / "tampered.keras")
+    dense["type"], dense["params"] = "CustomLayer", {"source": "class X(keras.layers.Layer):\n    pass\n"}
+    files["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "custom.keras", "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    with pytest.raises(ImportError_, match=r"block 'Body' contains the Custom Layer"):
+        import_keras(tmp_path / "custom.keras")
