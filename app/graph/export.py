@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-from app.graph.catalogue import node_type
 from app.graph.checks import live_nodes
 from app.graph.compiler import python_name, topological_nodes
 from app.graph.document import BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, Document, edge_sort_key
@@ -145,13 +144,31 @@ class Exporter:
 
             _, cls_name = custom_ports(node.params.get("source", ""))
             return f"{cls_name}()"
-        t = node_type(node.type)
-        kwargs = layer_kwargs(node.type, node.params)
+        return self.layer_expression(node.type, node.params, name)
+
+    def layer_expression(self, type_name: str, params: dict, name: str | None = None, nested: bool = False) -> str:
+        """Constructor call of a built-in or pattern layer; nested layer groups (wrappers'
+        `layer`, RNN's `cell`) become nested constructor calls."""
+        from app.graph.catalogue import LAYER
+        from app.graph.wrappers import nested_params, nested_type
+
+        t = nested_type(type_name)
+        if type_name == "Lambda":
+            from app.graph.expression import export_source
+
+            args = [export_source(params.get("expression", "x"))] + ([f"name={literal(name)}"] if name else [])
+            return f"keras.layers.Lambda({', '.join(args)})"
+        kwargs = layer_kwargs(type_name, params)
         args, positional_done = [], False
         for spec in t.params:
             if spec.name not in kwargs:
                 continue
             value = kwargs[spec.name]
+            if spec.kind == LAYER and isinstance(value, dict):
+                inner = self.layer_expression(*nested_params(value), nested=True)
+                args.append(inner if spec is t.params[0] else f"{spec.name}={inner}")
+                positional_done = True
+                continue
             if spec.required and not positional_done and spec is t.params[0]:
                 args.append(literal(value))
                 positional_done = True
@@ -160,9 +177,12 @@ class Exporter:
             if not spec.required and (value == default or (isinstance(default, tuple) and list(default) == value)):
                 continue
             args.append(f"{spec.name}={literal(value)}")
-        args.append(f"name={literal(name)}")
+        if name is not None:
+            args.append(f"name={literal(name)}")
         prefix = "" if t.special else "keras.layers."
-        return f"{prefix}{node.type}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
+        if nested:
+            return f"{prefix}{type_name}({', '.join(args)})"
+        return f"{prefix}{type_name}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
 
     def body(self, block_id, input_vars: dict, layer_expr, names: _Names, indent: str) -> tuple[list, list]:
         """Lines computing a block's nodes; returns (lines, output expressions in port order)."""
