@@ -279,6 +279,9 @@ def open_gui(argv) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setOrganizationName("Strata")
     qt_app.setApplicationName("Strata")
+    from app.firstrun.icons import app_icon
+
+    qt_app.setWindowIcon(app_icon())
     settings = QSettings("Strata", "Strata")
     try:
         from app.i18n import install_translator
@@ -289,15 +292,11 @@ def open_gui(argv) -> int:
     except ImportError:
         pass
     window = MainWindow(settings=settings)
-    from app.training.integration import attach_dashboard
+    # Paint first; the dashboard, kernel warm-up and the file or welcome screen follow.
+    from app.firstrun.startup import schedule_startup
 
-    dashboard = attach_dashboard(window)
-    qt_app.aboutToQuit.connect(dashboard.shutdown)
+    schedule_startup(window, argv, qt_app)
     window.show()
-    if argv:
-        window.open_path(argv[0])
-    elif hasattr(window, "offer_recovery"):
-        window.offer_recovery()
     return qt_app.exec()
 
 
