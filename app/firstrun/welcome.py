@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
 )
 
-from app.i18n import current_language, tr
+from app.i18n import resolve_language, tr
 from app.panels.examples import EXAMPLES_DIR, example_title, list_examples
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -48,7 +48,7 @@ def read_index(folder: Path = EXAMPLES_DIR) -> dict:
 
 def example_entries(folder: Path = EXAMPLES_DIR, language: str | None = None) -> list[tuple[Path, str, str]]:
     """(path, title, description) for each example project, in file-name order."""
-    language = language or current_language()
+    language = language or "en"
     index = read_index(folder)
     entries = []
     for path in list_examples(folder):
@@ -57,6 +57,14 @@ def example_entries(folder: Path = EXAMPLES_DIR, language: str | None = None) ->
         title = _localised(meta.get("title"), language) or example_title(path)
         entries.append((path, title, _localised(meta.get("description"), language)))
     return entries
+
+
+def window_language(settings) -> str:
+    """The language the window was started in (the saved choice; "system" resolved)."""
+    try:
+        return resolve_language(str(settings.value("language", "system")))
+    except ValueError:
+        return "en"
 
 
 def should_show_at_start(settings) -> bool:
@@ -96,7 +104,7 @@ class WelcomeDialog(QDialog):
         self.examples.setObjectName("welcomeExamples")
         self.examples.setWordWrap(True)
         self.examples.setIconSize(QSize(0, 0))
-        for path, title, description in example_entries(folder):
+        for path, title, description in example_entries(folder, window_language(window.settings)):
             item = QListWidgetItem(f"{title}\n{description}" if description else title)
             item.setData(PATH_ROLE, str(path))
             item.setToolTip(description or path.name)

@@ -17,7 +17,6 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "resources" / "translat
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 
 _installed: list[QTranslator] = []
-_language = "en"
 
 
 def tr(text: str) -> str:
@@ -69,19 +68,12 @@ class TsTranslator(QTranslator):
         return not self._table
 
 
-def current_language() -> str:
-    """The language code last installed by install_translator ("en" before any)."""
-    return _language
-
-
 def install_translator(app: QCoreApplication, choice: str = "system") -> str:
     """Install the translator for `choice`; returns the language code in use."""
-    global _language
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
     language = resolve_language(choice)
-    _language = language
     if language == "en":
         return language
     qm_path = TRANSLATIONS_DIR / f"strata_{language}.qm"
