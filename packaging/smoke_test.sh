@@ -14,8 +14,12 @@ for arg in "$@"; do
 done
 [ -x "$app" ] || { echo "smoke test: no bundle at $app (run make package)" >&2; exit 1; }
 bundle=$(cd "$(dirname "$app")" && pwd)
-examples=$(ls -d "$bundle"/_internal/resources/examples "$bundle"/resources/examples 2>/dev/null | head -n1)
-example=$(ls "$examples"/*.strata | head -n1)
+examples=""
+for candidate in "$bundle"/_internal/resources/examples "$bundle"/resources/examples; do
+  [ -d "$candidate" ] && { examples=$candidate; break; }
+done
+example=$(find "$examples" -maxdepth 1 -name '*.strata' | sort | head -n1)
+[ -n "$example" ] || { echo "smoke test: no example project in the bundle" >&2; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 out=$scratch/smoke.png
