@@ -72,3 +72,17 @@ def test_launch_paints_before_heavy_modules(tmp_path):
     loaded = json.loads(probe.read_text(encoding="utf-8"))["loaded"]
     for heavy in ("torch", "keras", "numba", "scipy", "engine.backend.cpu"):
         assert heavy not in loaded, loaded
+
+
+def test_warmup_command_reports_progress(monkeypatch, capsys):
+    import engine.backend
+    from app.cli import main
+
+    def fake(progress):
+        for done in (1, 2, 3):
+            progress(done, 3)
+
+    monkeypatch.setattr(engine.backend, "warmup", fake)
+    assert main(["warmup"]) == 0
+    captured = capsys.readouterr()
+    assert "kernels 3/3" in captured.err and "kernels ready" in captured.out
