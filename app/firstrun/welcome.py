@@ -103,6 +103,7 @@ class WelcomeDialog(QDialog):
         self.examples = QListWidget()
         self.examples.setObjectName("welcomeExamples")
         self.examples.setWordWrap(True)
+        self.examples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.examples.setIconSize(QSize(0, 0))
         for path, title, description in example_entries(folder, window_language(window.settings)):
             item = QListWidgetItem(f"{title}\n{description}" if description else title)
