@@ -66,7 +66,8 @@ def finish_startup(window, argv: list[str], qt_app, warm=None) -> None:
     qt_app.aboutToQuit.connect(dashboard.shutdown)
     apply_default_device(window)
     warmup = start_warmup(window, warm)
-    qt_app.aboutToQuit.connect(warmup.cancel)
+    # stop after the kernel being compiled: a thread still inside LLVM at interpreter exit can crash it
+    qt_app.aboutToQuit.connect(lambda: warmup.cancel(wait_s=30.0))
     if argv:
         window.open_path(argv[0])
     elif not window.offer_recovery():
