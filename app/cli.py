@@ -181,9 +181,13 @@ def cmd_train(args) -> int:
     if epochs < 1:
         raise CliError(f"--epochs must be at least 1; received {epochs}")
     device = args.device or settings.get("device") or "cpu"
+    from engine.backend.cuda import CudaUnavailable
+
     try:
-        device_scope = keras.device(device)
+        device_scope = keras.device(device)   # engine.backend.device: the scope training runs in
         device_scope.__enter__()
+    except CudaUnavailable as exc:
+        raise CliError(f"{args.file}: cannot train on {device!r}: {exc}", code=1) from None
     except (ValueError, RuntimeError, ImportError) as exc:
         raise CliError(f"device {device!r} is not available: {exc}") from None
     try:

@@ -1,10 +1,15 @@
 """Worst event-loop delay while the Training panel trains a small model in its worker thread.
 
-Usage: PYTHONPATH=. python bench/gui_latency.py [--epochs N]
+Usage: PYTHONPATH=. python bench/gui_latency.py [--epochs N] [--configs a,b,...]
 
 A 5 ms QTimer measures how late each tick fires while a run trains on the 8x8 digits
 through the real TrainingPanel (worker thread, live plots updating). Uses a small CNN when
 the engine has Conv2D, otherwise a Dense model (printed). Target: worst delay < 50 ms.
+
+Each configuration runs in its own subprocess, one after the other in the same invocation,
+so they are compared under the same machine load:
+  default   the shipped settings
+  gil5ms    CPython's default 5 ms GIL switch interval while training (the old behaviour)
 """
 
 from __future__ import annotations
@@ -28,10 +33,32 @@ def build_model(keras):
     return model, "Dense 64-64-10 (Conv2D is not in this engine yet)", True
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=5)
-    args = parser.parse_args(argv)
+CONFIGS = {
+    "default": "shipped settings",
+    "gil5ms": "GIL switch interval left at CPython's 5 ms",
+    "noplots": "no plot redraws during the run (the floor: GIL sharing alone)",
+    "slowredraw": "plots redrawn every 1 s instead of every 100 ms",
+}
+
+
+def apply_config(name: str) -> None:
+    """Set the module knobs a configuration names (in this subprocess only)."""
+    from app.training import worker
+
+    if name not in CONFIGS:
+        raise SystemExit(f"unknown config {name!r}; known: {', '.join(CONFIGS)}")
+    from app.training import dock
+
+    if name == "gil5ms":
+        worker.GUI_SWITCH_INTERVAL_S = None
+    if name == "noplots":
+        dock.TrainingPanel._redraw_now = lambda self: None
+    if name == "slowredraw":
+        dock.REDRAW_MS = 1000
+
+
+def measure(config: str, epochs: int) -> dict:
+    """Train once through a real TrainingPanel with `config`; the event loop's delays."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -39,6 +66,7 @@ def main(argv=None) -> int:
     from app.data import load_dataset
     from app.training.dock import TrainingPanel
 
+    apply_config(config)
     app = QApplication.instance() or QApplication(sys.argv)
     model, description, flat = build_model(keras)
     dataset = load_dataset({"dataset": "digits", "params": {"flatten": flat}})
@@ -47,35 +75,30 @@ def main(argv=None) -> int:
     panel.show()
     panel.set_model(model)
     panel.set_dataset(dataset)
-    panel.epochs.setValue(args.epochs)
+    panel.epochs.setValue(epochs)
     panel.batch_size.setValue(32)
 
     interval = 0.005
     delays: list[float] = []
     state = {"last": None, "done": False}
-    start = time.perf_counter()
 
     def tick():
         now = time.perf_counter()
         if state["last"] is not None:
             delays.append(max(0.0, now - state["last"] - interval))
             if delays[-1] > 0.05 and os.environ.get("LATENCY_DEBUG"):
-                print(f"late by {delays[-1] * 1000:.0f} ms at t={now - start:.2f}s")
+                print(f"late by {delays[-1] * 1000:.0f} ms at t={now - start:.2f}s, "
+                      f"batches {panel.runner.batches_done()}", file=sys.stderr)
         state["last"] = now
 
     timer = QTimer()
     timer.setInterval(int(interval * 1000))
     timer.timeout.connect(tick)
     panel.runFinished.connect(lambda info: state.update(done=True, info=info))
-    timer.start()
     start = time.perf_counter()
-    t0 = time.perf_counter()
-    started = panel.train()
-    if os.environ.get("LATENCY_DEBUG"):
-        print(f"train() took {(time.perf_counter() - t0) * 1000:.0f} ms")
-    if not started:
-        print("could not start:", panel.message.text())
-        return 1
+    timer.start()
+    if not panel.train():
+        raise SystemExit("could not start: " + panel.message.text())
     loop = QEventLoop()
     panel.runFinished.connect(lambda _info: loop.quit())
     if not state["done"]:
@@ -84,14 +107,50 @@ def main(argv=None) -> int:
     timer.stop()
     panel.runner.shutdown()
     delays.sort()
-    worst = delays[-1] * 1000 if delays else float("nan")
-    p99 = delays[int(len(delays) * 0.99)] * 1000 if delays else float("nan")
-    print(f"model: {description}")
-    print(f"training: {args.epochs} epochs on {len(dataset)} digits in {wall:.1f} s, status {state['info']['status']}, "
-          f"final {panel.run.final}")
+    app.processEvents()
+    return {"config": config, "model": description, "wall_s": wall, "status": state["info"]["status"],
+            "ticks": len(delays), "worst_ms": delays[-1] * 1000 if delays else float("nan"),
+            "p99_ms": delays[int(len(delays) * 0.99)] * 1000 if delays else float("nan"),
+            "batches": panel.runner.batches_done() if panel.runner.worker else None,
+            "final_loss": panel.run.final.get("loss")}
+
+
+def main(argv=None) -> int:
+    import json
+    import subprocess
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--configs", default="gil5ms,default", help="comma-separated, run in this order")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds over all configs (interleaved)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one config, print JSON
+    args = parser.parse_args(argv)
+    if args.one:
+        print("RESULT " + json.dumps(measure(args.one, args.epochs)))
+        return 0
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    for c in configs:
+        if c not in CONFIGS:
+            raise SystemExit(f"unknown config {c!r}; known: {', '.join(CONFIGS)}")
+    results = []
+    for _ in range(args.repeat):
+        for config in configs:
+            proc = subprocess.run([sys.executable, __file__, "--one", config, "--epochs", str(args.epochs)],
+                                  capture_output=True, text=True, env=dict(os.environ))
+            if os.environ.get("LATENCY_DEBUG"):
+                print(proc.stderr)
+            line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+            if line is None:
+                print(f"{config}: failed\n{proc.stdout}\n{proc.stderr}")
+                return 1
+            result = json.loads(line[7:])
+            results.append(result)
+            print(f"{config:10s} worst {result['worst_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "
+                  f"{result['ticks']} ticks  train {result['wall_s']:.1f} s  loss {result['final_loss']:.3f}  "
+                  f"({CONFIGS[config]})", flush=True)
+    print(f"model: {results[0]['model']}; {args.epochs} epoch(s) of 1797 digits, batch 32")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (other processes distort the numbers)")
-    print(f"event loop: {len(delays)} ticks, worst delay {worst:.1f} ms, p99 {p99:.1f} ms (target worst < 50 ms)")
     return 0
 
 

@@ -25,7 +25,14 @@ def _split_counts(samples, classes):
     return base
 
 
+def _mixed(x, y, salt=0):
+    """The same samples in a fixed shuffled order, so a held-out tail holds every class."""
+    order = np.random.default_rng(len(y) * 7919 + salt).permutation(len(y))
+    return x[order], y[order]
+
+
 def _points(name, x, y, classes):
+    x, y = _mixed(x, y)
     return Dataset(name, x.astype("float32"), y.astype("int64"), "points2d",
                    [f"class {i}" for i in range(classes)], "classification", f"generated:{name}")
 
@@ -138,5 +145,6 @@ def shapes(samples=400, noise=0.1, size=16, seed=0) -> Dataset:
     y = np.repeat(np.arange(len(SHAPE_NAMES)), _split_counts(samples, len(SHAPE_NAMES)))
     images = np.stack([_draw_shape(SHAPE_NAMES[c], size, rng) for c in y])
     images = np.clip(images + rng.normal(0, noise, images.shape), 0, 1)
+    images, y = _mixed(images, y)
     return Dataset("shapes", images[..., None].astype("float32"), y.astype("int64"), "image",
                    list(SHAPE_NAMES), "classification", "generated:shapes")

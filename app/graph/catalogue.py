@@ -22,6 +22,7 @@ INT, FLOAT, BOOL, STR, ENUM, TUPLE, SHAPE = "int", "float", "bool", "str", "enum
 ACTIVATION, INITIALIZER, REGULARIZER, CONSTRAINT, DTYPE, CODE, ANY = (
     "activation", "initializer", "regularizer", "constraint", "dtype", "code", "any")
 INT_OR_TUPLE = "int_or_tuple"
+LAYER = "layer"   # a nested layer group {"type": ..., "params": {...}} (app.graph.wrappers)
 
 SKIPPED_ARGS = {"self", "name", "trainable", "dtype", "autocast", "input_shape", "input_dim",
                 "batch_input_shape", "batch_size", "weights", "lora_rank", "lora_alpha", "kwargs", "args",
@@ -199,9 +200,10 @@ WRAPPER_ARGS = ("layer", "cell", "function", "backward_layer")
 
 
 def standalone_layer(cls) -> bool:
-    """Whether a built-in layer can be a node by itself: not a wrapper that needs another layer
-    or a Python function as an argument (Bidirectional, TimeDistributed, RNN(cell), Lambda), and
-    not an RNN cell (used inside an RNN layer)."""
+    """Whether a built-in layer is a node by itself without a nested layer: not a wrapper that
+    needs another layer or a Python function (Bidirectional, TimeDistributed, RNN(cell), Lambda),
+    and not an RNN cell. The wrappers are added with a nested group (`app.graph.wrappers`);
+    cells appear only inside an RNN; Lambda is an expression node (`app.graph.expression`)."""
     if cls.__name__.endswith("Cell"):
         return False
     try:
@@ -215,6 +217,8 @@ def standalone_layer(cls) -> bool:
 def _catalogue_cached(layer_names: tuple) -> dict:
     from engine.layers import CATEGORIES, builtin_layers
 
+    from app.graph import wrappers
+
     types = {}
     for name, cls in sorted(builtin_layers().items()):
         if name in ("InputLayer",) or not standalone_layer(cls):
@@ -222,8 +226,56 @@ def _catalogue_cached(layer_names: tuple) -> dict:
         category = CATEGORIES.get(name, "Core")
         types[name] = NodeType(name, category, _first_paragraph(cls.__doc__), params_from_signature(cls),
                                _call_ports(cls, category), layer_class=cls)
+    hidden = _hidden_types()
+    choices = {"Bidirectional": wrappers.recurrent_names(types), "TimeDistributed": wrappers.distributable_names(types),
+               "RNN": tuple(sorted(hidden))}
+    preferred = {"Bidirectional": "LSTM", "TimeDistributed": "Dense", "RNN": "LSTMCell"}
+    for name, wrapped in wrappers.WRAPPED_PARAM.items():
+        cls = builtin_layers().get(name)
+        if cls is None or not choices[name]:
+            continue
+        first = preferred[name] if preferred[name] in choices[name] else choices[name][0]
+        inner = types.get(first) or hidden[first]
+        default = {"type": first, "params": {s.name: (_REQUIRED_DEFAULTS.get(s.name) if s.required else s.default)
+                                             for s in inner.params}}
+        params = []
+        for spec in params_from_signature(cls):
+            if spec.name in wrappers.DROPPED_ARGS:
+                continue
+            if spec.name == wrapped:
+                spec = ParamSpec(wrapped, wrappers.LAYER, default, choices[name], required=False,
+                                 doc=f"The wrapped {'cell' if wrapped == 'cell' else 'layer'}: its type and its "
+                                     "own parameters.")
+            elif spec.name == "merge_mode":
+                spec = ParamSpec("merge_mode", ENUM, "concat", ("concat", "sum", "mul", "ave", None), optional=True)
+            params.append(spec)
+        category = CATEGORIES.get(name, "Recurrent")
+        types[name] = NodeType(name, category, _first_paragraph(cls.__doc__), tuple(params),
+                               _call_ports(cls, category), layer_class=cls)
+    from app.graph.expression import ExpressionLambda
+
+    types["Lambda"] = NodeType(
+        "Lambda", CATEGORIES.get("Lambda", "Core"),
+        "Applies an expression to its input x, built from engine ops: e.g. ops.tanh(x) * 2, "
+        "ops.mean(x, axis=-1, keepdims=True), x[:, 0]. Only x, numbers, arithmetic and whitelisted "
+        "ops.<name>(...) calls are allowed; it is parsed and interpreted, never run as Python.",
+        (ParamSpec("expression", STR, "x", doc="An expression over x, e.g. ops.tanh(x) * 2"),),
+        (Port("inputs", "in"),), layer_class=ExpressionLambda)
     types.update(_special_types())
-    return types
+    return dict(sorted(types.items()))
+
+
+@lru_cache(maxsize=1)
+def _hidden_types() -> dict:
+    """RNN cells: nested types of an RNN node's `cell` group, never palette entries."""
+    from engine.layers import builtin_layers
+
+    from app.graph import wrappers
+
+    return {name: NodeType(name, "Recurrent cells", _first_paragraph(builtin_layers()[name].__doc__),
+                           params_from_signature(builtin_layers()[name]), (Port("inputs", "in"),),
+                           layer_class=builtin_layers()[name])
+            for name in wrappers.cell_names()}
 
 
 def catalogue() -> dict[str, NodeType]:
@@ -248,8 +300,9 @@ def categories() -> dict[str, list[str]]:
 
 
 def default_params(type_name: str) -> dict:
-    """Default parameter values of a type (required ones absent ones get None)."""
-    t = node_type(type_name)
+    """Default parameter values of a type (required ones absent ones get None). Also for
+    the hidden RNN cell types of nested groups."""
+    t = node_type(type_name) or _hidden_types().get(type_name)
     if t is None:
         return {}
     defaults = {}
@@ -258,7 +311,9 @@ def default_params(type_name: str) -> dict:
             defaults[spec.name] = _REQUIRED_DEFAULTS.get(spec.name)
         else:
             defaults[spec.name] = spec.default
-    return defaults
+    import copy
+
+    return copy.deepcopy(defaults)   # nested groups are dicts: never share them between nodes
 
 
 _REQUIRED_DEFAULTS = {"axes": -1, "stddev": 0.1, "output_dim": 16, "units": 32, "filters": 32, "kernel_size": 3, "rate": 0.5, "pool_size": 2,
@@ -313,12 +368,22 @@ def node_ports(doc: Document, node: Node) -> tuple[list[Port], list[Port]]:
     t = node_type(node.type)
     if t is None:
         return [], [Port("output", "out")]
+    if t.layer_class is not None and not t.special:
+        from app.graph.wrappers import output_names
+
+        names = output_names(node.type, node.params)
+        if names:
+            return list(t.inputs), [Port(n, "out") for n in names]
     return list(t.inputs), list(t.outputs)
 
 
 def param_error(spec: ParamSpec, value) -> str | None:
     """Why `value` has the wrong type for `spec` (None if acceptable). Range checks are left to
     the engine's own messages (shown as problems)."""
+    if spec.kind == "layer":
+        from app.graph.wrappers import nested_error
+
+        return nested_error(spec, value)
     if value is None:
         return None if (spec.optional or spec.required or spec.kind in (ANY, SHAPE)) else \
             f"{spec.name} cannot be None"

@@ -9,13 +9,14 @@ never raised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.graph.document import (
     BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, PROBLEMS_CHANGED, SHAPES_CHANGED, Change, Document, Problem,
     edge_sort_key,
 )
-from app.graph.evaluate import evaluate_layer, freeze
+from app.graph.evaluate import evaluate_layer_outputs, freeze
+from app.graph.messages import user_message
 
 
 @dataclass
@@ -84,30 +85,118 @@ class Checker:
                     return shapes
         return {}
 
-    def problems(self, block_id=None, node_id=None) -> list:
+    def instance_paths(self, block_id: str) -> list:
+        """Every way to reach an instance of `block_id` from the Model: tuples of Block node ids,
+        outermost first (("n20",) is an instance in the Model, ("n20", "n31") one inside the
+        definition n20 instantiates). Model first, then by node id."""
+        doc = self.doc
+        if block_id == MODEL_ID:
+            return [()]
+        paths = []
+
+        def walk(container, prefix, depth):
+            if depth > len(doc.blocks):
+                return
+            for nid in sorted(doc.blocks[container].nodes, key=edge_sort_key):
+                node = doc.blocks[container].nodes[nid]
+                if node.type != BLOCK or node.block not in doc.blocks or doc.uses(node.block, container):
+                    continue
+                if node.block == block_id:
+                    paths.append(prefix + (nid,))
+                elif doc.uses(node.block, block_id):
+                    walk(node.block, prefix + (nid,), depth + 1)
+
+        walk(MODEL_ID, (), 0)
+        return paths
+
+    def instance_state(self, block_id: str, instance_path=()) -> BlockState:
+        """State of `block_id` as seen through one instance (`instance_path`, see
+        `instance_paths`); the first instance with known inputs when the path is empty."""
+        if self.model_state is None:
+            self.update({(MODEL_ID, None)})
+        if not instance_path or block_id == MODEL_ID:
+            return self.state(block_id)
+        doc = self.doc
+        container, state = MODEL_ID, self.model_state
+        for nid in instance_path:
+            node = doc.blocks.get(container, None) and doc.blocks[container].nodes.get(nid)
+            if node is None or node.type != BLOCK or node.block not in doc.blocks:
+                raise ValueError(f"instance path {tuple(instance_path)!r}: {nid!r} is not a block instance "
+                                 f"in {doc.blocks[container].name!r}")
+            state = self.evaluate_block(node.block, self._instance_input_shapes(container, nid, state) or {})
+            container = node.block
+        if container != block_id:
+            raise ValueError(f"instance path {tuple(instance_path)!r} leads into block "
+                             f"{doc.blocks[container].name!r}, not {doc.blocks[block_id].name!r}")
+        return state
+
+    def _instance_input_shapes(self, container, nid, state):
+        shapes = {}
+        for port in self.doc.input_ports(container, nid):
+            edges = self.doc.edges_into(container, nid, port.name)
+            shape = state.outputs.get(edges[0].src[0], {}).get(edges[0].src[1]) if edges else None
+            if shape is not None:
+                shapes[port.name] = shape
+        return shapes
+
+    def instance_name(self, instance_path) -> str:
+        """`"mlp_block_2"` or `"outer_1" / "inner_1"` for messages."""
+        doc, container, names = self.doc, MODEL_ID, []
+        for nid in instance_path:
+            node = doc.blocks[container].nodes[nid]
+            names.append(f'"{node.label or node.id}"')
+            container = node.block
+        return " / ".join(names)
+
+    def problems(self, block_id=None, node_id=None, instance_path=()) -> list:
+        """Problems of the document, one block or one node. Inside a block definition each
+        instance is checked with its own input shapes: a problem every instance has is listed
+        once; one that only some instances have is listed per failing instance, its message
+        naming the instance and `Problem.instance` holding the path. With `instance_path`,
+        only that instance's view."""
         if self.model_state is None:
             self.update({(MODEL_ID, None)})
         out = []
         for bid in ([block_id] if block_id else list(self.doc.blocks)):
             if bid not in self.doc.blocks:
                 continue
-            state = self.state(bid)
-            for nid, plist in state.problems.items():
-                if node_id is None or nid == node_id:
-                    out.extend(plist)
+            for problem in self._block_problems(bid, tuple(instance_path) if block_id else ()):
+                if node_id is None or problem.node == node_id:
+                    out.append(problem)
+        return out
+
+    def _block_problems(self, bid, instance_path) -> list:
+        if bid == MODEL_ID:
+            return self.model_state.all_problems()
+        if instance_path:
+            return self.instance_state(bid, instance_path).all_problems()
+        paths = self.instance_paths(bid)
+        if len(paths) <= 1:
+            return self.state(bid).all_problems() if not paths else self.instance_state(bid, paths[0]).all_problems()
+        per_path = [(path, self.instance_state(bid, path).all_problems()) for path in paths]
+        common = set(per_path[0][1])
+        for _, plist in per_path[1:]:
+            common &= set(plist)
+        out = [p for p in per_path[0][1] if p in common]
+        for path, plist in per_path:
+            for p in plist:
+                if p in common:
+                    continue
+                out.append(replace(p, message=f"In instance {self.instance_name(path)}: {p.message}",
+                                   instance=path))
         return out
 
     def output_shapes(self, block_id, node_id, instance_path=()) -> dict:
-        return dict(self.state(block_id).outputs.get(node_id, {}))
+        return dict(self.instance_state(block_id, instance_path).outputs.get(node_id, {}))
 
     def edge_shape(self, block_id, edge_id, instance_path=()):
         edge = self.doc.blocks[block_id].edges.get(edge_id)
         if edge is None:
             return None
-        return self.state(block_id).outputs.get(edge.src[0], {}).get(edge.src[1])
+        return self.instance_state(block_id, instance_path).outputs.get(edge.src[0], {}).get(edge.src[1])
 
     def param_count(self, block_id, node_id, instance_path=()):
-        return self.state(block_id).params.get(node_id)
+        return self.instance_state(block_id, instance_path).params.get(node_id)
 
     def total_params(self):
         state = self.state(MODEL_ID)
@@ -354,9 +443,10 @@ class Checker:
                     problem("invalid_parameter", f"{label}: parameter {spec.name!r} must be set.", param=spec.name)
             if problems and problems[-1].kind == "invalid_parameter":
                 return unknown, None, problems
-        shape, count, error = evaluate_layer(node.type, node.params, flat, variadic)
+        shapes, count, error = evaluate_layer_outputs(node.type, node.params, flat, variadic)
         if error is not None:
             kind, message, param, line = error
+            message = user_message(message, label, flat, node.params)
             if kind == "invalid_parameter":
                 value = node.params.get(param) if param else None
                 detail = f" ({param}={value!r})" if param else ""
@@ -369,7 +459,11 @@ class Checker:
                 problem(kind, f"{label} cannot take inputs {got}: {message}",
                         port=ins[0].name if len(ins) == 1 else None)
             return unknown, None, problems
-        return {out_names[0]: shape} if out_names else {}, count, problems
+        if len(shapes) != len(out_names):
+            problem("shape_mismatch", f"{label} returns {len(shapes)} tensor(s) but has {len(out_names)} output "
+                                      f"port(s) ({', '.join(out_names)}).")
+            return unknown, None, problems
+        return dict(zip(out_names, shapes)), count, problems
 
     def _input_node(self, block_id, node, label, input_shapes, problem):
         if block_id != MODEL_ID:

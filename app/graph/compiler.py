@@ -37,9 +37,32 @@ def python_name(text: str, fallback: str = "layer") -> str:
     return name
 
 
+def python_class_name(text: str) -> str:
+    """A class name from a block name (CamelCase kept; other characters dropped)."""
+    name = re.sub(r"\W+", "", text or "")
+    if not name or name[0].isdigit():
+        name = "Block" + name
+    return name
+
+
 def topological_nodes(doc: Document, block_id: str) -> list[str]:
     """Node ids of a block in dependency order (ties by id)."""
     return doc.checker._order(block_id)[0]
+
+
+def assign_outputs(values: dict, nid: str, ports, out) -> None:
+    """Record a node's call result under `(node, port)`: one tensor per output port, in order
+    (a layer returning several tensors, e.g. return_state), or one value for every port."""
+    ports = list(ports)
+    if isinstance(out, dict):
+        for port in ports:
+            values[(nid, port.name)] = out[port.name]
+    elif isinstance(out, (list, tuple)) and len(ports) > 1:
+        for port, tensor in zip(ports, out):
+            values[(nid, port.name)] = tensor
+    else:
+        for port in ports:
+            values[(nid, port.name)] = out
 
 
 class _Wiring:
@@ -132,42 +155,12 @@ class _Builder:
         return [state.outputs.get(e.src[0], {}).get(e.src[1]) if state else None for e in edges]
 
     def block_class(self, block_id):
+        """The StrataBlock subclass for a block definition (named after the block)."""
         if block_id in self.classes:
             return self.classes[block_id]
-        from engine import keras
+        from app.graph.block_layer import block_subclass
 
-        definition = self.doc.blocks[block_id]
-        wiring = _Wiring(self.doc, block_id)
-        doc = self.doc
-
-        def __init__(layer_self, sublayers, name=None):
-            keras.layers.Layer.__init__(layer_self, name=name)
-            layer_self.sublayers = sublayers   # node id -> layer (tracked by the engine)
-
-        def call(layer_self, *inputs):
-            values = {}
-            for nid, tensor in zip(wiring.inputs, inputs):
-                values[(nid, "output")] = tensor
-            results = {}
-            for nid in wiring.order:
-                node = definition.nodes[nid]
-                if node.type == INPUT:
-                    continue
-                if node.type == OUTPUT:
-                    edges = wiring.edges_in[nid]
-                    if edges:
-                        results[nid] = values[tuple(edges[0].src)]
-                    continue
-                if nid not in layer_self.sublayers:
-                    continue
-                out = wiring.call_node(nid, layer_self.sublayers[nid], values)
-                for port in doc.output_ports(block_id, nid):
-                    values[(nid, port.name)] = out[port.name] if isinstance(out, dict) else out
-            outs = [results[nid] for nid in wiring.outputs if nid in results]
-            return outs[0] if len(outs) == 1 else tuple(outs)
-
-        cls = type(definition.name, (keras.layers.Layer,), {"__init__": __init__, "call": call,
-                                                            "__doc__": f"Block {definition.name} built by Strata."})
+        cls = block_subclass(python_class_name(self.doc.blocks[block_id].name))
         self.classes[block_id] = cls
         return cls
 
@@ -184,8 +177,11 @@ class _Builder:
             if inner.type in (INPUT, OUTPUT) or nid not in live:
                 continue
             sublayers[nid] = self.make_node_layer(node.block, inner, f"{path}/{nid}", state)
+        from app.graph.block_layer import block_definition
+
         cls = self.block_class(node.block)
-        return cls(sublayers, name=self.unique_layer_name(node.label, python_name(definition.name)))
+        return cls(sublayers, block_definition(self.doc, node.block), node.block,
+                   name=self.unique_layer_name(node.label, python_name(definition.name)))
 
 
 def compile_document(doc: Document, restore_weights: bool = True) -> CompiledModel:
@@ -228,8 +224,7 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
             continue
         layer = builder.make_node_layer(MODEL_ID, node, nid, state)
         out = wiring.call_node(nid, layer, values)
-        for port in doc.output_ports(MODEL_ID, nid):
-            values[(nid, port.name)] = out[port.name] if isinstance(out, dict) else out
+        assign_outputs(values, nid, doc.output_ports(MODEL_ID, nid), out)
     for nid in wiring.inputs:
         inputs.append(values[(nid, "output")])
     for nid in wiring.outputs:

@@ -120,7 +120,9 @@ class Problem:
 
     kind: "shape_mismatch", "missing_input", "cycle", "dangling_output", "invalid_parameter",
     "custom_code", "unknown_type", "untrusted", "block", "no_output", "no_input".
-    `block` and `node` locate it; `port` / `param` / `line` narrow it down.
+    `block` and `node` locate it; `port` / `param` / `line` narrow it down. `instance` is
+    the instance path (Block node ids from the Model) when the problem occurs only in some
+    instances of a block definition, else ().
     """
 
     kind: str
@@ -130,6 +132,7 @@ class Problem:
     port: str | None = None
     param: str | None = None
     line: int | None = None
+    instance: tuple = ()
 
 
 def edge_sort_key(edge_id: str):
@@ -385,13 +388,21 @@ class Document:
         dirty, self._dirty = self._dirty, set()
         self.checker.update(dirty)
 
-    def problems(self, block_id: str | None = None, node_id: str | None = None) -> list[Problem]:
-        """Current problems, optionally only one block's or one node's."""
-        return self.checker.problems(block_id, node_id)
+    def problems(self, block_id: str | None = None, node_id: str | None = None,
+                 instance_path: tuple = ()) -> list[Problem]:
+        """Current problems, optionally only one block's or one node's. Inside a block
+        definition, `instance_path` picks the instance the user entered (see `instance_paths`)."""
+        return self.checker.problems(block_id, node_id, instance_path)
+
+    def instance_paths(self, block_id: str) -> list[tuple]:
+        """Every instance of a block definition as a path of Block node ids from the Model."""
+        return self.checker.instance_paths(block_id)
 
     def edge_shape(self, block_id: str, edge_id: str, instance_path: tuple = ()):
         """Tensor shape carried by an edge (None if unknown). `instance_path` picks which
-        instance of a block to look through (node ids from the Model); default: the first."""
+        instance of a block to look through (Block node ids from the Model, e.g. ("n20",) or
+        ("n20", "n31") for an instance nested in n20's definition); default: the first
+        instance whose inputs are known."""
         return self.checker.edge_shape(block_id, edge_id, instance_path)
 
     def output_shapes(self, block_id: str, node_id: str, instance_path: tuple = ()) -> dict:

@@ -33,10 +33,13 @@ def freeze(value):
 
 
 def layer_kwargs(type_name: str, params: dict) -> dict:
-    """Constructor arguments for a node's layer (lists become tuples where a tuple is meant)."""
-    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE, node_type
+    """Constructor arguments for a node's layer (lists become tuples where a tuple is meant).
+    Nested layer groups (kind "layer") stay as `{"type", "params"}` values; `make_layer`
+    turns them into layers."""
+    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE
+    from app.graph.wrappers import nested_type
 
-    t = node_type(type_name)
+    t = nested_type(type_name)
     kwargs = {}
     for key, value in params.items():
         spec = t.param(key) if t else None
@@ -54,11 +57,21 @@ def _param_in_message(message: str, params: dict) -> str | None:
 
 
 def make_layer(type_name: str, params: dict, name: str | None = None):
-    """An engine layer for a built-in or pattern node. Raises on bad parameters."""
-    from app.graph.catalogue import node_type
+    """An engine layer for a built-in or pattern node (or a nested layer / RNN cell).
+    Raises on bad parameters."""
+    from app.graph.catalogue import LAYER
+    from app.graph.wrappers import nested_error, nested_params, nested_type
 
-    t = node_type(type_name)
+    t = nested_type(type_name)
     kwargs = layer_kwargs(type_name, params)
+    for key, value in list(kwargs.items()):
+        spec = t.param(key)
+        if spec is not None and spec.kind == LAYER:
+            error = nested_error(spec, value)
+            if error:
+                raise ValueError(error)
+            inner_type, inner_params = nested_params(value)
+            kwargs[key] = make_layer(inner_type, inner_params)
     if name:
         kwargs["name"] = name
     return t.layer_class(**kwargs)
@@ -109,22 +122,70 @@ def _user_line(exc, filename):
     return line
 
 
+CUSTOM_CODE_TIMEOUT_S = 3.0   # a Custom Layer's trial build that runs longer is reported, not waited for
+
+
 def evaluate_layer(type_name: str, params: dict, in_shapes: list, variadic: bool, source_name: str = ""):
-    """(output shape, param count, error) for a layer node with known input shapes.
-    `error` is None or (kind, message, param or None, line or None)."""
+    """(first output shape, param count, error) for a layer node with known input shapes.
+    `error` is None or (kind, message, param or None, line or None). Messages name the layer
+    `messages.NODE_TOKEN`; `messages.user_message` puts the node's label in."""
+    shapes, count, error = evaluate_layer_outputs(type_name, params, in_shapes, variadic)
+    return (shapes[0] if shapes else None), count, error
+
+
+def evaluate_layer_outputs(type_name: str, params: dict, in_shapes: list, variadic: bool):
+    """(list of output shapes, one per returned tensor, param count, error); cached."""
     key = (type_name, freeze(params), freeze(in_shapes), variadic)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    result = _evaluate_uncached(type_name, params, in_shapes, variadic, source_name)
+    if type_name == CUSTOM:
+        result = _with_timeout(lambda: _evaluate_uncached(type_name, params, in_shapes, variadic),
+                               CUSTOM_CODE_TIMEOUT_S)
+    else:
+        result = _evaluate_uncached(type_name, params, in_shapes, variadic)
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[key] = result
     return result
 
 
-def _evaluate_uncached(type_name, params, in_shapes, variadic, source_name):
+class _Abandoned(BaseException):
+    """Raised inside a timed-out trial build's thread to stop it."""
+
+
+def _with_timeout(work, seconds: float):
+    """Run `work()` in a worker thread; if it has not finished after `seconds`, stop it (an
+    asynchronous exception, which ends Python loops) and report a custom_code problem."""
+    import ctypes
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = work()
+        except _Abandoned:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+            box["result"] = (None, None, ("custom_code", f"custom code fails: {type(exc).__name__}: {exc}",
+                                          None, None))
+
+    worker = threading.Thread(target=run, name="strata-custom-layer-check", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Abandoned))
+        worker.join(0.5)
+        return (None, None, ("custom_code", f"custom code did not finish within {seconds:g} s (an endless loop "
+                             "in __init__, build or call?); it was stopped", None, None))
+    return box.get("result", (None, None, ("custom_code", "custom code stopped without a result", None, None)))
+
+
+def _evaluate_uncached(type_name, params, in_shapes, variadic):
     from engine.layers.symbolic import KerasTensor
+
+    from app.graph.messages import NODE_TOKEN
 
     filename = None
     try:
@@ -135,7 +196,7 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic, source_name):
             except (Exception, SystemExit) as exc:
                 raise CustomCodeError(f"{type(exc).__name__}: {exc}", _user_line(exc, filename)) from None
         else:
-            layer = make_layer(type_name, params)
+            layer = make_layer(type_name, params, name=NODE_TOKEN)
     except CustomCodeError as exc:
         return None, None, ("custom_code", f"custom code fails: {exc}", None, exc.line)
     except Exception as exc:  # bad parameter values
@@ -157,13 +218,13 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic, source_name):
             if line is not None or type_name == CUSTOM:
                 return None, None, ("custom_code", f"custom code fails: {message}", None, line)
         return None, None, ("shape_mismatch", message, None, None)
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    shape = tuple(outs[0].shape) if hasattr(outs[0], "shape") else None
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    shapes = [tuple(o.shape) if hasattr(o, "shape") else None for o in outs]
     try:
         count = layer.count_params()
     except Exception:
         count = 0
-    return shape, count, None
+    return shapes, count, None
 
 
 def clear_cache() -> None:

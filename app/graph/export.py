@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-from app.graph.catalogue import node_type
 from app.graph.checks import live_nodes
 from app.graph.compiler import python_name, topological_nodes
 from app.graph.document import BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, Document, edge_sort_key
@@ -145,13 +144,31 @@ class Exporter:
 
             _, cls_name = custom_ports(node.params.get("source", ""))
             return f"{cls_name}()"
-        t = node_type(node.type)
-        kwargs = layer_kwargs(node.type, node.params)
+        return self.layer_expression(node.type, node.params, name)
+
+    def layer_expression(self, type_name: str, params: dict, name: str | None = None, nested: bool = False) -> str:
+        """Constructor call of a built-in or pattern layer; nested layer groups (wrappers'
+        `layer`, RNN's `cell`) become nested constructor calls."""
+        from app.graph.catalogue import LAYER
+        from app.graph.wrappers import nested_params, nested_type
+
+        t = nested_type(type_name)
+        if type_name == "Lambda":
+            from app.graph.expression import export_source
+
+            args = [export_source(params.get("expression", "x"))] + ([f"name={literal(name)}"] if name else [])
+            return f"keras.layers.Lambda({', '.join(args)})"
+        kwargs = layer_kwargs(type_name, params)
         args, positional_done = [], False
         for spec in t.params:
             if spec.name not in kwargs:
                 continue
             value = kwargs[spec.name]
+            if spec.kind == LAYER and isinstance(value, dict):
+                inner = self.layer_expression(*nested_params(value), nested=True)
+                args.append(inner if spec is t.params[0] else f"{spec.name}={inner}")
+                positional_done = True
+                continue
             if spec.required and not positional_done and spec is t.params[0]:
                 args.append(literal(value))
                 positional_done = True
@@ -160,9 +177,12 @@ class Exporter:
             if not spec.required and (value == default or (isinstance(default, tuple) and list(default) == value)):
                 continue
             args.append(f"{spec.name}={literal(value)}")
-        args.append(f"name={literal(name)}")
+        if name is not None:
+            args.append(f"name={literal(name)}")
         prefix = "" if t.special else "keras.layers."
-        return f"{prefix}{node.type}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
+        if nested:
+            return f"{prefix}{type_name}({', '.join(args)})"
+        return f"{prefix}{type_name}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
 
     def body(self, block_id, input_vars: dict, layer_expr, names: _Names, indent: str) -> tuple[list, list]:
         """Lines computing a block's nodes; returns (lines, output expressions in port order)."""
@@ -298,18 +318,26 @@ class Exporter:
             if cls:
                 opt_expr = f"keras.optimizers.{cls}(learning_rate={literal(lr)})"
         args = [f"optimizer={opt_expr}"]
-        if settings.get("loss"):
-            args.append(f"loss={literal(settings['loss'])}")
-        elif self._needs_targets() and not doc.settings.get("data"):
-            args.append('loss="mse"')
-        if settings.get("metrics"):
-            args.append(f"metrics={literal(list(settings['metrics']))}")
         data = doc.settings.get("data")
-        lines = ["def load_data():"]
+        loss = settings.get("loss")
+        if loss == "auto" or (loss is None and data and self._needs_targets()):
+            args.append(f"loss={self._auto_loss(data)}")
+        elif isinstance(loss, str) and loss.startswith("none"):
+            pass  # "none (add_loss only)": the layers add their own losses
+        elif loss:
+            args.append(f"loss={literal(loss)}")
+        elif self._needs_targets() and not data:
+            args.append('loss="mse"')
+        if settings.get("metrics") and not (isinstance(loss, str) and loss.startswith("none")):
+            args.append(f"metrics={literal(list(settings['metrics']))}")
+        lines = ["def load_data(model):" if data else "def load_data():"]
         if data:
-            lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}."""',
-                      "    from app.data import load_dataset  # Strata's data sets",
-                      "", f"    return load_dataset({literal(data)})"]
+            lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}, as (x, y) for the model\'s inputs."""',
+                      "    from app.data import fit_arrays, load_dataset  # Strata's data sets",
+                      "", f"    dataset = load_dataset({literal(data)})",
+                      "    # Shuffled once, so that validation_split holds out every class, not the last rows.",
+                      "    dataset = dataset.take(np.random.default_rng(0).permutation(len(dataset)))",
+                      "    return fit_arrays(dataset, model)"]
         else:
             lines += ['    """Random data shaped like the model\'s inputs (the project has no data set)."""',
                       "    rng = np.random.default_rng(0)"]
@@ -336,15 +364,41 @@ class Exporter:
                 lines.append("    return x, None")
         epochs = settings.get("epochs", 5)
         batch = settings.get("batch_size", 32)
-        val = settings.get("validation_split", 0.0)
+        val = settings.get("validation_split", settings.get("validation_fraction", 0.0))
         fit_args = [f"epochs={literal(epochs)}", f"batch_size={literal(batch)}"]
         if val:
             fit_args.append(f"validation_split={literal(val)}")
         lines += ["", "", "def main():", "    model = build_model()", "    model.summary()",
-                  f"    model.compile({', '.join(args)})", "    x, y = load_data()",
+                  f"    model.compile({', '.join(args)})",
+                  "    x, y = load_data(model)" if data else "    x, y = load_data()",
                   f"    model.fit(x, y, {', '.join(fit_args)})", "    return model", "", "",
                   'if __name__ == "__main__":', "    main()"]
         return "\n".join(lines) + "\n"
+
+    def _auto_loss(self, data) -> str:
+        """The loss "auto" stands for (as the Training panel resolves it): mean squared error for
+        regression data, else binary (one output unit) or sparse categorical cross-entropy, from
+        logits unless the layer feeding the Output ends in softmax or sigmoid."""
+        task = (data or {}).get("params", {}).get("task")
+        if task is None and data and data.get("dataset") not in ("csv", "arrays"):
+            try:
+                from app.data import load_dataset
+
+                task = load_dataset(data).task
+            except Exception:  # no data module or a bad spec: training reports it
+                task = None
+        if task == "regression":
+            return '"mean_squared_error"'
+        doc, units, activation = self.doc, None, None
+        outputs = doc.block_outputs(MODEL_ID)
+        edges = doc.edges_into(MODEL_ID, outputs[0].id, "inputs") if len(outputs) == 1 else []
+        if edges:
+            source = doc.blocks[MODEL_ID].nodes[edges[0].src[0]]
+            shape = doc.output_shapes(MODEL_ID, source.id).get(edges[0].src[1])
+            units = shape[-1] if shape else None
+            activation = "softmax" if source.type == "Softmax" else source.params.get("activation")
+        cls = "BinaryCrossentropy" if units == 1 else "SparseCategoricalCrossentropy"
+        return f"keras.losses.{cls}(from_logits={activation not in ('softmax', 'sigmoid')})"
 
     def _needs_targets(self) -> bool:
         """Whether training needs targets: no layer adds its own loss."""

@@ -63,3 +63,14 @@ CUSTOM_TEMPLATE = '''class Linear(keras.layers.Layer):
     def call(self, inputs):
         return tf.matmul(inputs, self.w) + self.b
 '''
+
+
+def _register_patterns() -> None:
+    """Let load_model find the pattern classes in files saved from compiled documents."""
+    from engine.saving.registry import register
+
+    for cls in (ActivityRegularizationLayer, LogisticEndpoint):
+        register(cls, package="Strata", name=cls.__name__)
+
+
+_register_patterns()

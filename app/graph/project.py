@@ -27,6 +27,18 @@ from app.graph.weights import WeightStore
 
 MAX_MEMBER_BYTES = 2 * 1024 ** 3
 
+# Folders whose project files are trusted without asking: the examples shipped with Strata.
+TRUSTED_DIRECTORIES: list[Path] = [Path(__file__).resolve().parents[2] / "resources" / "examples"]
+
+
+def in_trusted_directory(path) -> bool:
+    """Whether `path` (symlinks resolved) lies inside one of TRUSTED_DIRECTORIES."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(resolved.is_relative_to(folder.resolve()) for folder in TRUSTED_DIRECTORIES)
+
 
 def default_settings_path() -> Path:
     """Where the trust list lives: $STRATA_CONFIG_DIR, else $XDG_CONFIG_HOME/strata, else ~/.config/strata."""
@@ -216,7 +228,8 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
                 raise ProjectError(f"{path}: history.json: expected a list of runs")
             doc.history = history
     doc.content_hash = content_hash(project_json)
-    doc.trusted = not has_custom_code(doc) or (trust is not None and trust.is_trusted(doc.content_hash))
+    doc.trusted = (not has_custom_code(doc) or in_trusted_directory(path)
+                   or (trust is not None and trust.is_trusted(doc.content_hash)))
     doc.path = str(path)
     doc.recheck()
     return doc

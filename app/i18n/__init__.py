@@ -76,16 +76,19 @@ def install_translator(app: QCoreApplication, choice: str = "system") -> str:
     language = resolve_language(choice)
     if language == "en":
         return language
-    qm_path = TRANSLATIONS_DIR / f"strata_{language}.qm"
-    ts_path = TRANSLATIONS_DIR / f"strata_{language}.ts"
-    translator: QTranslator | None = None
-    if qm_path.exists():
-        candidate = QTranslator(app)
-        if candidate.load(str(qm_path)):
-            translator = candidate
-    if translator is None and ts_path.exists():
-        translator = TsTranslator(read_ts(ts_path), app)
-    if translator is not None:
-        app.installTranslator(translator)
-        _installed.append(translator)
+    # strata_<lang> (main window) and every other strata_*_<lang> file (e.g. the dashboard's)
+    bases = sorted({p.stem for p in TRANSLATIONS_DIR.glob(f"strata*_{language}.*") if p.suffix in (".qm", ".ts")})
+    for base in bases:
+        qm_path = TRANSLATIONS_DIR / f"{base}.qm"
+        ts_path = TRANSLATIONS_DIR / f"{base}.ts"
+        translator: QTranslator | None = None
+        if qm_path.exists():
+            candidate = QTranslator(app)
+            if candidate.load(str(qm_path)):
+                translator = candidate
+        if translator is None and ts_path.exists():
+            translator = TsTranslator(read_ts(ts_path), app)
+        if translator is not None:
+            app.installTranslator(translator)
+            _installed.append(translator)
     return language

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 
@@ -11,6 +12,10 @@ from app.training.job import decision_grid, run_training
 from app.training.live import TrainingControl
 
 FLUSH_SECONDS = 0.03
+# While a run trains in a thread of this process, hand the GIL over this often (CPython's
+# default is 5 ms): every Python step of a redraw that waits for the GIL would otherwise wait
+# up to 5 ms, and a pyqtgraph repaint takes hundreds of such steps. None keeps the default.
+GUI_SWITCH_INTERVAL_S: float | None = 0.0005
 
 
 class TrainingWorker(QObject):
@@ -106,6 +111,7 @@ class TrainingRunner(QObject):
         self.thread = None
         self.worker = None
         self.control = None
+        self._saved_switch_interval = None
 
     @property
     def running(self) -> bool:
@@ -122,7 +128,15 @@ class TrainingRunner(QObject):
             getattr(self.worker, name).connect(getattr(self, name))
         self.worker.done.connect(self._finished)
         self.thread.started.connect(self.worker.run)
+        if GUI_SWITCH_INTERVAL_S is not None:
+            self._saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
         self.thread.start()
+
+    def _restore_switch_interval(self):
+        if self._saved_switch_interval is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
+            self._saved_switch_interval = None
 
     def batches_done(self) -> int:
         return self.worker.batches_done if self.worker else 0
@@ -144,6 +158,7 @@ class TrainingRunner(QObject):
         thread, self.thread = self.thread, None
         thread.quit()
         thread.wait()
+        self._restore_switch_interval()
         self.worker.deleteLater()
         thread.deleteLater()
         self.done.emit(info)
@@ -154,3 +169,4 @@ class TrainingRunner(QObject):
             self.control.stop()
             self.thread.quit()
             self.thread.wait(timeout_ms)
+        self._restore_switch_interval()

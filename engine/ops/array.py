@@ -153,7 +153,7 @@ def getitem(a, key):
     out = ad[key]
 
     def backward(g):
-        full = np.zeros(ad.shape, dtype=g.dtype)
+        full = np.zeros_like(g, shape=ad.shape)  # on g's backend (a device g stays on the device)
         np.add.at(full, key, g)
         return (full,)
 

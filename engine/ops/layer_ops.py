@@ -15,7 +15,9 @@ FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 
 def _contiguous(array, dtype=None):
-    return np.ascontiguousarray(array if dtype is None else array.astype(dtype, copy=False))
+    array = array if dtype is None else array.astype(dtype, copy=False)
+    # device arrays are always contiguous; np.ascontiguousarray would copy them to the host
+    return array if backend_of(array).name != "cpu" else np.ascontiguousarray(array)
 
 
 def dense(inputs, kernel, bias=None, activation="linear"):
@@ -29,7 +31,7 @@ def dense(inputs, kernel, bias=None, activation="linear"):
     b = None if bias is None else convert(bias)
     if w.ndim != 2 or x.shape[-1] != w.shape[0]:
         raise ValueError(f"dense: inputs of shape {x.shape} do not match a kernel of shape {w.shape}.")
-    if not _on_host(x, w, b):
+    if not _on_host(x, w, b) and not _on_one_device(x, w, b):
         return _dense_composed(x, w, b, activation)
     dtype = w.data.dtype
     if dtype.kind != "f":
@@ -54,6 +56,12 @@ def dense(inputs, kernel, bias=None, activation="linear"):
 def _on_host(*tensors) -> bool:
     """Whether every given tensor holds a numpy array (the CPU kernels apply)."""
     return all(t is None or isinstance(t.data, np.ndarray) for t in tensors)
+
+
+def _on_one_device(*tensors) -> bool:
+    """Whether every given tensor's data is on one device backend (whose fused kernels then apply)."""
+    names = {backend_of(t.data).name for t in tensors if t is not None}
+    return len(names) == 1 and "cpu" not in names
 
 
 def _dense_composed(x, w, b, activation):
@@ -223,14 +231,10 @@ def _checked_indices(indices, vocab, layer_name):
 def embedding_lookup(table, indices, layer_name="embedding"):
     """Rows of `table` (vocab, dim) at integer `indices` (any shape): (*indices.shape, dim)."""
     t = convert(table)
-    if not isinstance(t.data, np.ndarray):
-        from engine.ops.array import gather
-
-        return gather(t, _checked_indices(indices, t.shape[0], layer_name), axis=0)
     idx = _checked_indices(indices, t.shape[0], layer_name)
     flat = np.ascontiguousarray(idx.reshape(-1))
     vocab = t.shape[0]
-    cpu = backend_of(flat)
+    cpu = backend_of(t.data)  # the table's backend (CUDA has the same kernels)
     table_data = _contiguous(t.data)
     out = cpu.embedding_gather(table_data, flat)
 

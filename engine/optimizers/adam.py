@@ -25,8 +25,9 @@ class Adam(Optimizer):
         m, v = slots["momentum"], slots["velocity"]
         if not self.amsgrad and _kernel_ready(variable.data, grad, m.data, v.data):
             # one compiled pass; same float operations as the numpy lines below
-            from engine.backend.cpu.optim_kernels import adam_update
+            from engine.backend import backend_of
 
+            adam_update = backend_of(variable.data).adam_update
             shape = variable.data.shape
             new_var, new_m, new_v = adam_update(variable.data.reshape(-1), grad.reshape(-1), m.data.reshape(-1),
                                                 v.data.reshape(-1), float(alpha), 1 - b1, 1 - b2, self.epsilon)
@@ -48,8 +49,14 @@ class Adam(Optimizer):
 
 
 def _kernel_ready(*arrays) -> bool:
-    """Whether the compiled Adam kernel applies: C-contiguous numpy float32/float64 arrays of one dtype."""
+    """Whether the compiled Adam kernel applies: C-contiguous float32/float64 arrays of one dtype,
+    all numpy or all on one device backend (which has the same kernel)."""
+    from engine.backend import backend_of
+
     dtype = arrays[0].dtype
+    backend = backend_of(arrays[0])
+    if backend.name != "cpu":
+        return dtype in (np.float32, np.float64) and all(backend.owns(a) and a.dtype == dtype for a in arrays)
     return (dtype in (np.float32, np.float64)
             and all(isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays))
 

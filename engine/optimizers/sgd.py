@@ -24,8 +24,9 @@ class SGD(Optimizer):
         m = slots["momentum"]
         if _kernel_ready(variable.data, grad, m.data):
             # one compiled pass; same float operations as the numpy lines below
-            from engine.backend.cpu.optim_kernels import sgd_momentum_update
+            from engine.backend import backend_of
 
+            sgd_momentum_update = backend_of(variable.data).sgd_momentum_update
             shape = variable.data.shape
             new_var, new_velocity = sgd_momentum_update(variable.data.reshape(-1), grad.reshape(-1),
                                                         m.data.reshape(-1), float(lr), self.momentum,

@@ -131,3 +131,14 @@ def test_fit_arrays_maps_several_inputs_by_name():
     missing = Dataset("d", {"inputs": ds.x}, None)
     with pytest.raises(DataError, match=r"no array for input\(s\) \['targets'\]"):
         fit_arrays(missing, model)
+
+
+def test_generated_sets_hold_every_class_in_their_last_fifth():
+    import numpy as np
+
+    from app.data import load_dataset
+
+    for name in ("spiral", "moons", "circles", "xor", "blobs", "shapes"):
+        data = load_dataset({"dataset": name, "params": {}})
+        tail = data.y[-len(data.y) // 5:]
+        assert set(np.unique(tail)) == set(np.unique(data.y)), name

@@ -24,6 +24,15 @@ def test_catalogue_lists_engine_layers_with_typed_parameters():
         if name != "InputLayer" and standalone_layer(cls):
             assert name in cat and cat[name].category == CATEGORIES[name]
     assert "Conv2D" in cat and "LSTM" in cat and "BatchNormalization" in cat
+    from app.graph.wrappers import cell_names, nested_type
+
+    for name in builtin_layers():       # every engine layer is a node, or (cells) a nested type
+        if name == "InputLayer":
+            continue
+        if name in cell_names():
+            assert name not in cat and nested_type(name) is not None
+        elif name != "ConvLSTMCell":     # needs a rank: only used inside ConvLSTM1D/2D/3D
+            assert name in cat, name
     dense = cat["Dense"]
     assert dense.param("units").kind == "int" and dense.param("units").required
     assert dense.param("activation").kind == "activation" and "relu" in dense.param("activation").choices

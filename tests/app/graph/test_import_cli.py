@@ -60,7 +60,7 @@ def test_import_errors_name_the_file(tmp_path):
     with zipfile.ZipFile(custom, "w") as z:
         z.writestr("config.json", json.dumps({"class_name": "Functional", "config": {"name": "m", "layers": [
             {"class_name": "MyLayer", "config": {"name": "mine"}, "inbound_nodes": []}]}}))
-    with pytest.raises(ImportError_, match="'mine' is a MyLayer"):
+    with pytest.raises(ImportError_, match="'mine' is an instance of the custom class 'MyLayer'"):
         import_keras(custom)
 
 
@@ -212,3 +212,30 @@ def test_cli_without_a_window_module_explains(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "editor is not available" in err and "strata validate" in err
+
+
+def test_cli_train_on_cuda_routes_through_keras_device_and_explains_a_missing_gpu(tmp_path, capsys, fake_data,
+                                                                              monkeypatch):
+    import engine.backend.cuda as cuda_pkg
+    from engine import keras
+
+    requested = []
+    real_device = keras.device
+
+    def recording_device(name):
+        requested.append(name)
+        return real_device(name)
+
+    monkeypatch.setattr(keras, "device", recording_device)
+    monkeypatch.setattr(cuda_pkg, "unavailable_reason", lambda: "no GPU in this test machine")
+    path, _ = _project(tmp_path)
+    before = path.read_bytes()
+    code = main(["train", str(path), "--epochs", "1", "--device", "cuda"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert requested == ["cuda"]
+    assert "CUDA is not available: no GPU in this test machine" in err and str(path) in err
+    assert "Traceback" not in err
+    assert path.read_bytes() == before
+    assert main(["train", str(path), "--epochs", "1", "--device", "cpu"]) == 0
+    assert requested == ["cuda", "cpu"]
