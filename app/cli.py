@@ -313,11 +313,11 @@ def open_gui(argv) -> int:
     except ImportError:
         pass
     window = MainWindow(settings=settings)
-    # Paint first; the dashboard, kernel warm-up and the file or welcome screen follow.
+    window.show()
+    # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
     from app.firstrun.startup import schedule_startup
 
     schedule_startup(window, argv, qt_app)
-    window.show()
     return qt_app.exec()
 
 

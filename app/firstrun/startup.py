@@ -1,7 +1,8 @@
 """What happens around the main window's first paint.
 
-The window is shown first; the rest (training dashboard, kernel warm-up, opening the file or the
-welcome screen) runs once the window has painted, so the user sees a usable window quickly.
+The window is shown and the file given on the command line opened at once; the rest (training
+dashboard, kernel warm-up, the recovery offer or the welcome screen) runs once the window has
+painted, so the user sees a usable window quickly.
 `STRATA_STARTUP_PROBE=PATH` (used by bench/startup_bench.py) writes the first-paint time and the
 heavy modules loaded by then as JSON to PATH and quits.
 """
@@ -56,8 +57,8 @@ def write_probe(path: str) -> None:
         json.dump(record, handle)
 
 
-def finish_startup(window, argv: list[str], qt_app, warm=None) -> None:
-    """The deferred part of start-up: dashboard, default device, warm-up, file or welcome."""
+def finish_startup(window, qt_app, file_given: bool = False, warm=None) -> None:
+    """The deferred part of start-up: dashboard, default device, warm-up, recovery or welcome."""
     from app.firstrun.warmup import start_warmup
 
     from app.training.integration import attach_dashboard
@@ -68,9 +69,7 @@ def finish_startup(window, argv: list[str], qt_app, warm=None) -> None:
     warmup = start_warmup(window, warm)
     # stop after the kernel being compiled: a thread still inside LLVM at interpreter exit can crash it
     qt_app.aboutToQuit.connect(lambda: warmup.cancel(wait_s=30.0))
-    if argv:
-        window.open_path(argv[0])
-    elif not window.offer_recovery():
+    if not file_given and not window.offer_recovery():
         from app.firstrun.welcome import should_show_at_start, show_welcome
 
         if should_show_at_start(window.settings):
@@ -91,14 +90,18 @@ def apply_default_device(window) -> None:
 
 
 def schedule_startup(window, argv: list[str], qt_app) -> FirstPaint:
-    """Run finish_startup after the first paint (call before window.show())."""
+    """Open the file in `argv` now; run finish_startup after the first paint (call before exec)."""
     probe_path = os.environ.get(PROBE_ENV)
+    if argv:
+        window.open_path(argv[0])
 
     def after_paint():
+        if not window.isVisible():
+            return  # closed before it ever painted (a test or an immediate quit): start nothing
         if probe_path:
             write_probe(probe_path)
             qt_app.quit()
             return
-        finish_startup(window, argv, qt_app)
+        finish_startup(window, qt_app, file_given=bool(argv))
 
     return FirstPaint(window, after_paint)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from app.firstrun.startup import FirstPaint, finish_startup
+from app.firstrun.startup import FirstPaint, finish_startup, schedule_startup
 from app.firstrun.welcome import SHOW_AT_START_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,23 +41,30 @@ def _noop_warm(progress):
 
 
 def test_finish_startup_shows_welcome_without_a_file(qapp, qtbot, window):
-    finish_startup(window, [], qapp, warm=_noop_warm)
+    finish_startup(window, qapp, warm=_noop_warm)
     assert window.welcome_dialog.isVisible()
     assert window.train_action.isEnabled()  # the dashboard was attached
     qtbot.waitUntil(lambda: window.kernel_warmup.done)
     window.welcome_dialog.close()
 
 
-def test_finish_startup_opens_the_file(qapp, qtbot, window, examples_folder):
+def test_a_file_opens_at_once_and_skips_welcome(qapp, qtbot, window, examples_folder, monkeypatch):
+    import app.firstrun.startup as startup
+
     path = examples_folder / "a_classifier.strata"
-    finish_startup(window, [str(path)], qapp, warm=_noop_warm)
-    assert window.file_path == path
+    finished = []
+    monkeypatch.setattr(startup, "finish_startup", lambda *args, **kwargs: finished.append(kwargs))
+    schedule_startup(window, [str(path)], qapp)
+    assert window.file_path == path and not finished  # opened before the first paint
+    window.update()
+    qtbot.waitUntil(lambda: finished == [{"file_given": True}])
+    finish_startup(window, qapp, file_given=True, warm=_noop_warm)
     assert getattr(window, "welcome_dialog", None) is None
 
 
 def test_welcome_can_be_turned_off(qapp, qtbot, window):
     window.settings.setValue(SHOW_AT_START_KEY, False)
-    finish_startup(window, [], qapp, warm=_noop_warm)
+    finish_startup(window, qapp, warm=_noop_warm)
     assert getattr(window, "welcome_dialog", None) is None
 
 
@@ -86,3 +93,18 @@ def test_warmup_command_reports_progress(monkeypatch, capsys):
     assert main(["warmup"]) == 0
     captured = capsys.readouterr()
     assert "kernels 3/3" in captured.err and "kernels ready" in captured.out
+
+
+def test_nothing_starts_for_a_window_closed_before_painting(qapp, qtbot, settings, monkeypatch):
+    import app.firstrun.startup as startup
+    from app.main_window import MainWindow
+
+    started = []
+    monkeypatch.setattr(startup, "finish_startup", lambda *args, **kwargs: started.append(True))
+    window = MainWindow(settings=settings)
+    window.show()
+    first_paint = schedule_startup(window, [], qapp)
+    window.close()
+    first_paint.fire()
+    assert not started
+    window.deleteLater()
