@@ -637,6 +637,9 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         if dialog.exec():
             chosen = dialog.values()
             self.settings.setValue("default_device", chosen["default_device"])
+            from app.firstrun.startup import apply_default_device
+
+            apply_default_device(self)
             self.settings.setValue("autosave_minutes", chosen["autosave_minutes"])
             self.set_autosave_minutes(chosen["autosave_minutes"])
             self.settings.setValue("language", chosen["language"])

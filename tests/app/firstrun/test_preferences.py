@@ -53,8 +53,10 @@ def test_autosave_minutes_read_safely(settings):
 
 
 def test_window_applies_and_stores_choices(qtbot, window, monkeypatch):
+    window.device_combo.addItem("CUDA", "cuda")  # as the training dashboard does
+
     def accept(dialog):
-        dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+        dialog.device.setCurrentIndex(dialog.device.findData("cuda"))
         dialog.autosave.setValue(3)
         dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
         return True
@@ -63,7 +65,8 @@ def test_window_applies_and_stores_choices(qtbot, window, monkeypatch):
     window.open_settings()
     assert window._autosave_timer.isActive() and window._autosave_timer.interval() == 3 * 60_000
     assert int(window.settings.value("autosave_minutes")) == 3
-    assert window.settings.value("default_device") == "cpu" and window.theme == "light"
+    assert window.settings.value("default_device") == "cuda" and window.theme == "light"
+    assert window.device_combo.currentData() == "cuda"  # applied to the toolbar at once
 
     def turn_off(dialog):
         dialog.autosave.setValue(0)
