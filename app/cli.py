@@ -6,6 +6,7 @@
     strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
     strata export FILE --target engine|keras [--style functional|subclass] -o model.py
     strata import model.keras -o FILE.strata
+    strata warmup                            compile every numba kernel now (the GUI does it in the background)
     strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
 
 User mistakes (missing files, broken projects, bad options) print one message to stderr and
@@ -18,7 +19,7 @@ import argparse
 import json
 import sys
 
-COMMANDS = ("validate", "summary", "train", "export", "import")
+COMMANDS = ("validate", "summary", "train", "export", "import", "warmup")
 
 
 class CliError(Exception):
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="open a .keras file as a project")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    sub.add_parser("warmup", help="compile every numba kernel into the cache now")
     return parser
 
 
@@ -262,6 +264,21 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_warmup(args) -> int:
+    import time
+
+    from engine import backend
+
+    start = time.perf_counter()
+
+    def progress(done, total):
+        print(f"kernels {done}/{total}", file=sys.stderr, flush=True)
+
+    backend.warmup(progress)
+    print(f"kernels ready in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def open_gui(argv) -> int:
     """Start the editor; the window lives in app.main_window (loaded only now)."""
     try:
@@ -283,6 +300,9 @@ def open_gui(argv) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setOrganizationName("Strata")
     qt_app.setApplicationName("Strata")
+    from app.firstrun.icons import app_icon
+
+    qt_app.setWindowIcon(app_icon())
     settings = QSettings("Strata", "Strata")
     try:
         from app.i18n import install_translator
@@ -293,15 +313,11 @@ def open_gui(argv) -> int:
     except ImportError:
         pass
     window = MainWindow(settings=settings)
-    from app.training.integration import attach_dashboard
-
-    dashboard = attach_dashboard(window)
-    qt_app.aboutToQuit.connect(dashboard.shutdown)
     window.show()
-    if argv:
-        window.open_path(argv[0])
-    elif hasattr(window, "offer_recovery"):
-        window.offer_recovery()
+    # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
+    from app.firstrun.startup import schedule_startup
+
+    schedule_startup(window, argv, qt_app)
     return qt_app.exec()
 
 
@@ -313,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             return open_gui(argv)
         args = _parser().parse_args(argv)
         handler = {"validate": cmd_validate, "summary": cmd_summary, "train": cmd_train, "export": cmd_export,
-                   "import": cmd_import}[args.command]
+                   "import": cmd_import, "warmup": cmd_warmup}[args.command]
         return handler(args)
     except CliError as exc:
         print(f"strata: error: {exc}", file=sys.stderr)

@@ -37,11 +37,12 @@ from app.panels.code_dock import CodeDock
 from app.panels.inspector import Inspector
 from app.panels.palette import PaletteWidget, palette_entries
 from app.panels.problems import ProblemsPanel
-from app.panels.settings_dialog import SettingsDialog
+from app.panels.settings_dialog import SettingsDialog, autosave_minutes
 from app.panels.summary import SummaryPanel
 from app.panels.theme import apply_theme
 from app.canvas.block_actions import BlockActions
 from app.panels.file_actions import FileActions
+from app.firstrun.icons import app_icon
 
 PLACEHOLDER_TABS = ("Training", "Data", "Runs")
 AUTOSAVE_INTERVAL_MS = 60_000
@@ -57,6 +58,7 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         super().__init__(parent)
         self.settings = settings or QSettings("Strata", "Strata")
         self.setObjectName("StrataMainWindow")
+        self.setWindowIcon(app_icon())
         self.editor = Editor(document or gdoc.Document(), self)
         self.file_path: Path | None = None
         self.trust_store = files.make_trust_store(self.settings.value("trust_path", None))
@@ -110,9 +112,8 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         self.statusBar().addPermanentWidget(self.zoom_label)
 
         self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
         self._autosave_timer.timeout.connect(self.autosave)
-        self._autosave_timer.start()
+        self.set_autosave_minutes(autosave_minutes(self.settings))
         self._edit_autosave = QTimer(self)
         self._edit_autosave.setSingleShot(True)
         self._edit_autosave.setInterval(AUTOSAVE_AFTER_EDIT_MS)
@@ -204,6 +205,8 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         self.select_all_action = self._action(tr("Select All"), self.select_all, K.SelectAll)
         self.add_node_action = self._action(tr("Add Node…"), lambda: self.open_quick_search(), "Tab")
         self.settings_action = self._action(tr("Settings…"), self.open_settings, "Ctrl+,")
+        self.welcome_action = self._action(tr("Welcome…"), self.show_welcome)
+        self.about_action = self._action(tr("About Strata"), self.show_about)
         self.group_action = self._action(tr("Group into Block"), self.group_selection, "Ctrl+G")
         self.ungroup_action = self._action(tr("Unpack Block"), self.unpack_selection, "Ctrl+Shift+G")
         self.enter_action = self._action(tr("Enter Block"), self.enter_selected_block, "Ctrl+Return")
@@ -254,6 +257,7 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu(tr("Open Recent"))
         file_menu.addAction(self.examples_action)
+        file_menu.addAction(self.welcome_action)
         file_menu.addSeparator()
         for action in (self.save_action, self.save_as_action, self.export_action):
             file_menu.addAction(action)
@@ -283,6 +287,9 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
             self.view_menu.addSeparator() if action is None else self.view_menu.addAction(action)
         self._sync_theme_checks()
         self._refresh_recent_menu()
+        self.help_menu = bar.addMenu(tr("&Help"))
+        self.help_menu.addAction(self.welcome_action)
+        self.help_menu.addAction(self.about_action)
 
         toolbar = QToolBar(tr("Main"))
         toolbar.setObjectName("mainToolbar")
@@ -623,16 +630,43 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
 
     def open_settings(self) -> None:
         values = {"theme": self.theme, "language": self.settings.value("language", "system"),
-                  "presentation": self.presentation, "snap": self.scene.snap_enabled}
+                  "presentation": self.presentation, "snap": self.scene.snap_enabled,
+                  "default_device": self.settings.value("default_device", "cpu"),
+                  "autosave_minutes": autosave_minutes(self.settings)}
         dialog = SettingsDialog(values, self)
         if dialog.exec():
             chosen = dialog.values()
+            self.settings.setValue("default_device", chosen["default_device"])
+            from app.firstrun.startup import apply_default_device
+
+            apply_default_device(self)
+            self.settings.setValue("autosave_minutes", chosen["autosave_minutes"])
+            self.set_autosave_minutes(chosen["autosave_minutes"])
             self.settings.setValue("language", chosen["language"])
             self.set_snap(chosen["snap"])
             self.snap_action.setChecked(chosen["snap"])
             self.theme = chosen["theme"]
             self.settings.setValue("theme", self.theme)
             self.set_presentation(chosen["presentation"])
+
+    def set_autosave_minutes(self, minutes: int) -> None:
+        """Autosave unsaved work every `minutes` (0 turns the periodic autosave off)."""
+        if minutes <= 0:
+            self._autosave_timer.stop()
+            return
+        self._autosave_timer.setInterval(int(minutes) * AUTOSAVE_INTERVAL_MS)
+        self._autosave_timer.start()
+
+    def show_welcome(self):
+        """File/Help › Welcome: the start screen with examples and recent files."""
+        from app.firstrun.welcome import show_welcome
+
+        return show_welcome(self)
+
+    def show_about(self):
+        from app.firstrun.about import show_about
+
+        return show_about(self)
 
     def reset_layout(self) -> None:
         for dock in self.all_docks():

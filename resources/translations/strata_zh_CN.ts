@@ -595,5 +595,85 @@ Trust this file and run its code?</source>
       <source>Attention</source>
       <translation>注意力</translation>
     </message>
+    <message>
+      <source>About Strata</source>
+      <translation>关于 Strata</translation>
+    </message>
+    <message>
+      <source>Runs on its own Keras-compatible engine (numpy and numba).</source>
+      <translation>运行在自带的 Keras 兼容引擎上（numpy 和 numba）。</translation>
+    </message>
+    <message>
+      <source>Build neural networks by wiring layer nodes on a canvas, train them live and export them as Python.</source>
+      <translation>在画布上连接层节点构建神经网络，实时训练，并导出为 Python 代码。</translation>
+    </message>
+    <message>
+      <source>Preparing kernels…</source>
+      <translation>正在准备计算内核…</translation>
+    </message>
+    <message>
+      <source>Compiling the numerical kernels once so the first training step is fast. You can work meanwhile.</source>
+      <translation>正在一次性编译数值计算内核，让第一次训练更快。编译期间可以照常使用。</translation>
+    </message>
+    <message>
+      <source>Preparing kernels {}/{}</source>
+      <translation>正在准备计算内核 {}/{}</translation>
+    </message>
+    <message>
+      <source>Preparing kernels failed: {}. Training still works but its first steps will be slower.</source>
+      <translation>准备计算内核失败：{}。训练仍可进行，但最初几步会较慢。</translation>
+    </message>
+    <message>
+      <source>Welcome to Strata</source>
+      <translation>欢迎使用 Strata</translation>
+    </message>
+    <message>
+      <source>Build a neural network by wiring layers, train it, export it as Python. Start from an example or a blank canvas.</source>
+      <translation>连接各层来构建神经网络，训练它，并导出为 Python 代码。可以从示例或空白画布开始。</translation>
+    </message>
+    <message>
+      <source>New project</source>
+      <translation>新建项目</translation>
+    </message>
+    <message>
+      <source>Show this screen when Strata starts</source>
+      <translation>启动 Strata 时显示此页面</translation>
+    </message>
+    <message>
+      <source>Recent files</source>
+      <translation>最近的文件</translation>
+    </message>
+    <message>
+      <source>No recent files yet.</source>
+      <translation>还没有最近的文件。</translation>
+    </message>
+    <message>
+      <source>Welcome…</source>
+      <translation>欢迎页…</translation>
+    </message>
+    <message>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <source>Off</source>
+      <translation>关闭</translation>
+    </message>
+    <message>
+      <source>Default device</source>
+      <translation>默认设备</translation>
+    </message>
+    <message>
+      <source>Autosave every</source>
+      <translation>自动保存间隔</translation>
+    </message>
+    <message>
+      <source>min</source>
+      <translation>分钟</translation>
+    </message>
+    <message>
+      <source>CUDA is not available: {}</source>
+      <translation>CUDA 不可用：{}</translation>
+    </message>
   </context>
 </TS>
