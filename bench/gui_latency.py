@@ -8,8 +8,11 @@ the engine has Conv2D, otherwise a Dense model (printed). Target: worst delay < 
 
 Each configuration runs in its own subprocess, one after the other in the same invocation,
 so they are compared under the same machine load:
-  default   the shipped settings
-  gil5ms    CPython's default 5 ms GIL switch interval while training (the old behaviour)
+  process   the shipped settings: training in a child process
+  process0  the child process at normal CPU priority (not niced)
+  thread    training in a QThread of the GUI process (0.5 ms GIL switch interval)
+  thread5ms training in a QThread with CPython's default 5 ms switch interval (the old behaviour)
+  noplots   thread, and no plot redraws during the run (the floor of sharing the GIL)
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ def build_model(keras):
 
 
 CONFIGS = {
-    "default": "shipped settings",
-    "gil5ms": "GIL switch interval left at CPython's 5 ms",
-    "noplots": "no plot redraws during the run (the floor: GIL sharing alone)",
-    "slowredraw": "plots redrawn every 1 s instead of every 100 ms",
+    "process": "shipped: training in a child process",
+    "process0": "child process at normal priority (nice 0)",
+    "thread": "QThread, GIL switch interval 0.5 ms",
+    "thread5ms": "QThread, GIL switch interval 5 ms (before)",
+    "noplots": "QThread, no plot redraws during the run",
 }
 
 
@@ -49,12 +53,16 @@ def apply_config(name: str) -> None:
         raise SystemExit(f"unknown config {name!r}; known: {', '.join(CONFIGS)}")
     from app.training import dock
 
-    if name == "gil5ms":
+    from app.training import process
+
+    if name == "process0":
+        process.CHILD_NICENESS = 0
+    elif name != "process":
+        worker.TRAIN_IN_PROCESS = False
+    if name == "thread5ms":
         worker.GUI_SWITCH_INTERVAL_S = None
     if name == "noplots":
         dock.TrainingPanel._redraw_now = lambda self: None
-    if name == "slowredraw":
-        dock.REDRAW_MS = 1000
 
 
 def measure(config: str, epochs: int) -> dict:
@@ -121,7 +129,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--configs", default="gil5ms,default", help="comma-separated, run in this order")
+    parser.add_argument("--configs", default="thread5ms,process", help="comma-separated, run in this order")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over all configs (interleaved)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one config, print JSON
     args = parser.parse_args(argv)

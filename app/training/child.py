@@ -13,6 +13,7 @@ carries the final weights and the last finite ones (for Roll back).
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 import traceback
@@ -138,8 +139,16 @@ def run_job(conn, state: dict, job: dict) -> bool:
     return not control.quit_requested
 
 
-def child_main(conn) -> None:
-    """The child's loop: one job at a time until ("quit",) or the pipe closes."""
+def child_main(conn, niceness: int = 0) -> None:
+    """The child's loop: one job at a time until ("quit",) or the pipe closes.
+
+    `niceness` lowers this process's CPU priority so the GUI process wins when cores are busy.
+    """
+    if niceness and hasattr(os, "nice"):
+        try:
+            os.nice(niceness)
+        except OSError:
+            pass
     state: dict = {"model": None}
     while True:
         try:

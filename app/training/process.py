@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 POLL_MS = 15
 POLL_BUDGET_S = 0.008  # read messages for at most this long per timer tick
+# CPU priority of the training process (Unix nice): the GUI stays responsive on busy machines.
+CHILD_NICENESS = 10
 
 
 class ChildProcess(QObject):
@@ -26,7 +28,7 @@ class ChildProcess(QObject):
 
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe(duplex=True)
-        self.process = context.Process(target=child_main, args=(child_end,), daemon=True,
+        self.process = context.Process(target=child_main, args=(child_end, CHILD_NICENESS), daemon=True,
                                        name="strata-training")
         self.process.start()
         child_end.close()
