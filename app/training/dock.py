@@ -430,5 +430,5 @@ def nan_message(info: dict) -> str:
     rollback = info.get("rollback_epoch")
     ask = (tr_dash("Roll back to the weights after epoch {}?").format(rollback + 1) if rollback is not None
            else tr_dash("Roll back to the weights from before training?"))
-    return (tr_dash("Training stopped: the loss became {} at {}, coming from {}.").format(
+    return (tr_dash("Training stopped: the loss became {0} at {1}, coming from {2}.").format(
         info.get("value"), where, info.get("term", "?")) + " " + ask + " " + tr_dash("A lower learning rate usually helps."))
