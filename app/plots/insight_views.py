@@ -183,7 +183,8 @@ class InsightPanel(QTabWidget):
         self.addTab(self.layer, tr_dash("Node output"))
 
     def set_dataset(self, dataset) -> None:
-        is_2d = dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
+        """Follow the chosen data set (None: none chosen; the boundary tab is disabled)."""
+        is_2d = dataset is not None and dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
         self.setTabEnabled(0, is_2d)
         if is_2d and dataset.y is not None:
             self.boundary.set_points(dataset.x, dataset.y)

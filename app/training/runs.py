@@ -138,7 +138,7 @@ class RunStore:
             except (ValueError, TypeError) as exc:
                 skipped.append(f"history entry {index + 1}: {exc}")
         numbers = [int(r.name[4:]) for r in self.runs if r.name.startswith("run ") and r.name[4:].isdigit()]
-        self._counter = max(numbers + [len(self.runs)])
+        self._counter = max(numbers, default=len(self.runs))
         return skipped
 
     def to_csv(self, runs=None) -> str:
