@@ -119,7 +119,7 @@ def measure(config: str, epochs: int) -> dict:
     return {"config": config, "model": description, "wall_s": wall, "status": state["info"]["status"],
             "ticks": len(delays), "worst_ms": delays[-1] * 1000 if delays else float("nan"),
             "p99_ms": delays[int(len(delays) * 0.99)] * 1000 if delays else float("nan"),
-            "batches": panel.runner.batches_done() if panel.runner.worker else None,
+            "batches": panel.runner.batches_done(),
             "final_loss": panel.run.final.get("loss")}
 
 
