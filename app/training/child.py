@@ -7,8 +7,8 @@ method; the child keeps the last model it trained (with its optimizer state) so 
 Messages to the child: ("train", job), ("pause",), ("resume",), ("stop",), ("quit",).
 Messages from the child: ("begin", info), ("batches", [report, ...]), ("epoch", info),
 ("paused", info), ("nan", info), ("boundary", grid), ("insight", result), ("done", info).
-An "epoch" info carries the weights after that epoch when its numbers are finite; "done"
-carries the final weights and the last finite ones (for Roll back).
+"done" carries the final weights and those after the last finite epoch (for Roll back), which
+the child keeps as it trains.
 """
 
 from __future__ import annotations
@@ -110,10 +110,7 @@ def run_job(conn, state: dict, job: dict) -> bool:
         prepared = prepare(model, dataset, settings, compile=job["model"] is not None)
 
         def epoch_hook(trained, epoch):
-            extra = {"weights": snapshot(trained)}
-            if job.get("boundary"):
-                extra["boundary"] = decision_grid(trained, dataset)
-            return extra
+            return {"boundary": decision_grid(trained, dataset)} if job.get("boundary") else None
 
         batch_hook = BoundaryEvery(dataset, sink, job.get("boundary_every", 10)) if job.get("boundary") else None
         callback = run_training(model, dataset, settings, control, sink, epoch_hook, prepared, batch_hook,

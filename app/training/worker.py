@@ -221,13 +221,8 @@ class TrainingRunner(QObject):
             self._on_batches(payload)
         elif kind == "done":
             self._process_finished(payload)
-        elif kind == "epoch":
-            extra = payload.get("extra") or {}
-            if "weights" in extra:
-                self._last_good_weights = extra["weights"]
-            self.epochEnded.emit(payload)
         else:
-            {"begin": self.began, "paused": self.paused, "nan": self.nanDetected, "boundary": self.boundary,
+            {"begin": self.began, "epoch": self.epochEnded, "paused": self.paused, "nan": self.nanDetected, "boundary": self.boundary,
              "insight": self.insight}[kind].emit(payload)
 
     def _process_finished(self, info):

@@ -267,3 +267,37 @@ def test_continued_run_keeps_optimizer_state_in_thread_backend(qtbot, panel):
     panel.optimizer.setCurrentText("sgd")
     assert train_and_wait(qtbot, panel)["status"] == "finished"
     assert model.optimizer is not optimizer
+
+
+def test_a_dying_training_process_is_reported_and_the_next_run_starts_a_new_one(qtbot, panel):
+    panel.set_dataset(load_dataset({"dataset": "moons", "params": {"samples": 2000}}))
+    model = spiral_model()
+    panel.set_model(model)
+    panel.epochs.setValue(500)
+    panel.batch_size.setValue(8)
+    before = [w.copy() for w in model.get_weights()]
+    with qtbot.waitSignal(panel.runner.batches, timeout=WAIT_MS):
+        assert panel.train()
+    with qtbot.waitSignal(panel.runFinished, timeout=WAIT_MS) as blocker:
+        panel.runner.child.process.kill()
+    assert blocker.args[0]["status"] == "failed" and "ended unexpectedly" in panel.message.text()
+    assert panel.train_button.isEnabled() and not panel.runner.running
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # nothing half-trained
+    panel.epochs.setValue(1)
+    assert train_and_wait(qtbot, panel)["status"] == "finished" and panel.runner.child.alive()
+    assert "continued_from" not in panel.run.settings
+
+
+def test_a_model_that_cannot_be_pickled_trains_in_a_thread(qtbot, panel):
+    class LocalScale(keras.layers.Layer):  # defined in a function: pickle cannot find it by name
+        def call(self, x):
+            return x * 0.5
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"), LocalScale(),
+                              keras.layers.Dense(3)])
+    panel.set_model(model)
+    panel.set_dataset(load_dataset({"dataset": "blobs", "params": {"samples": 60}}))
+    panel.epochs.setValue(2)
+    info = train_and_wait(qtbot, panel)
+    assert info["status"] == "finished" and not panel.runner.in_process
+    assert len(panel.plots.points("loss", panel.run)[0]) == 2
