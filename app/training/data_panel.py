@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtCore import Qt
 
-from app.data import BUILTIN, DataError, csv_preview, dataset_params, load_arrays, load_csv, load_dataset
+from app.data import BUILTIN, DataError, csv_preview, dataset_params, load_dataset
 from app.training.i18n import tr_dash
 
 POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",

@@ -347,8 +347,11 @@ class TrainingPanel(QWidget):
             self._redraw.start()
 
     def _redraw_now(self):
-        """Queue every quantity of the current run; plots are redrawn one per event-loop turn."""
-        if self.run is None:
+        """Queue every quantity of the current run; plots are redrawn one per event-loop turn.
+
+        Nothing is drawn while the plots are hidden (another tab in front); showing them redraws.
+        """
+        if self.run is None or not self.plots.isVisible():
             return
         for quantity in self.run.quantities():
             if quantity not in self._redraw_queue:
@@ -371,6 +374,11 @@ class TrainingPanel(QWidget):
                 self.plots.repaint_quantity(quantity)
         if self._redraw_queue:
             self._redraw_step.start()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.runner.running:
+            self._redraw_now()
 
     def flush_plots(self):
         """Draw everything pending right away (end of a run, tests, export)."""

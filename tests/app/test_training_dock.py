@@ -132,6 +132,10 @@ def test_pause_blocks_between_batches_and_resume_continues(qtbot, any_panel):
     held = panel.runner.batches_done()
     qtbot.wait(300)
     assert panel.runner.batches_done() == held and panel.resume_button.isEnabled()
+    # hidden plots cost nothing during a run; showing the panel draws what has arrived
+    assert len(panel.plots.points("loss", panel.run, "batch")[0]) == 0
+    panel.show()
+    qtbot.waitUntil(lambda: len(panel.plots.points("loss", panel.run, "batch")[0]) == held, timeout=WAIT_MS)
     with qtbot.waitSignal(panel.runFinished, timeout=WAIT_MS) as blocker:
         panel.resume()
     assert blocker.args[0]["status"] == "finished" and blocker.args[0]["batches_done"] == 3 * 40
