@@ -18,7 +18,7 @@ from app.training.weights import reinitialize, restore, snapshot
 from app.training.worker import TrainingRunner
 
 
-REDRAW_MS = 100
+REDRAW_MS = 250
 BOUNDARY_EVERY_BATCHES = 10
 COMPILE_FIELDS = ("optimizer", "learning_rate", "loss", "metrics")  # a change recompiles (new optimizer)
 
