@@ -88,6 +88,28 @@ class PipeSink:
         self.conn.send((kind, payload))
 
 
+def model_from_document(project: bytes, trusted: bool):
+    """Compile the engine model of a document sent as .strata bytes (blocks become classes here).
+
+    `trusted` is the GUI document's trust: custom code runs here only where it would run there.
+    """
+    import os
+    import tempfile
+
+    from app.graph.compiler import compile_document
+    from app.graph.project import load_project
+
+    fd, path = tempfile.mkstemp(suffix=".strata")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(project)
+        document = load_project(path)
+    finally:
+        os.unlink(path)
+    document.trusted = bool(trusted)
+    return compile_document(document).model
+
+
 def run_job(conn, state: dict, job: dict) -> bool:
     """Train one job; returns False when the GUI asked the child to quit."""
     from app.training.job import (BoundaryEvery, decision_grid, insight_of, optimizer_steps, outcome, prepare,
@@ -101,13 +123,16 @@ def run_job(conn, state: dict, job: dict) -> bool:
     try:
         if job["model"] is not None:
             state["model"] = pickle.loads(job["model"])
+        elif job.get("document") is not None:
+            state["model"] = model_from_document(*job["document"])
         model = state["model"]
         if model is None:
             raise RuntimeError("no model to continue: the training process was restarted")
         if job.get("weights") is not None:
             model.set_weights(job["weights"])
         dataset, settings = job["dataset"], job["settings"]
-        prepared = prepare(model, dataset, settings, compile=job["model"] is not None)
+        fresh = job["model"] is not None or job.get("document") is not None
+        prepared = prepare(model, dataset, settings, compile=fresh)
 
         def epoch_hook(trained, epoch):
             return {"boundary": decision_grid(trained, dataset)} if job.get("boundary") else None

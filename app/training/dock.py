@@ -48,6 +48,7 @@ class TrainingPanel(QWidget):
         self.model = None
         self.graph_version = None
         self.model_provider = None
+        self.document_source = None  # () -> (.strata bytes, trusted) of the provided model's document
         self.dataset = None
         self.run = None
         self.last_status = None
@@ -259,7 +260,8 @@ class TrainingPanel(QWidget):
                     and self.dataset.x.ndim == 2 and self.dataset.x.shape[1] == 2)
         self._run_key = key
         self.runner.start(self.model, self.dataset, settings, prepared, boundary, continue_run=continuing,
-                          initial_epoch=self._epochs_done, boundary_every=BOUNDARY_EVERY_BATCHES)
+                          initial_epoch=self._epochs_done, boundary_every=BOUNDARY_EVERY_BATCHES,
+                          document=self.document_source)
         self._update_buttons()
         return True
 

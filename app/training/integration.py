@@ -68,6 +68,15 @@ class DocumentBridge:
             self.compiled_version = version
         return self.compiled.model, version
 
+    def document_source(self):
+        """The document as .strata bytes and its trust, for the training process to compile
+        (a model with blocks cannot be pickled); its weights are the model's current ones."""
+        from app.graph.project import project_bytes
+
+        self.store_weights()
+        document = self.window.document
+        return project_bytes(document)[0], bool(document.trusted)
+
     def store_weights(self):
         if self.compiled is not None:
             self.compiled.store_weights(self.window.document)
@@ -119,6 +128,7 @@ def attach_dashboard(window) -> Dashboard:
     dashboard.bridge = bridge
     training = dashboard.training
     training.set_model_provider(bridge.provide)
+    training.document_source = bridge.document_source
     training.weightsChanged.connect(bridge.store_weights)
     dashboard.data.datasetChanged.connect(bridge.remember_data)
     training.runFinished.connect(bridge.store_runs)

@@ -130,29 +130,32 @@ class TrainingRunner(QObject):
         return self._running
 
     def can_continue(self, model) -> bool:
-        """Whether a continued run of `model` keeps its optimizer state (see `start`)."""
-        if self.use_process and self.child is not None and self.child.alive():
-            return self._child_model is model
+        """Whether a continued run of `model` keeps its optimizer state (see `start`): the last
+        run's child process still holds it, or (thread) the model keeps its own optimizer."""
+        if self.in_process:
+            return self.child is not None and self.child.alive() and self._child_model is model
         return getattr(model, "optimizer", None) is not None
 
     def start(self, model, dataset, settings, prepared, boundary=False, continue_run=False, initial_epoch=0,
-              boundary_every=10):
+              boundary_every=10, document=None):
         """Train `model` (already checked by `prepare`). `continue_run` keeps the optimizer state
-        (the caller checked that the graph and compile settings did not change)."""
+        (the caller checked that the graph and compile settings did not change). `document()`
+        -> (.strata bytes, trusted) lets the child rebuild a model that cannot be pickled (blocks)."""
         if self.running:
             raise RuntimeError("a training run is already in progress")
         self.control = TrainingControl()
         self._model = model
         self._batches_done = 0
         self._running = True
-        model_bytes = None
         if self.use_process:
-            model_bytes = picklable(model)
-        if model_bytes is not None:
-            self._start_process(model, model_bytes, dataset, settings, boundary, continue_run, initial_epoch,
-                                boundary_every)
-        else:
-            self._start_thread(model, dataset, settings, prepared, boundary, initial_epoch, boundary_every)
+            continuing = continue_run and self.in_process and self.can_continue(model)
+            model_bytes = None if continuing else picklable(model)
+            recipe = document() if not continuing and model_bytes is None and document is not None else None
+            if continuing or model_bytes is not None or recipe is not None:
+                self._start_process(model, model_bytes, recipe, dataset, settings, boundary, continuing,
+                                    initial_epoch, boundary_every)
+                return
+        self._start_thread(model, dataset, settings, prepared, boundary, initial_epoch, boundary_every)
 
     def _start_thread(self, model, dataset, settings, prepared, boundary, initial_epoch, boundary_every):
         self.in_process = False
@@ -171,7 +174,7 @@ class TrainingRunner(QObject):
             sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
         self.thread.start()
 
-    def _start_process(self, model, model_bytes, dataset, settings, boundary, continue_run, initial_epoch,
+    def _start_process(self, model, model_bytes, recipe, dataset, settings, boundary, continuing, initial_epoch,
                        boundary_every):
         from app.training.process import ChildProcess
         from app.training.weights import snapshot
@@ -181,8 +184,7 @@ class TrainingRunner(QObject):
             self.child = ChildProcess(self)
             self.child.message.connect(self._on_child_message)
             self._child_model = None
-        continuing = continue_run and self._child_model is model
-        job = {"model": None if continuing else model_bytes, "weights": None if continuing else snapshot(model),
+        job = {"model": model_bytes, "document": recipe, "weights": None if continuing else snapshot(model),
                "dataset": dataset, "settings": settings, "boundary": boundary, "boundary_every": boundary_every,
                "initial_epoch": initial_epoch}
         self._child_model = model

@@ -189,3 +189,29 @@ def test_train_again_continues_until_the_graph_changes(qtbot, window):
         win.train_action.trigger()
     third = dash.store.runs[-1]
     assert "continued_from" not in third.settings and third.epoch_values["loss"][0][0] == 1
+
+
+def test_a_document_with_blocks_trains_in_the_training_process(qtbot, window, tmp_path):
+    from pathlib import Path
+
+    from app.graph.project import load_project
+
+    win, dash, _ = window
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "linked_blocks.strata"
+    win.set_document(load_project(example), example)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 16)).astype("float32")
+    np.savez(tmp_path / "d.npz", x=x, y=(x[:, 0] > 0).astype("int64") + (x[:, 1] > 1))
+    assert dash.data.load({"dataset": "arrays", "params": {"path": str(tmp_path / "d.npz")}}), dash.data.message.text()
+    dash.training.epochs.setValue(2)
+    model, _ = dash.bridge.provide()
+    before = [w.copy() for w in model.get_weights()]
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished", dash.training.message.text()
+    assert dash.training.runner.in_process  # block classes do not pickle: the child compiled the document
+    assert dash.bridge.compiled.model is model
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # trained weights came back
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished" and dash.store.runs[-1].settings["continued_from"] == "run 1"
