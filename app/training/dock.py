@@ -268,7 +268,7 @@ class TrainingPanel(QWidget):
     def continue_key(self, settings: TrainingSettings) -> tuple:
         """What must stay the same for Train to continue: model object, graph version, compile settings, task."""
         values = settings.to_dict()
-        return (id(self.model), self.graph_version, self.dataset.task if self.dataset is not None else None,
+        return (ModelIdentity(self.model), self.graph_version, self.dataset.task if self.dataset is not None else None,
                 tuple(repr(values[name]) for name in COMPILE_FIELDS))
 
     def forget_optimizer_state(self) -> None:
@@ -432,6 +432,19 @@ class TrainingPanel(QWidget):
         if status in ("finished", "stopped"):
             self.weightsChanged.emit()
         self.runFinished.emit(info)
+
+
+class ModelIdentity:
+    """Compares equal only to the same model object (a continue key must not match a new model)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __eq__(self, other):
+        return isinstance(other, ModelIdentity) and other.model is self.model
+
+    def __hash__(self):
+        return id(self.model)
 
 
 def nan_message(info: dict) -> str:
