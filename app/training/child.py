@@ -93,7 +93,6 @@ def model_from_document(project: bytes, trusted: bool):
 
     `trusted` is the GUI document's trust: custom code runs here only where it would run there.
     """
-    import os
     import tempfile
 
     from app.graph.compiler import compile_document
@@ -161,16 +160,12 @@ def run_job(conn, state: dict, job: dict) -> bool:
     return not control.quit_requested
 
 
-def child_main(conn, niceness: int = 0) -> None:
+def child_main(conn) -> None:
     """The child's loop: one job at a time until ("quit",) or the pipe closes.
 
-    `niceness` lowers this process's CPU priority so the GUI process wins when cores are busy.
+    The GUI process lowers this process's CPU priority (process.CHILD_NICENESS) so that it
+    wins when the cores are busy.
     """
-    if niceness and hasattr(os, "nice"):
-        try:
-            os.nice(niceness)
-        except OSError:
-            pass
     state: dict = {"model": None}
     while True:
         try:

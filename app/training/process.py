@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -28,10 +29,15 @@ class ChildProcess(QObject):
 
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe(duplex=True)
-        self.process = context.Process(target=child_main, args=(child_end, CHILD_NICENESS), daemon=True,
+        self.process = context.Process(target=child_main, args=(child_end,), daemon=True,
                                        name="strata-training")
         self.process.start()
         child_end.close()
+        if CHILD_NICENESS and hasattr(os, "setpriority"):  # from the start: its imports compete too
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0) + CHILD_NICENESS)
+            except OSError:
+                pass
         self.busy = False
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
