@@ -7,10 +7,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.plots.insight import layer_output
+from app.training.i18n import tr_dash
 
 CLASS_RGB = np.array([[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14],
                       [23, 190, 207], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34]])
@@ -35,8 +36,8 @@ class ConfusionView(QTableWidget):
         names = list(class_names or [])[:k] + [str(i) for i in range(len(class_names or []), k)]
         self.setRowCount(k)
         self.setColumnCount(k)
-        self.setHorizontalHeaderLabels([f"pred {n}" for n in names])
-        self.setVerticalHeaderLabels([f"true {n}" for n in names])
+        self.setHorizontalHeaderLabels([tr_dash("pred {}").format(n) for n in names])
+        self.setVerticalHeaderLabels([tr_dash("true {}").format(n) for n in names])
         totals = counts.sum(1, keepdims=True).clip(min=1)
         for i in range(k):
             for j in range(k):
@@ -54,7 +55,8 @@ class WorstSamplesView(QTableWidget):
 
     def show_rows(self, rows, dataset) -> None:
         self.setColumnCount(5)
-        self.setHorizontalHeaderLabels(["sample", "true", "predicted", "confidence", "loss"])
+        self.setHorizontalHeaderLabels([tr_dash("sample"), tr_dash("true"), tr_dash("predicted"),
+                                        tr_dash("confidence"), tr_dash("loss")])
         self.setRowCount(len(rows))
         names = dataset.class_names
         image = dataset.kind == "image" and not isinstance(dataset.x, dict)
@@ -113,12 +115,12 @@ class LayerOutputView(QWidget):
         self.layer_name = None
         self.sample = QSpinBox()
         self.sample.setRange(0, 0)
-        self.title = QLabel("Select a node to see its output.")
+        self.title = QLabel(tr_dash("Select a node to see its output."))
         self.plot = pg.GraphicsLayoutWidget()
         self.plot.setBackground("w")
         row = QHBoxLayout()
         row.addWidget(self.title, 1)
-        row.addWidget(QLabel("sample"))
+        row.addWidget(QLabel(tr_dash("sample")))
         row.addWidget(self.sample)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
@@ -152,7 +154,8 @@ class LayerOutputView(QWidget):
             self.values = None
             return
         v = self.values
-        self.title.setText(f"{self.layer_name}: output shape {v.shape}, mean {v.mean():.3g}, std {v.std():.3g}")
+        self.title.setText(tr_dash("{}: output shape {}, mean {}, std {}").format(
+            self.layer_name, v.shape, f"{v.mean():.3g}", f"{v.std():.3g}"))
         if v.ndim == 3:  # (h, w, channels) feature maps
             channels = min(v.shape[-1], 16)
             for c in range(channels):
@@ -160,7 +163,7 @@ class LayerOutputView(QWidget):
                 view.addItem(pg.ImageItem(v[:, :, c].T))
         else:
             counts, edges = np.histogram(v.ravel(), bins=min(30, max(v.size, 1)))
-            plot = self.plot.addPlot(title="histogram of values")
+            plot = self.plot.addPlot(title=tr_dash("histogram of values"))
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#4a7ab5"))
 
 
@@ -174,13 +177,14 @@ class InsightPanel(QTabWidget):
         self.worst = WorstSamplesView()
         self.layer = LayerOutputView()
         self.note = QLabel("")
-        self.addTab(self.boundary, "Decision boundary")
-        self.addTab(self.confusion, "Confusion matrix")
-        self.addTab(self.worst, "Worst predicted")
-        self.addTab(self.layer, "Node output")
+        self.addTab(self.boundary, tr_dash("Decision boundary"))
+        self.addTab(self.confusion, tr_dash("Confusion matrix"))
+        self.addTab(self.worst, tr_dash("Worst predicted"))
+        self.addTab(self.layer, tr_dash("Node output"))
 
     def set_dataset(self, dataset) -> None:
-        is_2d = dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
+        """Follow the chosen data set (None: none chosen; the boundary tab is disabled)."""
+        is_2d = dataset is not None and dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
         self.setTabEnabled(0, is_2d)
         if is_2d and dataset.y is not None:
             self.boundary.set_points(dataset.x, dataset.y)

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from app.training.i18n import tr_dash
 from app.training.runs import RunRecord, RunStore
 
 CURRENT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
@@ -88,7 +89,7 @@ class LivePlotGrid(QWidget):
             widget.setMinimumSize(160, 120)
             plot = widget.getPlotItem()
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.setLabel("bottom", "epoch")
+            plot.setLabel("bottom", tr_dash("epoch"))
             plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
             first = next(iter(self.plots.values()), None)
             if first is not None:

@@ -9,14 +9,17 @@ from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
+from app.training.i18n import tr_dash
 from app.training.runs import RunStore
 
 
 def describe(run) -> str:
     """Tooltip text: status, data set, graph version, settings and final numbers."""
-    final = ", ".join(f"{k} {v:.4g}" for k, v in run.final.items()) or "none yet"
-    return (f"{run.name} — {run.status}\ndata set: {run.dataset}\ngraph version: {run.graph_version}\n"
-            f"settings: {json.dumps(run.settings)}\nfinal: {final}")
+    final = ", ".join(f"{k} {v:.4g}" for k, v in run.final.items()) or tr_dash("none yet")
+    status = {"running": tr_dash("running"), "finished": tr_dash("finished"), "stopped": tr_dash("stopped"),
+              "nan": tr_dash("non-finite loss"), "failed": tr_dash("failed")}.get(run.status, run.status)
+    return tr_dash("{} — {}\ndata set: {}\ngraph version: {}\nsettings: {}\nfinal: {}").format(
+        run.name, status, run.dataset, run.graph_version, json.dumps(run.settings), final)
 
 
 class RunsPanel(QWidget):
@@ -28,8 +31,8 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.store = store
         self.list = QListWidget()
-        self.delete_button = QPushButton("Delete")
-        self.export_button = QPushButton("Export CSV…")
+        self.delete_button = QPushButton(tr_dash("Delete"))
+        self.export_button = QPushButton(tr_dash("Export CSV…"))
         self.details = QLabel("")
         self.details.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -95,6 +98,6 @@ class RunsPanel(QWidget):
         self.changed.emit()
 
     def _export_dialog(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export numbers", "runs.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr_dash("Export numbers"), "runs.csv", tr_dash("CSV (*.csv)"))
         if path:
             self.store.export_csv(path)

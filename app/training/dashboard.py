@@ -8,6 +8,7 @@ from app.plots.insight_views import InsightPanel
 from app.plots.runs_panel import RunsPanel
 from app.training.data_panel import DataPanel
 from app.training.dock import TrainingPanel
+from app.training.i18n import tr_dash
 from app.training.runs import RunStore
 
 
@@ -53,12 +54,31 @@ class Dashboard(QObject):
         self.results.layer.set_model(self.training.model, self.training.dataset)
         self.results.layer.show_layer(layer_name)
 
+    def load_history(self, history) -> None:
+        """Show the runs of a document's training history (after opening a file)."""
+        if self.training.runner.running:
+            return
+        skipped = self.store.load_history(history)
+        self.training.plots.set_current(None)
+        self.training.run = None
+        self.training.forget_optimizer_state()
+        self.runs.refresh()
+        if skipped:
+            self.runs.details.setText(tr_dash("Some saved runs could not be read: {}").format("; ".join(skipped)))
+
     def install(self, window) -> None:
-        """Add the tabs to a main window through its `add_bottom_tab(title, widget)` hook."""
-        window.add_bottom_tab("Training", self.training)
-        window.add_bottom_tab("Data", self.data)
-        window.add_bottom_tab("Runs", self.runs)
-        window.add_bottom_tab("Results", self.results)
+        """Add the tabs to a main window through its `add_bottom_tab(title, widget)` hook.
+
+        The English title is the window's key for the tab; the shown title is translated here.
+        """
+        self.tabs = {}
+        shown = {"Training": tr_dash("Training"), "Data": tr_dash("Data"), "Runs": tr_dash("Runs"),
+                 "Results": tr_dash("Results")}
+        for title, widget in zip(shown, (self.training, self.data, self.runs, self.results)):
+            dock = window.add_bottom_tab(title, widget)
+            if dock is not None:
+                dock.setWindowTitle(shown[title])
+                self.tabs[title] = dock
 
     def shutdown(self) -> None:
         self.training.runner.shutdown()

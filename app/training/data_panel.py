@@ -11,10 +11,27 @@ from PySide6.QtWidgets import (
 )
 from PySide6.QtCore import Qt
 
-from app.data import BUILTIN, DataError, csv_preview, dataset_params, load_arrays, load_csv, load_dataset
+from app.data import BUILTIN, DataError, csv_preview, dataset_params, load_dataset
+from app.training.i18n import tr_dash
 
 POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22"]
+
+
+def dataset_title(name: str) -> str:
+    """A ready-made data set's name in the user's language."""
+    titles = {"spiral": tr_dash("spiral"), "moons": tr_dash("moons"), "circles": tr_dash("circles"),
+              "xor": tr_dash("xor"), "blobs": tr_dash("blobs"), "sine": tr_dash("sine"),
+              "shapes": tr_dash("shapes"), "digits": tr_dash("digits")}
+    return titles.get(name, name)
+
+
+def param_title(key: str) -> str:
+    """A data-set parameter's label in the user's language."""
+    titles = {"samples": tr_dash("samples"), "noise": tr_dash("noise"), "classes": tr_dash("classes"),
+              "seed": tr_dash("seed"), "factor": tr_dash("factor"), "timesteps": tr_dash("timesteps"),
+              "size": tr_dash("size")}
+    return titles.get(key, key)
 
 
 class CsvImportDialog(QDialog):
@@ -22,7 +39,7 @@ class CsvImportDialog(QDialog):
 
     def __init__(self, path, parent=None):
         super().__init__(parent)
-        self.setWindowTitle(f"Import {path}")
+        self.setWindowTitle(tr_dash("Import {}").format(path))
         self.path = path
         preview = csv_preview(path, rows=20)
         self.columns = preview["columns"]
@@ -32,12 +49,13 @@ class CsvImportDialog(QDialog):
             for c, cell in enumerate(row[:len(self.columns)]):
                 table.setItem(r, c, QTableWidgetItem(cell))
         self.label = QComboBox()
-        self.label.addItem("(no label)", None)
+        self.label.addItem(tr_dash("(no label)"), None)
         for name in self.columns:
             self.label.addItem(name, name)
         self.label.setCurrentIndex(len(self.columns))
         self.task = QComboBox()
-        self.task.addItems(["classification", "regression"])
+        self.task.addItem(tr_dash("classification"), "classification")
+        self.task.addItem(tr_dash("regression"), "regression")
         self.features = QListWidget()
         for name in self.columns:
             item = QListWidgetItem(name)
@@ -47,14 +65,14 @@ class CsvImportDialog(QDialog):
         self.label.currentIndexChanged.connect(self._sync_features)
         self._sync_features()
         form = QFormLayout()
-        form.addRow("Label column", self.label)
-        form.addRow("Task", self.task)
-        form.addRow("Feature columns", self.features)
+        form.addRow(tr_dash("Label column"), self.label)
+        form.addRow(tr_dash("Task"), self.task)
+        form.addRow(tr_dash("Feature columns"), self.features)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{preview['row_count']} rows; first rows:"))
+        layout.addWidget(QLabel(tr_dash("{} rows; first rows:").format(preview["row_count"])))
         layout.addWidget(table)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -71,7 +89,7 @@ class CsvImportDialog(QDialog):
         features = [self.features.item(i).text() for i in range(self.features.count())
                     if self.features.item(i).checkState() == Qt.CheckState.Checked]
         return {"path": self.path, "features": features, "label": self.label.currentData(),
-                "task": self.task.currentText()}
+                "task": self.task.currentData()}
 
 
 class DataPanel(QWidget):
@@ -84,14 +102,15 @@ class DataPanel(QWidget):
         self.dataset = None
         self.spec = None
         self.name = QComboBox()
-        self.name.addItems(BUILTIN)
+        for builtin in BUILTIN:
+            self.name.addItem(dataset_title(builtin), builtin)
         self.param_form = QFormLayout()
         self.param_widgets = {}
-        self.load_button = QPushButton("Load")
-        self.import_button = QPushButton("Import CSV / NumPy…")
+        self.load_button = QPushButton(tr_dash("Load"))
+        self.import_button = QPushButton(tr_dash("Import CSV / NumPy…"))
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.summary = QLabel("No data set loaded.")
+        self.summary = QLabel(tr_dash("No data set loaded."))
         self.summary.setWordWrap(True)
         self.preview = pg.PlotWidget()
         self.preview.setBackground("w")
@@ -103,7 +122,7 @@ class DataPanel(QWidget):
         self.image_preview.hide()
         left = QVBoxLayout()
         row = QHBoxLayout()
-        row.addWidget(QLabel("Data set"))
+        row.addWidget(QLabel(tr_dash("Data set")))
         row.addWidget(self.name, 1)
         left.addLayout(row)
         left.addLayout(self.param_form)
@@ -116,10 +135,10 @@ class DataPanel(QWidget):
         layout.addLayout(left)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.image_preview, 1)
-        self.name.currentTextChanged.connect(self._build_params)
+        self.name.currentIndexChanged.connect(lambda _i: self._build_params(self.name.currentData()))
         self.load_button.clicked.connect(self.load_from_form)
         self.import_button.clicked.connect(self._import_dialog)
-        self._build_params(self.name.currentText())
+        self._build_params(self.name.currentData())
 
     def _build_params(self, name):
         while self.param_form.rowCount():
@@ -138,12 +157,12 @@ class DataPanel(QWidget):
                 widget.setSingleStep(0.05)
             widget.setValue(default)
             self.param_widgets[key] = widget
-            self.param_form.addRow(key, widget)
+            self.param_form.addRow(param_title(key), widget)
 
     def load_from_form(self) -> bool:
         params = {k: (int(w.value()) if isinstance(w, QSpinBox) else float(w.value()))
                   for k, w in self.param_widgets.items()}
-        return self.load({"dataset": self.name.currentText(), "params": params})
+        return self.load({"dataset": self.name.currentData(), "params": params})
 
     def load(self, spec: dict) -> bool:
         """Load a data spec; on error show the message and keep the current data set."""
@@ -156,11 +175,34 @@ class DataPanel(QWidget):
         self.message.setStyleSheet("")
         self.message.setText("")
         self.spec = spec
+        self._show_spec(spec)
         self.set_dataset(dataset)
         return True
 
+    def _show_spec(self, spec: dict) -> None:
+        """Put a loaded ready-made data set's name and parameters into the form."""
+        name = spec.get("dataset")
+        if name not in BUILTIN:
+            return
+        if self.name.currentData() != name:
+            self.name.setCurrentIndex(self.name.findData(name))  # rebuilds the parameter rows
+        for key, value in (spec.get("params") or {}).items():
+            widget = self.param_widgets.get(key)
+            if widget is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+                widget.setValue(value)
+
+    def clear(self) -> None:
+        """No data set (e.g. its choice was undone); emits `datasetChanged(None)`."""
+        self.dataset = None
+        self.spec = None
+        self.summary.setText(tr_dash("No data set loaded."))
+        self.preview.clear()
+        self.image_preview.hide()
+        self.preview.show()
+        self.datasetChanged.emit(None)
+
     def _import_dialog(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Import data", "", "Data (*.csv *.npy *.npz)")
+        path, _ = QFileDialog.getOpenFileName(self, tr_dash("Import data"), "", tr_dash("Data (*.csv *.npy *.npz)"))
         if not path:
             return
         if path.lower().endswith(".csv"):
@@ -179,8 +221,9 @@ class DataPanel(QWidget):
         self.dataset = dataset
         x = dataset.x
         shape = {k: v.shape for k, v in x.items()} if isinstance(x, dict) else x.shape
-        classes = f", {dataset.num_classes} classes" if dataset.num_classes else ""
-        self.summary.setText(f"{dataset.name}: {len(dataset)} samples, x {shape}{classes} ({dataset.task}).")
+        classes = tr_dash(", {} classes").format(dataset.num_classes) if dataset.num_classes else ""
+        self.summary.setText(tr_dash("{}: {} samples, x {}{} ({}).").format(
+            dataset.name, len(dataset), shape, classes, tr_dash(dataset.task)))
         self._draw_preview(dataset)
         self.datasetChanged.emit(dataset)
 

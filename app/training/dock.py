@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from app.data.dataset import DataError
 from app.plots.live_plots import LivePlotGrid
+from app.training.i18n import tr_dash
 from app.training.job import prepare
 from app.training.runs import RunStore
 from app.training.settings import LOSSES, TrainingSettings, available_metrics
@@ -17,14 +18,16 @@ from app.training.weights import reinitialize, restore, snapshot
 from app.training.worker import TrainingRunner
 
 
-REDRAW_MS = 100
+REDRAW_MS = 250
+BOUNDARY_EVERY_BATCHES = 10
+COMPILE_FIELDS = ("optimizer", "learning_rate", "loss", "metrics")  # a change recompiles (new optimizer)
 
 
 def _format_seconds(seconds) -> str:
     if seconds is None:
         return "?"
     seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else tr_dash("{} s").format(seconds)
 
 
 class TrainingPanel(QWidget):
@@ -45,11 +48,15 @@ class TrainingPanel(QWidget):
         self.model = None
         self.graph_version = None
         self.model_provider = None
+        self.document_source = None  # () -> (.strata bytes, trusted) of the provided model's document
         self.dataset = None
         self.run = None
         self.last_status = None
+        self.last_info = None  # the `done` info of the last run
         self._nan_info = None
         self._rollback_weights = None
+        self._continue_key = None     # what the last good run trained: model, graph, compile settings
+        self._epochs_done = 0         # epochs the current weights have been trained (continued runs)
         self.runner = TrainingRunner(self)
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
@@ -100,41 +107,41 @@ class TrainingPanel(QWidget):
         if reason is not None:
             item = self.device.model().item(1)
             item.setEnabled(False)
-            item.setToolTip(f"CUDA is not available: {reason}")
-            self.device.setToolTip(f"CUDA is not available: {reason}")
+            item.setToolTip(tr_dash("CUDA is not available: {}").format(reason))
+            self.device.setToolTip(tr_dash("CUDA is not available: {}").format(reason))
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.validation = QDoubleSpinBox()
         self.validation.setRange(0.0, 0.9)
         self.validation.setSingleStep(0.05)
         self.validation.setValue(0.2)
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("Learning rate", self.learning_rate)
-        form.addRow("Batch size", self.batch_size)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Loss", self.loss)
-        form.addRow("Metrics", metrics_row)
-        form.addRow("Device", self.device)
-        self.device_note = QLabel("" if reason is None else f"CUDA unavailable: {reason}")
+        form.addRow(tr_dash("Optimizer"), self.optimizer)
+        form.addRow(tr_dash("Learning rate"), self.learning_rate)
+        form.addRow(tr_dash("Batch size"), self.batch_size)
+        form.addRow(tr_dash("Epochs"), self.epochs)
+        form.addRow(tr_dash("Loss"), self.loss)
+        form.addRow(tr_dash("Metrics"), metrics_row)
+        form.addRow(tr_dash("Device"), self.device)
+        self.device_note = QLabel("" if reason is None else tr_dash("CUDA unavailable: {}").format(reason))
         self.device_note.setWordWrap(True)
         form.addRow("", self.device_note)
-        form.addRow("Random seed", self.seed)
-        form.addRow("Validation", self.validation)
+        form.addRow(tr_dash("Random seed"), self.seed)
+        form.addRow(tr_dash("Validation"), self.validation)
 
-        self.train_button = QPushButton("Train")
-        self.pause_button = QPushButton("Pause")
-        self.resume_button = QPushButton("Resume")
-        self.stop_button = QPushButton("Stop")
-        self.reset_button = QPushButton("Reset weights")
-        self.rollback_button = QPushButton("Roll back")
+        self.train_button = QPushButton(tr_dash("Train"))
+        self.pause_button = QPushButton(tr_dash("Pause"))
+        self.resume_button = QPushButton(tr_dash("Resume"))
+        self.stop_button = QPushButton(tr_dash("Stop"))
+        self.reset_button = QPushButton(tr_dash("Reset weights"))
+        self.rollback_button = QPushButton(tr_dash("Roll back"))
         self.rollback_button.setVisible(False)
-        self.export_png_button = QPushButton("Export PNG…")
+        self.export_png_button = QPushButton(tr_dash("Export PNG…"))
         buttons = QHBoxLayout()
         for b in (self.train_button, self.pause_button, self.resume_button, self.stop_button, self.reset_button):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
-        self.status = QLabel("Ready.")
+        self.status = QLabel(tr_dash("Ready."))
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -170,8 +177,9 @@ class TrainingPanel(QWidget):
         self.runner.batches.connect(self._on_batches)
         self.runner.epochEnded.connect(self._on_epoch)
         self.runner.paused.connect(lambda info: self.status.setText(
-            f"Paused before epoch {info['epoch'] + 1}, batch {info['batch'] + 1}."))
+            tr_dash("Paused before epoch {}, batch {}.").format(info["epoch"] + 1, info["batch"] + 1)))
         self.runner.nanDetected.connect(self._on_nan)
+        self.runner.boundary.connect(self.boundaryReady)
         self.runner.insight.connect(self.insightReady)
         self.runner.done.connect(self._on_done)
 
@@ -215,35 +223,58 @@ class TrainingPanel(QWidget):
             try:
                 self.model, self.graph_version = self.model_provider()
             except Exception as exc:
-                self._show_message(f"Cannot train: {exc}", error=True)
+                self._show_message(tr_dash("Cannot train: {}").format(exc), error=True)
                 return False
         if self.model is None:
-            self._show_message("No model to train.", error=True)
+            self._show_message(tr_dash("No model to train."), error=True)
             return False
         if self.dataset is None:
-            self._show_message("Choose a data set in the Data tab first.", error=True)
+            self._show_message(tr_dash("Choose a data set in the Data tab first."), error=True)
             return False
         settings = self.settings()
+        key = self.continue_key(settings)
+        continuing = key == self._continue_key and self.runner.can_continue(self.model)
         try:
-            prepared = prepare(self.model, self.dataset, settings)
+            prepared = prepare(self.model, self.dataset, settings, compile=not continuing)
         except (DataError, ValueError) as exc:
             self._show_message(str(exc), error=True)
-            self.status.setText("Not started.")
+            self.status.setText(tr_dash("Not started."))
             return False
-        self._show_message("")
+        self._show_message(tr_dash("Continuing from the current weights and optimizer state.") if continuing else "")
+        if not continuing:
+            self._epochs_done = 0
+        self._continue_key = None  # set again when this run ends well
         self._rollback_weights = snapshot(self.model)
-        self.run = self.store.new_run(settings.to_dict(), self.graph_version, self.dataset.name)
+        previous = self.run
+        run_settings = settings.to_dict()
+        if continuing and previous is not None:
+            run_settings["continued_from"] = previous.name
+        self.run = self.store.new_run(run_settings, self.graph_version, self.dataset.name)
         self.plots.set_current(self.run)
         for quantity in self.model.metrics_names:  # create the plots now, not mid-run
             self.plots.update_quantity(self.run, quantity)
         self.progress.setValue(0)
-        self.status.setText("Starting…")
+        self.status.setText(tr_dash("Starting…"))
         single_input = not isinstance(prepared[0][0], dict)
         boundary = (single_input and self.dataset.kind == "points2d" and self.dataset.task == "classification"
                     and self.dataset.x.ndim == 2 and self.dataset.x.shape[1] == 2)
-        self.runner.start(self.model, self.dataset, settings, prepared, boundary)
+        self._run_key = key
+        self.runner.start(self.model, self.dataset, settings, prepared, boundary, continue_run=continuing,
+                          initial_epoch=self._epochs_done, boundary_every=BOUNDARY_EVERY_BATCHES,
+                          document=self.document_source)
         self._update_buttons()
         return True
+
+    def continue_key(self, settings: TrainingSettings) -> tuple:
+        """What must stay the same for Train to continue: model object, graph version, compile settings, task."""
+        values = settings.to_dict()
+        return (ModelIdentity(self.model), self.graph_version, self.dataset.task if self.dataset is not None else None,
+                tuple(repr(values[name]) for name in COMPILE_FIELDS))
+
+    def forget_optimizer_state(self) -> None:
+        """The next Train starts a fresh optimizer (weights were changed from outside)."""
+        self._continue_key = None
+        self._epochs_done = 0
 
     def pause(self):
         self.runner.pause()
@@ -251,18 +282,19 @@ class TrainingPanel(QWidget):
 
     def resume(self):
         self.runner.resume()
-        self.status.setText("Resumed.")
+        self.status.setText(tr_dash("Resumed."))
         self._update_buttons()
 
     def stop(self):
         self.runner.stop()
-        self.status.setText("Stopping after this batch…")
+        self.status.setText(tr_dash("Stopping after this batch…"))
 
     def reset_weights(self):
         if self.runner.running or self.model is None:
             return
         reinitialize(self.model, int(self.seed.value()))
-        self._show_message("Weights re-initialised.")
+        self.forget_optimizer_state()
+        self._show_message(tr_dash("Weights re-initialised."))
         self.weightsChanged.emit()
 
     def rollback(self):
@@ -270,9 +302,10 @@ class TrainingPanel(QWidget):
         if self.runner.running or self._nan_info is None or self._rollback_weights is None:
             return
         restore(self.model, self._rollback_weights)
+        self.forget_optimizer_state()
         epoch = self._nan_info.get("rollback_epoch")
-        self._show_message("Rolled back to the weights " + (f"after epoch {epoch + 1}." if epoch is not None
-                                                            else "from before training."))
+        self._show_message(tr_dash("Rolled back to the weights after epoch {}.").format(epoch + 1) if epoch is not None
+                           else tr_dash("Rolled back to the weights from before training."))
         self.rollback_button.setVisible(False)
         self._nan_info = None
         self.weightsChanged.emit()
@@ -280,7 +313,7 @@ class TrainingPanel(QWidget):
     def _export_png_dialog(self):
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export plots", "plots.png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, tr_dash("Export plots"), "plots.png", tr_dash("PNG image (*.png)"))
         if path:
             try:
                 self.plots.export_png(path)
@@ -298,7 +331,7 @@ class TrainingPanel(QWidget):
 
     # -- worker reports ---------------------------------------------------------------------
     def _on_began(self, info):
-        self._epochs = info.get("epochs") or 1
+        self._epochs = (info.get("epochs") or 1) - self._epochs_done
         self._steps = info.get("steps") or 0
 
     def _on_batches(self, reports):
@@ -307,16 +340,20 @@ class TrainingPanel(QWidget):
             run.add_batch(report["x"], report["values"])
         last = reports[-1]
         steps = last["steps"] or 1
-        done = last["epoch"] * steps + last["batch"] + 1
+        done = (last["epoch"] - self._epochs_done) * steps + last["batch"] + 1
         self.progress.setValue(int(100 * done / max(self._epochs * steps, 1)))
-        self.status.setText(f"epoch {last['epoch'] + 1}/{self._epochs} · batch {last['batch'] + 1}/{steps} · "
-                            f"ETA {_format_seconds(last['eta_s'])} · {last['samples_per_s']:.0f} samples/s")
+        self.status.setText(tr_dash("epoch {}/{} · batch {}/{} · ETA {} · {} samples/s").format(
+            last["epoch"] + 1 - self._epochs_done, self._epochs, last["batch"] + 1, steps,
+            _format_seconds(last["eta_s"]), f"{last['samples_per_s']:.0f}"))
         if not self._redraw.isActive():
             self._redraw.start()
 
     def _redraw_now(self):
-        """Queue every quantity of the current run; plots are redrawn one per event-loop turn."""
-        if self.run is None:
+        """Queue every quantity of the current run; plots are redrawn one per event-loop turn.
+
+        Nothing is drawn while the plots are hidden (another tab in front); showing them redraws.
+        """
+        if self.run is None or not self.plots.isVisible():
             return
         for quantity in self.run.quantities():
             if quantity not in self._redraw_queue:
@@ -329,7 +366,7 @@ class TrainingPanel(QWidget):
             self._redraw_queue.clear()
             return
         quantity = self._redraw_queue.pop(0)
-        control = self.runner.control if self.runner.running else None
+        control = self.runner.control if self.runner.running and not self.runner.in_process else None
         if control is None:
             self.plots.update_quantity(self.run, quantity)
             self.plots.repaint_quantity(quantity)
@@ -339,6 +376,11 @@ class TrainingPanel(QWidget):
                 self.plots.repaint_quantity(quantity)
         if self._redraw_queue:
             self._redraw_step.start()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.runner.running:
+            self._redraw_now()
 
     def flush_plots(self):
         """Draw everything pending right away (end of a run, tests, export)."""
@@ -358,6 +400,7 @@ class TrainingPanel(QWidget):
         self._nan_info = info
 
     def _on_done(self, info):
+        self.last_info = info
         self._redraw.stop()
         self.flush_plots()
         status = info["status"]
@@ -365,22 +408,50 @@ class TrainingPanel(QWidget):
         if self.run is not None:
             self.run.status = status
         if status == "nan":
-            callback = self.runner.worker.callback if self.runner.worker else None
-            if callback is not None and callback.good_weights is not None:
-                self._rollback_weights = callback.good_weights
-            self._show_message(info["message"], error=True)
+            if info.get("good_weights") is not None:
+                self._rollback_weights = info["good_weights"]
+            self._nan_info = info.get("nan") or self._nan_info or {}
+            self._show_message(nan_message(self._nan_info), error=True)
             self.rollback_button.setVisible(True)
         elif status == "failed":
-            self._show_message(info["message"], error=True)
+            self._show_message(tr_dash("Training failed: {}").format(info["message"].removeprefix("Training failed: ")),
+                               error=True)
         elif status == "stopped":
-            self._show_message("Stopped.")
+            self._show_message(tr_dash("Stopped."))
         else:
             self.progress.setValue(100)
             final = self.run.final if self.run else {}
-            self._show_message("Finished: " + ", ".join(f"{k} {v:.4g}" for k, v in final.items()))
-        self.status.setText({"finished": "Done.", "stopped": "Stopped.", "nan": "Stopped on a non-finite loss.",
-                             "failed": "Failed."}[status])
+            self._show_message(tr_dash("Finished: {}").format(", ".join(f"{k} {v:.4g}" for k, v in final.items())))
+        self.status.setText({"finished": tr_dash("Done."), "stopped": tr_dash("Stopped."),
+                             "nan": tr_dash("Stopped on a non-finite loss."), "failed": tr_dash("Failed.")}[status])
+        if status in ("finished", "stopped"):
+            self._continue_key = self._run_key
+            epochs = self.run.epoch_values.get("loss") if self.run is not None else None
+            self._epochs_done = int(epochs[-1][0]) if epochs else self._epochs_done
         self._update_buttons()
         if status in ("finished", "stopped"):
             self.weightsChanged.emit()
         self.runFinished.emit(info)
+
+
+class ModelIdentity:
+    """Compares equal only to the same model object (a continue key must not match a new model)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __eq__(self, other):
+        return isinstance(other, ModelIdentity) and other.model is self.model
+
+    def __hash__(self):
+        return id(self.model)
+
+
+def nan_message(info: dict) -> str:
+    """The NaN stop message in the user's language, from the fields `LiveCallback` reports."""
+    where = tr_dash("epoch {}, batch {}").format(info.get("epoch", 0) + 1, info.get("batch", 0) + 1)
+    rollback = info.get("rollback_epoch")
+    ask = (tr_dash("Roll back to the weights after epoch {}?").format(rollback + 1) if rollback is not None
+           else tr_dash("Roll back to the weights from before training?"))
+    return (tr_dash("Training stopped: the loss became {0} at {1}, coming from {2}.").format(
+        info.get("value"), where, info.get("term", "?")) + " " + ask + " " + tr_dash("A lower learning rate usually helps."))

@@ -100,8 +100,10 @@ class LiveCallback(Callback):
     decision-boundary grid is computed there, off the GUI thread).
     """
 
-    def __init__(self, control: TrainingControl, sink, samples: int, batch_size: int, extra_epoch_hook=None):
+    def __init__(self, control: TrainingControl, sink, samples: int, batch_size: int, extra_epoch_hook=None,
+                 batch_hook=None):
         super().__init__()
+        self.batch_hook = batch_hook
         self.control = control
         self.sink = sink
         self.samples = samples
@@ -112,6 +114,7 @@ class LiveCallback(Callback):
         self.good_epoch = None
         self.nan_info = None
         self.stopped_by_user = False
+        self.stop_seen_at = None  # batches done when the Stop request reached the training loop
         self._epoch = 0
         self._added_sums: dict[str, float] = {}
         self._added_counts = 0
@@ -157,7 +160,12 @@ class LiveCallback(Callback):
     def on_train_batch_begin(self, batch, logs=None):
         self.control.yield_to_gui()
         self.control.wait_while_paused(lambda: self.sink("paused", {"epoch": self._epoch, "batch": batch}))
+        self._check_stop()
+
+    def _check_stop(self):
         if self.control.stop_requested:
+            if self.stop_seen_at is None:
+                self.stop_seen_at = self.batches_done
             self.stopped_by_user = True
             self.model.stop_training = True
 
@@ -186,9 +194,9 @@ class LiveCallback(Callback):
             self.model.stop_training = True
             self.sink("nan", dict(self.nan_info))
             return
-        if self.control.stop_requested:
-            self.stopped_by_user = True
-            self.model.stop_training = True
+        if self.batch_hook is not None:
+            self.batch_hook(self.model, self.batches_done)
+        self._check_stop()
 
     def _describe_nan(self, batch, batch_loss, added) -> dict:
         bad_terms = [name for name, value in added.items() if not _finite(value)]
@@ -227,6 +235,4 @@ class LiveCallback(Callback):
         if finite and self.extra_epoch_hook is not None:
             extra = self.extra_epoch_hook(self.model, epoch)
         self.sink("epoch", {"epoch": epoch, "values": logs, "extra": extra})
-        if self.control.stop_requested:
-            self.stopped_by_user = True
-            self.model.stop_training = True
+        self._check_stop()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import tempfile
 import time
 from dataclasses import dataclass, field
+
+
+MAX_SAVED_BATCH_POINTS = 2000
 
 
 @dataclass
@@ -43,6 +47,60 @@ class RunRecord:
                 names.append(base)
         return names
 
+    def to_history(self, max_batch_points: int = MAX_SAVED_BATCH_POINTS) -> dict:
+        """A JSON-ready entry for the document's training history (the .strata history.json).
+
+        Top-level lists per quantity with "epoch" (as `strata train` writes them) plus a
+        "strata_run" dict with the name, status, settings and the per-batch curves
+        (thinned to at most `max_batch_points` points each).
+        """
+        entry: dict = {}
+        epochs = sorted({x for points in self.epoch_values.values() for x, _ in points})
+        entry["epoch"] = epochs
+        for name, points in self.epoch_values.items():
+            by_epoch = dict(points)
+            entry[name] = [by_epoch.get(x, math.nan) for x in epochs]
+        batch = {}
+        for name, points in self.batch_values.items():
+            step = max(1, math.ceil(len(points) / max_batch_points))
+            kept = points[::step]
+            if points and kept[-1] is not points[-1]:
+                kept = kept + [points[-1]]
+            batch[name] = [[x for x, _ in kept], [v for _, v in kept]]
+        entry["strata_run"] = {"name": self.name, "status": self.status, "settings": self.settings,
+                               "graph_version": self.graph_version, "dataset": self.dataset,
+                               "visible": self.visible, "started": self.started, "batch": batch}
+        return entry
+
+    @classmethod
+    def from_history(cls, entry, fallback_name: str) -> "RunRecord":
+        """A run from a history entry (ours or `strata train`'s); ValueError names what is wrong."""
+        if not isinstance(entry, dict):
+            raise ValueError(f"{fallback_name}: expected a dict, got {type(entry).__name__}")
+        meta = entry.get("strata_run") if isinstance(entry.get("strata_run"), dict) else {}
+        run = cls(str(meta.get("name") or fallback_name), dict(meta.get("settings") or {}),
+                  meta.get("graph_version"), str(meta.get("dataset") or ""))
+        run.status = str(meta.get("status") or "finished")
+        run.visible = bool(meta.get("visible", True))
+        if isinstance(meta.get("started"), (int, float)):
+            run.started = float(meta["started"])
+        epochs = entry.get("epoch") or []
+        if not isinstance(epochs, list):
+            raise ValueError(f"{run.name}: 'epoch' must be a list")
+        for name, values in entry.items():
+            if name in ("epoch", "strata_run") or not isinstance(values, list):
+                continue
+            if len(values) != len(epochs):
+                raise ValueError(f"{run.name}: {name} has {len(values)} values for {len(epochs)} epochs")
+            run.epoch_values[name] = [(int(x), float(v)) for x, v in zip(epochs, values)]
+            if values:
+                run.final[name] = float(values[-1])
+        for name, pair in (meta.get("batch") or {}).items():
+            if not (isinstance(pair, list) and len(pair) == 2 and len(pair[0]) == len(pair[1])):
+                raise ValueError(f"{run.name}: batch curve {name} is not [[x...], [value...]]")
+            run.batch_values[name] = [(float(x), float(v)) for x, v in zip(*pair)]
+        return run
+
 
 class RunStore:
     """The list of runs shown in the plots and the Runs tab."""
@@ -65,6 +123,23 @@ class RunStore:
 
     def delete(self, run: RunRecord) -> None:
         self.runs.remove(run)
+
+    def to_history(self) -> list[dict]:
+        """Every run that has ended, as entries for the document's training history."""
+        return [run.to_history() for run in self.runs if run.status != "running"]
+
+    def load_history(self, history) -> list[str]:
+        """Replace the runs with those of a document's history; returns a note per skipped entry."""
+        self.runs = []
+        skipped = []
+        for index, entry in enumerate(history or []):
+            try:
+                self.runs.append(RunRecord.from_history(entry, f"run {index + 1}"))
+            except (ValueError, TypeError) as exc:
+                skipped.append(f"history entry {index + 1}: {exc}")
+        numbers = [int(r.name[4:]) for r in self.runs if r.name.startswith("run ") and r.name[4:].isdigit()]
+        self._counter = max(numbers, default=len(self.runs))
+        return skipped
 
     def to_csv(self, runs=None) -> str:
         """Every number of the runs, long format: run, kind, x, quantity, value."""

@@ -68,7 +68,8 @@ def test_runs_overlay_rename_hide_delete_and_export(qtbot, dash, tmp_path):
     dash.store.export_csv(path)
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
     epochs = [r for r in rows if r["kind"] == "epoch" and r["quantity"] == "loss"]
-    assert [r["x"] for r in epochs] == ["1", "2"]
+    assert [r["x"] for r in epochs] == ["4", "5"]  # the second run continued the first (same model)
+    assert second.settings["continued_from"] == "run 1"
     assert float(epochs[-1]["value"]) == pytest.approx(second.final["loss"])
     png = tmp_path / "plots.png"
     grid.resize(900, 500)

@@ -23,6 +23,16 @@ def panel(qtbot):
     widget.runner.shutdown()
 
 
+@pytest.fixture(params=["process", "thread"])
+def any_panel(qtbot, request):
+    """A panel training in the child process, or (fallback for unpicklable models) in a thread."""
+    widget = TrainingPanel()
+    widget.runner.use_process = request.param == "process"
+    qtbot.addWidget(widget)
+    yield widget
+    widget.runner.shutdown()
+
+
 def train_and_wait(qtbot, panel):
     with qtbot.waitSignal(panel.runFinished, timeout=WAIT_MS) as blocker:
         assert panel.train(), panel.message.text()
@@ -45,7 +55,12 @@ def test_spiral_training_draws_falling_loss(qtbot, panel):
     vx, vy = panel.plots.points("loss", panel.run, "val")
     assert len(vx) == 6
     assert "accuracy" in panel.plots.plots
-    assert len(boundaries) == 6 and boundaries[-1][2].shape == (48, 48)
+    # a fine grid at each epoch end, a coarse one every 10 batches within epochs (36 batches)
+    fine = [b for b in boundaries if b[2].shape == (48, 48)]
+    coarse = [b for b in boundaries if b[2].shape == (24, 24)]
+    assert len(fine) == 6 and len(coarse) == 36 // 10 and len(boundaries) == 9
+    assert boundaries[-1][2].shape == (48, 48)
+    assert panel.runner.in_process  # a plain Sequential pickles: it trained in the child process
     assert panel.progress.value() == 100 and "samples/s" not in panel.message.text()
 
 
@@ -83,7 +98,8 @@ def test_add_metric_and_add_loss_get_their_own_plots(qtbot, panel):
     np.testing.assert_allclose(added, total, rtol=1e-4)
 
 
-def test_stop_ends_within_one_batch(qtbot, panel):
+def test_stop_ends_within_one_batch(qtbot, any_panel):
+    panel = any_panel
     panel.set_dataset(load_dataset({"dataset": "moons", "params": {"samples": 2000}}))
     panel.set_model(spiral_model())
     panel.epochs.setValue(500)
@@ -98,11 +114,13 @@ def test_stop_ends_within_one_batch(qtbot, panel):
     panel.runner.batches.connect(stop_once)
     info = train_and_wait(qtbot, panel)
     assert info["status"] == "stopped"
-    assert info["batches_done"] <= stopped_at[0] + 1
+    # the training loop saw the request after the batch the GUI had heard of, and ran at most one more
+    assert stopped_at[0] <= info["stop_seen_at"] and info["batches_done"] <= info["stop_seen_at"] + 1
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
 
 
-def test_pause_blocks_between_batches_and_resume_continues(qtbot, panel):
+def test_pause_blocks_between_batches_and_resume_continues(qtbot, any_panel):
+    panel = any_panel
     panel.set_dataset(load_dataset({"dataset": "moons", "params": {"samples": 400}}))
     panel.set_model(spiral_model())
     panel.epochs.setValue(3)
@@ -114,9 +132,14 @@ def test_pause_blocks_between_batches_and_resume_continues(qtbot, panel):
     held = panel.runner.batches_done()
     qtbot.wait(300)
     assert panel.runner.batches_done() == held and panel.resume_button.isEnabled()
+    # hidden plots cost nothing during a run; showing the panel draws what has arrived
+    assert len(panel.plots.points("loss", panel.run, "batch")[0]) == 0
+    panel.show()
+    qtbot.waitUntil(lambda: len(panel.plots.points("loss", panel.run, "batch")[0]) == held, timeout=WAIT_MS)
     with qtbot.waitSignal(panel.runFinished, timeout=WAIT_MS) as blocker:
         panel.resume()
     assert blocker.args[0]["status"] == "finished" and blocker.args[0]["batches_done"] == 3 * 40
+    assert panel.runner.in_process == panel.runner.use_process
 
 
 def test_nan_in_data_gives_message_and_trains_nothing(qtbot, panel):
@@ -181,6 +204,7 @@ def test_nan_after_good_epochs_rolls_back_to_last_finite_epoch(qtbot, panel, mon
         return original_fit(self, *args, **kwargs)
 
     monkeypatch.setattr(type(model), "fit", fit_with_poison)
+    panel.runner.use_process = False  # the patched fit exists in this process only
     panel.set_model(model)
     panel.set_dataset(load_dataset({"dataset": "spiral", "params": {"samples": 90}}))
     panel.epochs.setValue(5)
@@ -189,3 +213,95 @@ def test_nan_after_good_epochs_rolls_back_to_last_finite_epoch(qtbot, panel, mon
     assert "epoch 3, batch 1" in panel.message.text() and "after epoch 2" in panel.message.text()
     panel.rollback()
     assert kept and all(np.array_equal(a, b) for a, b in zip(kept, model.get_weights()))
+
+
+def test_train_again_continues_unless_compile_settings_change(qtbot, panel):
+    model = spiral_model()
+    panel.set_model(model, graph_version="g1")
+    panel.set_dataset(load_dataset({"dataset": "spiral", "params": {"samples": 96}}))
+    panel.epochs.setValue(2)
+    assert train_and_wait(qtbot, panel)["status"] == "finished"
+    first = panel.run
+    steps = panel.last_info["optimizer_steps"]
+    assert steps == 2 * 3  # 76 training samples / 32 per batch, 2 epochs
+    after_first = [w.copy() for w in model.get_weights()]
+    # same model, graph and settings: continues (epochs 3-4, optimizer state kept, weights not reset)
+    info = train_and_wait(qtbot, panel)
+    assert info["status"] == "finished" and info["optimizer_steps"] == 2 * steps  # Adam's count went on
+    second = panel.run
+    assert second.settings.get("continued_from") == first.name
+    assert [x for x, _ in second.epoch_values["loss"]] == [3, 4]
+    assert second.epoch_values["loss"][0][1] < first.epoch_values["loss"][0][1]
+    assert panel.runner.can_continue(model)
+    assert not all(np.array_equal(a, b) for a, b in zip(after_first, model.get_weights()))
+    # a new learning rate recompiles: a fresh run from epoch 1, starting from the trained weights
+    panel.learning_rate.setValue(0.005)
+    trained = [w.copy() for w in model.get_weights()]
+    info = train_and_wait(qtbot, panel)
+    assert info["status"] == "finished" and info["optimizer_steps"] == steps  # a new optimizer
+    third = panel.run
+    assert "continued_from" not in third.settings
+    assert [x for x, _ in third.epoch_values["loss"]] == [1, 2]
+    assert third.epoch_values["loss"][0][1] < first.epoch_values["loss"][0][1]  # kept the trained weights
+    assert not all(np.array_equal(a, b) for a, b in zip(trained, model.get_weights()))
+    # a new graph version (the document changed) also starts fresh
+    panel.set_model(model, graph_version="g2")
+    assert train_and_wait(qtbot, panel)["status"] == "finished"
+    assert "continued_from" not in panel.run.settings
+    # Reset weights forgets the optimizer state too
+    panel.reset_weights()
+    assert train_and_wait(qtbot, panel)["status"] == "finished"
+    assert "continued_from" not in panel.run.settings
+
+
+def test_continued_run_keeps_optimizer_state_in_thread_backend(qtbot, panel):
+    panel.runner.use_process = False
+    model = spiral_model()
+    panel.set_model(model, graph_version="g")
+    panel.set_dataset(load_dataset({"dataset": "spiral", "params": {"samples": 96}}))
+    panel.epochs.setValue(1)
+    assert train_and_wait(qtbot, panel)["status"] == "finished"
+    optimizer = model.optimizer
+    steps = int(np.asarray(optimizer.iterations.numpy()))
+    assert steps == 3  # 76 training samples / 32
+    info = train_and_wait(qtbot, panel)
+    assert info["status"] == "finished" and not panel.runner.in_process
+    assert model.optimizer is optimizer and int(np.asarray(optimizer.iterations.numpy())) == 2 * steps
+    assert info["optimizer_steps"] == 2 * steps
+    panel.optimizer.setCurrentText("sgd")
+    assert train_and_wait(qtbot, panel)["status"] == "finished"
+    assert model.optimizer is not optimizer
+
+
+def test_a_dying_training_process_is_reported_and_the_next_run_starts_a_new_one(qtbot, panel):
+    panel.set_dataset(load_dataset({"dataset": "moons", "params": {"samples": 2000}}))
+    model = spiral_model()
+    panel.set_model(model)
+    panel.epochs.setValue(500)
+    panel.batch_size.setValue(8)
+    before = [w.copy() for w in model.get_weights()]
+    with qtbot.waitSignal(panel.runner.batches, timeout=WAIT_MS):
+        assert panel.train()
+    with qtbot.waitSignal(panel.runFinished, timeout=WAIT_MS) as blocker:
+        panel.runner.child.process.kill()
+    assert blocker.args[0]["status"] == "failed" and "ended unexpectedly" in panel.message.text()
+    assert panel.train_button.isEnabled() and not panel.runner.running
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # nothing half-trained
+    panel.epochs.setValue(1)
+    assert train_and_wait(qtbot, panel)["status"] == "finished" and panel.runner.child.alive()
+    assert "continued_from" not in panel.run.settings
+
+
+def test_a_model_that_cannot_be_pickled_trains_in_a_thread(qtbot, panel):
+    class LocalScale(keras.layers.Layer):  # defined in a function: pickle cannot find it by name
+        def call(self, x):
+            return x * 0.5
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"), LocalScale(),
+                              keras.layers.Dense(3)])
+    panel.set_model(model)
+    panel.set_dataset(load_dataset({"dataset": "blobs", "params": {"samples": 60}}))
+    panel.epochs.setValue(2)
+    info = train_and_wait(qtbot, panel)
+    assert info["status"] == "finished" and not panel.runner.in_process
+    assert len(panel.plots.points("loss", panel.run)[0]) == 2

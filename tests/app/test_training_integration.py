@@ -90,3 +90,128 @@ def test_strata_train_cli_uses_app_data(tmp_path, capsys):
     save_project(doc, path)
     assert main(["train", str(path)]) != 0
     assert "label 3 at row" in capsys.readouterr().err
+
+
+def test_data_tab_follows_undo_and_redo_of_the_data_choice(qtbot, window):
+    win, dash, _ = window
+    assert dash.data.load({"dataset": "moons", "params": {"samples": 40, "noise": 0.1, "seed": 0}})
+    assert dash.data.load({"dataset": "spiral", "params": {"samples": 60, "noise": 0.2, "classes": 3, "seed": 0}})
+    assert dash.training.dataset.name.startswith("spiral")
+    stack = win.editor.undo_stack
+    stack.undo()
+    assert dash.data.spec["dataset"] == "moons" and len(dash.data.dataset) == 40
+    assert dash.training.dataset is dash.data.dataset
+    assert dash.data.name.currentData() == "moons" and dash.data.param_widgets["samples"].value() == 40
+    stack.undo()
+    assert dash.data.dataset is None and dash.training.dataset is None and win.document.settings.get("data") is None
+    assert dash.data.summary.text() == "No data set loaded."
+    stack.redo()
+    assert dash.data.spec["dataset"] == "moons"
+    stack.redo()
+    assert dash.data.spec["dataset"] == "spiral" and len(dash.training.dataset) == 60
+    assert stack.index() == stack.count()  # following the document pushed no new undo steps
+
+
+def test_runs_are_saved_in_the_document_and_come_back_after_reopening(qtbot, window, tmp_path):
+    from app.graph.project import load_project, save_project
+
+    win, dash, _ = window
+    dash.data.load({"dataset": "spiral", "params": {"samples": 90}})
+    dash.training.epochs.setValue(2)
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished", dash.training.message.text()
+    run = dash.store.runs[-1]
+    dash.runs.list.item(0).setText("first try")  # a rename reaches the document too
+    assert run.name == "first try"
+    assert [e["strata_run"]["name"] for e in win.document.history] == ["first try"]
+    assert win.document.history[0]["loss"] == [v for _, v in run.epoch_values["loss"]]
+    assert win.is_modified()
+    path = tmp_path / "model.strata"
+    save_project(win.document, path)
+    win.set_document(load_project(path), path)
+    assert [r.name for r in dash.store.runs] == ["first try"]
+    again = dash.store.runs[0]
+    assert again.epoch_values == run.epoch_values and again.status == "finished"
+    assert len(again.batch_values["loss"]) == len(run.batch_values["loss"])
+    assert dash.runs.list.count() == 1 and dash.runs.list.item(0).text() == "first try"
+    xs, ys = dash.training.plots.points("loss", again, "epoch")
+    assert list(xs) == [1, 2]
+    # the next run is numbered after the saved ones and joins them in the history
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000):
+        win.train_action.trigger()
+    assert [e["strata_run"]["name"] for e in win.document.history] == ["first try", "run 2"]
+
+
+def test_history_entries_round_trip_and_bad_entries_are_reported():
+    from app.training.runs import RunRecord, RunStore
+
+    run = RunRecord("run 1", {"optimizer": "adam"}, "abc", "moons")
+    for i in range(5000):
+        run.add_batch(i / 1000, {"loss": 1.0 / (i + 1)})
+    run.add_epoch(0, {"loss": 0.5, "val_loss": float("nan")})
+    run.status = "stopped"
+    entry = run.to_history()
+    assert len(entry["strata_run"]["batch"]["loss"][0]) <= 2001
+    assert entry["strata_run"]["batch"]["loss"][0][-1] == 4.999  # the last point is kept
+    back = RunRecord.from_history(entry, "x")
+    assert back.name == "run 1" and back.status == "stopped" and back.settings == {"optimizer": "adam"}
+    assert back.epoch_values["loss"] == [(1, 0.5)] and np.isnan(back.epoch_values["val_loss"][0][1])
+    store = RunStore()
+    cli_entry = {"epoch": [1, 2], "loss": [0.9, 0.4], "accuracy": [0.5, 0.8]}  # as `strata train` writes
+    skipped = store.load_history([cli_entry, "junk", {"epoch": [1], "loss": [1, 2]}, entry])
+    assert [r.name for r in store.runs] == ["run 1", "run 1"]
+    assert store.runs[0].final == {"loss": 0.4, "accuracy": 0.8}
+    assert len(skipped) == 2 and "history entry 2" in skipped[0] and "loss has 2 values for 1 epochs" in skipped[1]
+    assert store.new_run({}).name == "run 2"
+
+
+def test_train_again_continues_until_the_graph_changes(qtbot, window):
+    from app.graph.operations import SetParams
+
+    win, dash, ids = window
+    dash.data.load({"dataset": "spiral", "params": {"samples": 90}})
+    dash.training.epochs.setValue(1)
+    for _ in range(2):
+        with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+            win.train_action.trigger()
+        assert blocker.args[0]["status"] == "finished"
+    first, second = dash.store.runs
+    assert second.settings["continued_from"] == first.name and list(second.epoch_values["loss"][0][:1]) == [2]
+    compiled = dash.bridge.compiled
+    trained_output = [w.copy() for w in compiled.layers[ids[2]].get_weights()]
+    win.editor.execute(SetParams(MODEL_ID, ids[1], {"activation": "tanh"}))  # the hidden layer changes
+    model, version = dash.bridge.provide()
+    assert version != first.graph_version and model is not compiled.model
+    # the unchanged output layer keeps its trained weights in the recompiled model
+    assert all(np.array_equal(a, b) for a, b in zip(trained_output, dash.bridge.compiled.layers[ids[2]].get_weights()))
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000):
+        win.train_action.trigger()
+    third = dash.store.runs[-1]
+    assert "continued_from" not in third.settings and third.epoch_values["loss"][0][0] == 1
+
+
+def test_a_document_with_blocks_trains_in_the_training_process(qtbot, window, tmp_path):
+    from pathlib import Path
+
+    from app.graph.project import load_project
+
+    win, dash, _ = window
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "linked_blocks.strata"
+    win.set_document(load_project(example), example)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 16)).astype("float32")
+    np.savez(tmp_path / "d.npz", x=x, y=(x[:, 0] > 0).astype("int64") + (x[:, 1] > 1))
+    assert dash.data.load({"dataset": "arrays", "params": {"path": str(tmp_path / "d.npz")}}), dash.data.message.text()
+    dash.training.epochs.setValue(2)
+    model, _ = dash.bridge.provide()
+    before = [w.copy() for w in model.get_weights()]
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished", dash.training.message.text()
+    assert dash.training.runner.in_process  # block classes do not pickle: the child compiled the document
+    assert dash.bridge.compiled.model is model
+    assert not all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # trained weights came back
+    with qtbot.waitSignal(dash.training.runFinished, timeout=60000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished" and dash.store.runs[-1].settings["continued_from"] == "run 1"
