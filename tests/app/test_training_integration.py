@@ -197,10 +197,10 @@ def test_a_document_with_blocks_trains_in_the_training_process(qtbot, window, tm
     from app.graph.project import load_project
 
     win, dash, _ = window
-    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "linked_blocks.strata"
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "10_linked_blocks.strata"
     win.set_document(load_project(example), example)
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(96, 16)).astype("float32")
+    x = rng.normal(size=(96, 2)).astype("float32")  # the example classifies 2-D points into 3 classes
     np.savez(tmp_path / "d.npz", x=x, y=(x[:, 0] > 0).astype("int64") + (x[:, 1] > 1))
     assert dash.data.load({"dataset": "arrays", "params": {"path": str(tmp_path / "d.npz")}}), dash.data.message.text()
     dash.training.epochs.setValue(2)
