@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.backend.cpu.blas import single_threaded
+
 # Activation name -> code understood by `_act` / `_dact`.
 ACTIVATION_CODES = {
     "linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3, "relu": 4, "softsign": 5, "elu": 6,
@@ -113,7 +115,7 @@ def _carry_grad(dh, dhm, rmask, keep):
                 dh[b, u] = dhm[b, u] * rmask[b, u]
 
 
-def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
+def _simple_rnn_forward_loop(xw, h0, rkernel, mask, rmask, act):
     """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
     T, B, U = xw.shape
     hs = np.empty((T + 1, B, U), xw.dtype)
@@ -127,7 +129,13 @@ def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
     return hs
 
 
-def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
+def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
+    """See `_simple_rnn_forward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _simple_rnn_forward_loop(xw, h0, rkernel, mask, rmask, act)
+
+
+def _simple_rnn_backward_loop(dhs, hs, rkernel_t, mask, rmask, act):
     """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
     T, B, U = dhs.shape
     dpre = np.zeros((T, B, U), dhs.dtype)
@@ -139,6 +147,12 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
         np.dot(dpre[t], rkernel_t, out=dhm)
         _carry_grad(dh, dhm, rmask, mask[t])
     return dpre, dh
+
+
+def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
+    """See `_simple_rnn_backward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _simple_rnn_backward_loop(dhs, hs, rkernel_t, mask, rmask, act)
 
 
 # --- LSTM ----------------------------------------------------------------------------------
@@ -187,7 +201,7 @@ def _lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
             dc[b, u] = dct * f
 
 
-def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
+def _lstm_forward_loop(xw, h0, c0, rkernel, mask, rmask, act, ract):
     """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
     T, B, G = xw.shape
     U = G // 4
@@ -205,7 +219,13 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     return hs, cs, gates
 
 
-def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
+def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
+    """See `_lstm_forward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _lstm_forward_loop(xw, h0, c0, rkernel, mask, rmask, act, ract)
+
+
+def _lstm_backward_loop(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
     T, B, U = dhs.shape
     dz = np.zeros((T, B, 4 * U), dhs.dtype)
@@ -219,6 +239,12 @@ def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
         np.dot(dz[t], rkernel_t, out=dhm)
         _carry_grad(dh, dhm, rmask, mask[t])
     return dz, dh, dc
+
+
+def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
+    """See `_lstm_backward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _lstm_backward_loop(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract)
 
 
 # --- GRU -----------------------------------------------------------------------------------
@@ -261,7 +287,7 @@ def _gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
             h_out[b, u] = zg * hm[b, u] + (1.0 - zg) * hh
 
 
-def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
+def _gru_forward_loop(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
 
     reset_after: hh = act(xw_h + r * (hm @ rk_h + rbias_h)), extra = the bracket.
@@ -291,6 +317,12 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
             np.dot(rh, rk_h, out=zh)
         _gru_update(xw[t], zh, hs[t], hm, mask[t], act, reset_after, aux[t], hs[t + 1])
     return hs, aux
+
+
+def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
+    """See `_gru_forward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _gru_forward_loop(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after)
 
 
 @njit(cache=True, nogil=True)
@@ -342,7 +374,7 @@ def _gru_reset_backward(drh, hs_t, aux_t, rmask, keep, ract, dx_t, drec_t, dhm, 
             dzr[b, U + u] = dr_pre
 
 
-def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
+def _gru_backward_loop(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     """BPTT of `gru_forward`. Returns (dx (T, B, 3U), drec (T, B, 3U), dh0).
 
     dx is the gradient of xw. drec is the gradient of the recurrent pre-activations:
@@ -372,6 +404,12 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
         dhm += dtmp
         _carry_grad(dh, dhm, rmask, mask[t])
     return dx, drec, dh
+
+
+def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
+    """See `_gru_backward_loop`; the time loop's small GEMMs run on one BLAS thread."""
+    with single_threaded():
+        return _gru_backward_loop(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after)
 
 
 def _warm(fn_name):
