@@ -15,6 +15,8 @@ and their derivatives are computed from the activation's output.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from numba import njit
 
@@ -77,6 +79,23 @@ def _dact(code, y):
     return 1.0
 
 
+def _kernels(dtype):
+    """The step kernels for arrays of `dtype`: SIMD float32 ones, else the generic ones above."""
+    if dtype == np.float32:
+        from engine.backend.cpu import rnn32
+
+        return rnn32
+    return _GENERIC
+
+
+def _masked_state(h, rmask, plain, out):
+    """h * rmask into `out`, or `h` itself when the recurrent mask is all ones (`plain`)."""
+    if plain:
+        return h
+    np.multiply(h, rmask, out=out)
+    return out
+
+
 # Per-step GEMMs are small (batch x units x gates*units); they go through numpy's BLAS
 # from a Python time loop (a few microseconds per step), which stays fast when the cores
 # are busy, while each step's elementwise work is one fused compiled kernel.
@@ -122,10 +141,11 @@ def _simple_rnn_forward_loop(xw, h0, rkernel, mask, rmask, act):
     hs[0] = h0
     hm = np.empty((B, U), xw.dtype)
     z = np.empty((B, U), xw.dtype)
+    k = _kernels(xw.dtype)
+    plain = bool(np.all(rmask == 1))
     for t in range(T):
-        np.multiply(hs[t], rmask, out=hm)
-        np.dot(hm, rkernel, out=z)
-        _simple_step(xw[t], z, hs[t], mask[t], act, hs[t + 1])
+        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
+        k.simple_step(xw[t], z, hs[t], mask[t], act, hs[t + 1])
     return hs
 
 
@@ -141,9 +161,10 @@ def _simple_rnn_backward_loop(dhs, hs, rkernel_t, mask, rmask, act):
     dpre = np.zeros((T, B, U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
     dhm = np.empty((B, U), dhs.dtype)
+    k = _kernels(dhs.dtype)
     for t in range(T - 1, -1, -1):
         dh += dhs[t]
-        _simple_step_backward(dh, hs[t + 1], mask[t], act, dpre[t])
+        k.simple_step_backward(dh, hs[t + 1], mask[t], act, dpre[t])
         np.dot(dpre[t], rkernel_t, out=dhm)
         _carry_grad(dh, dhm, rmask, mask[t])
     return dpre, dh
@@ -212,10 +233,11 @@ def _lstm_forward_loop(xw, h0, c0, rkernel, mask, rmask, act, ract):
     cs[0] = c0
     hm = np.empty((B, U), xw.dtype)
     z = np.empty((B, G), xw.dtype)
+    k = _kernels(xw.dtype)
+    plain = bool(np.all(rmask == 1))
     for t in range(T):
-        np.multiply(hs[t], rmask, out=hm)
-        np.dot(hm, rkernel, out=z)
-        _lstm_step(xw[t], z, hs[t], cs[t], mask[t], act, ract, gates[t], hs[t + 1], cs[t + 1])
+        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
+        k.lstm_step(xw[t], z, hs[t], cs[t], mask[t], act, ract, gates[t], hs[t + 1], cs[t + 1])
     return hs, cs, gates
 
 
@@ -232,10 +254,11 @@ def _lstm_backward_loop(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     dh = np.zeros((B, U), dhs.dtype)
     dc = np.zeros((B, U), dhs.dtype)
     dhm = np.empty((B, U), dhs.dtype)
+    k = _kernels(dhs.dtype)
     for t in range(T - 1, -1, -1):
         dh += dhs[t]
         dc += dcs[t]
-        _lstm_step_backward(dh, dc, cs[t], cs[t + 1], gates[t], mask[t], act, ract, dz[t])
+        k.lstm_step_backward(dh, dc, cs[t], cs[t + 1], gates[t], mask[t], act, ract, dz[t])
         np.dot(dz[t], rkernel_t, out=dhm)
         _carry_grad(dh, dhm, rmask, mask[t])
     return dz, dh, dc
@@ -309,13 +332,15 @@ def _gru_forward_loop(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_afte
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
         zr = np.empty((B, 2 * U), xw.dtype)
+    k = _kernels(xw.dtype)
+    plain = bool(np.all(rmask == 1))
     for t in range(T):
-        np.multiply(hs[t], rmask, out=hm)
-        np.dot(hm, rk_zr, out=zr)
-        _gru_gates_zr(xw[t], zr, rbias, hm, mask[t], ract, reset_after, aux[t], rh)
+        hm_t = _masked_state(hs[t], rmask, plain, hm)
+        np.dot(hm_t, rk_zr, out=zr)
+        k.gru_gates_zr(xw[t], zr, rbias, hm_t, mask[t], ract, reset_after, aux[t], rh)
         if not reset_after:
             np.dot(rh, rk_h, out=zh)
-        _gru_update(xw[t], zh, hs[t], hm, mask[t], act, reset_after, aux[t], hs[t + 1])
+        k.gru_update(xw[t], zh, hs[t], hm_t, mask[t], act, reset_after, aux[t], hs[t + 1])
     return hs, aux
 
 
@@ -392,14 +417,15 @@ def _gru_backward_loop(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_af
     dhh_pre = np.zeros((B, U), dhs.dtype)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
+    k = _kernels(dhs.dtype)
     for t in range(T - 1, -1, -1):
         dh += dhs[t]
-        _gru_step_backward(dh, hs[t], aux[t], rmask, mask[t], act, ract, reset_after, dx[t], drec[t], dhm, dhh_pre)
+        k.gru_step_backward(dh, hs[t], aux[t], rmask, mask[t], act, ract, reset_after, dx[t], drec[t], dhm, dhh_pre)
         if reset_after:
             np.dot(drec[t], rkernel_t, out=dtmp)
         else:
             np.dot(dhh_pre, rk_h_t, out=dtmp)
-            _gru_reset_backward(dtmp, hs[t], aux[t], rmask, mask[t], ract, dx[t], drec[t], dhm, dzr)
+            k.gru_reset_backward(dtmp, hs[t], aux[t], rmask, mask[t], ract, dx[t], drec[t], dhm, dzr)
             np.dot(dzr, rk_zr_t, out=dtmp)
         dhm += dtmp
         _carry_grad(dh, dhm, rmask, mask[t])
@@ -410,6 +436,13 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     """See `_gru_backward_loop`; the time loop's small GEMMs run on one BLAS thread."""
     with single_threaded():
         return _gru_backward_loop(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after)
+
+
+_GENERIC = SimpleNamespace(
+    simple_step=_simple_step, simple_step_backward=_simple_step_backward, lstm_step=_lstm_step,
+    lstm_step_backward=_lstm_step_backward, gru_gates_zr=_gru_gates_zr, gru_update=_gru_update,
+    gru_step_backward=_gru_step_backward, gru_reset_backward=_gru_reset_backward,
+)
 
 
 def _warm(fn_name):
