@@ -54,17 +54,18 @@ def _executor(workers):
         return _pool
 
 
-def row_slices(batch, count=None):
-    """Disjoint slices covering range(batch): one per thread, at least MIN_ROWS_PER_THREAD rows each."""
+def row_slices(batch, count=None, min_rows=MIN_ROWS_PER_THREAD):
+    """Disjoint slices covering range(batch): one per thread, at least `min_rows` rows each."""
     count = threads() if count is None else count
-    count = max(1, min(count, batch // MIN_ROWS_PER_THREAD))
+    count = max(1, min(count, batch // max(min_rows, 1)))
     bounds = [batch * i // count for i in range(count + 1)]
     return [slice(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
-def over_rows(fn, batch):
-    """Call fn(rows) for each slice of `row_slices(batch)`, concurrently; re-raise the first error."""
-    slices = row_slices(batch)
+def over_rows(fn, batch, min_rows=MIN_ROWS_PER_THREAD):
+    """Call fn(rows) for each slice of `row_slices(batch, min_rows=...)`, concurrently; re-raise
+    the first error once every call has ended."""
+    slices = row_slices(batch, min_rows=min_rows)
     if len(slices) == 1:
         fn(slices[0])
         return
