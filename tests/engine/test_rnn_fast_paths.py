@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine import ops
-from engine.backend.cpu import act32, blas, parallel
+from engine.backend.cpu import act32, parallel
 from engine.backend.cpu.rnn_steps import ACTIVATION_CODES, act_value, dact_value
 
 B, T, F, U = 20, 5, 3, 6  # 20 rows: split over 2 threads of 10 rows each
@@ -138,15 +138,3 @@ def test_set_threads_rejects_bad_counts():
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(ValueError, match="set_threads"):
             parallel.set_threads(bad)
-
-
-def test_single_threaded_blas_restores_the_count():
-    before = blas.get_threads()
-    with blas.single_threaded():
-        if blas.available():
-            assert blas.get_threads() == 1
-        with blas.single_threaded():
-            pass
-        if blas.available():
-            assert blas.get_threads() == 1
-    assert blas.get_threads() == before
