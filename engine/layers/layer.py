@@ -505,6 +505,8 @@ class Layer:
 
     # -- the functional API -------------------------------------------------------------
     def _symbolic_call(self, args, kwargs):
+        if _describes_own_output(self, args, kwargs):
+            return self._symbolic_call_from_shapes(args, kwargs)
         placeholders = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, (args, kwargs))
         outputs = self._run_on_placeholders(*placeholders)
         structure = map_structure(
@@ -518,6 +520,31 @@ class Layer:
                 out.index = i
                 if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
                     out._keras_mask = None
+        self.__dict__.setdefault("_inbound_nodes", []).append(node)
+        return structure
+
+    def _symbolic_call_from_shapes(self, args, kwargs):
+        """A built-in layer's symbolic output from its `compute_output_shape`, as Keras does.
+
+        Nothing is computed: checking a graph never runs (or compiles) a kernel.
+        """
+        inputs = args[0]
+        shape = tuple(inputs.shape)
+        check_input_spec(self, self.input_spec, shape)
+        try:
+            if not self.built:
+                self.build(shape)
+                self._build_shapes = shape
+                self.built = True
+            check_input_spec(self, self.input_spec, shape)
+            out_shape = self.compute_output_shape(shape)
+        except Exception as exc:
+            raise _symbolic_error(self, (inputs,), exc) from exc
+        structure = _shapes_to_tensors(out_shape, self.compute_dtype)
+        node = Node(self, args, kwargs, structure)
+        for i, out in enumerate(flatten(structure)):
+            out.node = node
+            out.index = i
         self.__dict__.setdefault("_inbound_nodes", []).append(node)
         return structure
 
@@ -589,6 +616,32 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _describes_own_output(layer, args, kwargs) -> bool:
+    """Whether a symbolic call can use the layer's own `compute_output_shape`.
+
+    True for built-in layers (whose shapes the layer tests check against real outputs) called
+    on one float KerasTensor; user layers and other calls run on placeholder data.
+    """
+    cls = type(layer)
+    return (
+        cls.__module__.startswith("engine.layers.")
+        and cls.compute_output_shape is not Layer.compute_output_shape
+        and len(args) == 1
+        and isinstance(args[0], KerasTensor)
+        and dtypes.is_float(args[0].dtype)
+        and not is_symbolic(kwargs)
+    )
+
+
+def _shapes_to_tensors(shapes, dtype):
+    """KerasTensors for a shape, or a list/tuple of shapes (layers with several outputs)."""
+    if isinstance(shapes, (tuple, list)) and all(s is None or isinstance(s, (int, np.integer)) for s in shapes):
+        return KerasTensor(tuple(shapes), dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
+    return [_shapes_to_tensors(s, dtype) for s in shapes]
 
 
 def _needs_base_init(value) -> bool:

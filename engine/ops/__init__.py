@@ -14,3 +14,4 @@ from engine.ops.creation import range_  # noqa: F401
 from engine.autodiff.tensor import convert, convert as convert_to_tensor  # noqa: F401
 from engine.ops.conv import *  # noqa: F401,F403
 from engine.ops.pooling import *  # noqa: F401,F403
+from engine.ops.layer_ops import *  # noqa: F401,F403

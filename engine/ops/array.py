@@ -155,8 +155,8 @@ def getitem(a, key):
     basic = _is_basic_key(key)
 
     def backward(g):
-        full = np.zeros(ad.shape, dtype=g.dtype)
-        if basic:  # a view: every element is selected at most once
+        full = np.zeros_like(g, shape=ad.shape)  # on g's backend (a device g stays on the device)
+        if basic and isinstance(full, np.ndarray):  # a view: every element is selected at most once
             full[key] = g
         else:
             np.add.at(full, key, g)

@@ -214,6 +214,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     return record(out, (a, b), backward)
 
 
+def _as_array(out, dtype=None):
+    """A reduction's result as an array of its backend (numpy scalars become 0-d arrays)."""
+    if isinstance(out, np.generic) or not hasattr(out, "dtype"):
+        return np.asarray(out, dtype=dtype)
+    return out if dtype is None or out.dtype == dtype else out.astype(dtype)
+
+
 def _reduce_grad(g, shape, axes, keepdims):
     if not keepdims:
         g = np.expand_dims(g, axes) if axes else g
@@ -226,7 +233,7 @@ def reduce_sum(a, axis=None, keepdims=False):
     axes = normalize_axis(axis, a.ndim)
     shape = a.shape
     out = np.sum(a.data, axis=axes, keepdims=keepdims)
-    return record(np.asarray(out), (a,), lambda g: (_reduce_grad(g, shape, axes, keepdims).copy(),))
+    return record(_as_array(out), (a,), lambda g: (_reduce_grad(g, shape, axes, keepdims).copy(),))
 
 
 def reduce_mean(a, axis=None, keepdims=False):
@@ -238,7 +245,7 @@ def reduce_mean(a, axis=None, keepdims=False):
     data = a.data if a.dtype.startswith("float") else a.data.astype("float32")
     out = np.mean(data, axis=axes, keepdims=keepdims)
     return record(
-        np.asarray(out, dtype=data.dtype), (a,), lambda g: (_reduce_grad(g / count, shape, axes, keepdims).copy(),)
+        _as_array(out, data.dtype), (a,), lambda g: (_reduce_grad(g / count, shape, axes, keepdims).copy(),)
     )
 
 
@@ -265,7 +272,7 @@ def _reduce_extreme(a, axis, keepdims, fn):
         gk = g if keepdims else np.expand_dims(g, axes)
         return (mask * gk / count,)
 
-    return record(np.asarray(out), (a,), backward)
+    return record(_as_array(out), (a,), backward)
 
 
 def reduce_prod(a, axis=None, keepdims=False):
@@ -280,7 +287,7 @@ def reduce_prod(a, axis=None, keepdims=False):
         gk = g if keepdims else np.expand_dims(g, axes)
         return (gk * kept / ad,)
 
-    return record(np.asarray(out), (a,), backward)
+    return record(_as_array(out), (a,), backward)
 
 
 def reduce_logsumexp(a, axis=None, keepdims=False):
@@ -298,7 +305,7 @@ def reduce_logsumexp(a, axis=None, keepdims=False):
         gk = g if keepdims else np.expand_dims(g, axes)
         return (gk * np.exp(ad - kept),)
 
-    return record(np.asarray(out), (a,), backward)
+    return record(_as_array(out), (a,), backward)
 
 
 def cumsum(a, axis=0):
@@ -354,7 +361,8 @@ def floor(a):
 
 def where(condition, x, y):
     """Pick from x where `condition` holds, else from y."""
-    cond = np.asarray(convert(condition).data, dtype=bool)
+    cond = convert(condition).data
+    cond = cond if cond.dtype == bool else cond.astype(bool)
     x, y = pair(x, y)
     xd, yd = x.data, y.data
     out = np.where(cond, xd, yd)

@@ -96,8 +96,8 @@ def selu(a):
     return record(out, (a,), lambda g: (g * _SELU_SCALE * np.where(ad > 0, 1, neg + _SELU_ALPHA),))
 
 
-def gelu(a, approximate=True):
-    """Gaussian error linear unit (tanh approximation by default, as in Keras)."""
+def gelu(a, approximate=False):
+    """Gaussian error linear unit (exact erf form by default, as in Keras 3; tanh form with approximate=True)."""
     a = convert(a)
     x = a.data
     if approximate:

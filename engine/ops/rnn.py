@@ -28,6 +28,22 @@ __all__ = ["simple_rnn_sequence", "lstm_sequence", "gru_sequence", "kernel_activ
 _NAMED = ("linear", "tanh", "sigmoid", "hard_sigmoid", "relu", "softsign", "elu", "relu6")
 
 
+
+
+def _kernel_backend(*tensors):
+    """The backend whose kernels run the sequence: a device operand wins over host ones
+    (host placeholder data with device weights); the kernels move host operands over."""
+    from engine.backend import backend_of
+
+    backends = [backend_of(t.data) for t in tensors]
+    return next((b for b in backends if b.name != "cpu"), backends[0])
+
+def _contiguous(array, dtype=None):
+    """C-contiguous `array` (cast to `dtype` if given); device arrays stay on their device."""
+    if isinstance(array, (np.ndarray, np.generic, list, tuple)):
+        return np.ascontiguousarray(array, dtype=dtype)
+    return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+
 def kernel_activation(activation):
     """The kernel code of `activation` (a name or an activation function), or None if the
     recurrent kernels cannot run it (the layers then fall back to a step-by-step loop)."""
@@ -61,7 +77,7 @@ def _prepare(x, mask, recurrent_mask, go_backwards, units):
     xt = np.swapaxes(xd, 0, 1)
     if go_backwards:
         xt = xt[::-1]
-    xt = np.ascontiguousarray(xt)
+    xt = _contiguous(xt)
     if mask is None:
         m = np.ones((T, B), np.uint8)
     else:
@@ -69,12 +85,12 @@ def _prepare(x, mask, recurrent_mask, go_backwards, units):
         if md.shape != (B, T):
             raise ValueError(f"The mask must have shape (batch, time)={(B, T)}. Received: shape={md.shape}")
         m = np.swapaxes(md.astype(bool), 0, 1)
-        m = np.ascontiguousarray((m[::-1] if go_backwards else m).astype(np.uint8))
+        m = _contiguous((m[::-1] if go_backwards else m).astype(np.uint8))
     if recurrent_mask is None:
         rm = np.ones((B, units), xd.dtype)
     else:
-        rm = np.ascontiguousarray(np.asarray(convert(recurrent_mask).data, dtype=xd.dtype))
-        rm = np.ascontiguousarray(np.broadcast_to(rm, (B, units)))
+        rm = _contiguous(np.asarray(convert(recurrent_mask).data, dtype=xd.dtype))
+        rm = _contiguous(np.broadcast_to(rm, (B, units)))
     return xt, m, rm
 
 
@@ -93,7 +109,7 @@ def _project(xt, kernel, bias):
     xw = _matmul(xt.reshape(T * B, F), kernel)
     if bias is not None:
         xw += bias
-    return np.ascontiguousarray(xw.reshape(T, B, -1))
+    return _contiguous(xw.reshape(T, B, -1))
 
 
 def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
@@ -105,23 +121,24 @@ def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
     dxt = _matmul(flat, kernel.T).reshape(T, B, -1)
     if go_backwards:
         dxt = dxt[::-1]
-    return np.ascontiguousarray(np.swapaxes(dxt, 0, 1)), dkernel, dbias
+    return _contiguous(np.swapaxes(dxt, 0, 1)), dkernel, dbias
 
 
 def _batch_major(seq):
     """(T + 1, B, U) states -> (B, T, U) outputs without the initial state."""
-    return np.ascontiguousarray(np.swapaxes(seq[1:], 0, 1))
+    return _contiguous(np.swapaxes(seq[1:], 0, 1))
 
 
 def _masked_states(hs, rm, units):
     """(hs[:-1] * rm) flattened to (T * B, U): the states that entered the recurrent GEMMs."""
-    prev = hs[:-1] if np.all(rm == 1) else hs[:-1] * rm
+    plain = isinstance(rm, np.ndarray) and bool(np.all(rm == 1))
+    prev = hs[:-1] if plain else hs[:-1] * rm
     return prev.reshape(-1, units)
 
 
 def _time_major(g, dtype):
     """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype."""
-    return np.ascontiguousarray(np.swapaxes(g, 0, 1), dtype=dtype)
+    return _contiguous(np.swapaxes(g, 0, 1), dtype=dtype)
 
 
 def _same_dtype(x, *tensors):
@@ -162,13 +179,13 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
     act = _code(activation, "activation")
     U = h0.shape[-1]
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
-    backend = backend_of(x.data)
+    backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
-    hs = backend.simple_rnn_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(recurrent_kernel.data),
+    hs = backend.simple_rnn_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
                                     m, rm, act)
 
     def backward(g):
-        dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, np.ascontiguousarray(recurrent_kernel.data.T),
+        dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
                                                 m, rm, act)
         dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
@@ -196,17 +213,15 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     ract = _code(recurrent_activation, "recurrent_activation")
     U = h0.shape[-1]
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
-    backend = backend_of(x.data)
+    backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
-    hs, cs, gates = backend.lstm_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(c0.data),
-                                         np.ascontiguousarray(recurrent_kernel.data), m, rm, act, ract)
-    out = np.empty((2,) + (x.shape[0], x.shape[1], U), xw.dtype)
-    out[0] = np.swapaxes(hs[1:], 0, 1)
-    out[1] = np.swapaxes(cs[1:], 0, 1)
+    hs, cs, gates = backend.lstm_forward(xw, _contiguous(h0.data), _contiguous(c0.data),
+                                         _contiguous(recurrent_kernel.data), m, rm, act, ract)
+    out = np.stack([_batch_major(hs), _batch_major(cs)])
 
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
-                                             np.ascontiguousarray(recurrent_kernel.data.T), m, rm, act, ract)
+                                             _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
         dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
         drk = _matmul(hm.T, dz.reshape(-1, 4 * U))
@@ -240,20 +255,20 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
             raise ValueError(f"gru_sequence: with reset_after={reset_after} the bias must have shape {expected}. "
                              f"Received: bias={bias.shape}")
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
-    backend = backend_of(x.data)
+    backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     dtype = x.data.dtype
     if bias is None:
         input_bias, rbias = None, np.zeros(3 * U, dtype)
     elif reset_after:
-        input_bias, rbias = bias.data[0], np.ascontiguousarray(bias.data[1])
+        input_bias, rbias = bias.data[0], _contiguous(bias.data[1])
     else:
         input_bias, rbias = bias.data, np.zeros(3 * U, dtype)
     xw = _project(xt, kernel.data, input_bias)
-    hs, aux = backend.gru_forward(xw, np.ascontiguousarray(h0.data), np.ascontiguousarray(recurrent_kernel.data),
+    hs, aux = backend.gru_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
                                   rbias, m, rm, act, ract, bool(reset_after))
 
     def backward(g):
-        dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, np.ascontiguousarray(recurrent_kernel.data.T),
+        dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
                                               m, rm, act, ract, bool(reset_after))
         dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.optimizers.adam import _kernel_ready
 from engine.optimizers.base import Optimizer
 
 
@@ -21,6 +22,17 @@ class SGD(Optimizer):
             variable.data = variable.data - lr * grad
             return
         m = slots["momentum"]
+        if _kernel_ready(variable.data, grad, m.data):
+            # one compiled pass; same float operations as the numpy lines below
+            from engine.backend import backend_of
+
+            sgd_momentum_update = backend_of(variable.data).sgd_momentum_update
+            shape = variable.data.shape
+            new_var, new_velocity = sgd_momentum_update(variable.data.reshape(-1), grad.reshape(-1),
+                                                        m.data.reshape(-1), float(lr), self.momentum,
+                                                        self.nesterov)
+            m.data, variable.data = new_velocity.reshape(shape), new_var.reshape(shape)
+            return
         velocity = self.momentum * m.data - lr * grad
         m.data = velocity
         if self.nesterov:

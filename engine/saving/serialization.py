@@ -338,9 +338,6 @@ def resolve_class(class_name, registered_name=None, module=None, inner=None):
             return custom_objects[key]
     if registered_name and registered_name in _REGISTERED:
         return _REGISTERED[registered_name]
-    for key, value in _REGISTERED.items():
-        if key.split(">", 1)[-1] == class_name and registered_name in (None, class_name, key):
-            return value
     cls = builtin_class(class_name, module)
     if cls is not None:
         return cls

@@ -36,6 +36,10 @@ SPECIAL = {
     "Cropping1D": ({"cropping": 1}, (2, 6, 3)),
     "Cropping2D": ({"cropping": 1}, (2, 6, 6, 3)),
     "Cropping3D": ({"cropping": 1}, (2, 5, 5, 5, 2)),
+    "RNN": ({"cell": ("LSTMCell", {"units": 3})}, (2, 5, 4)),
+    "ConvLSTM1D": ({}, (2, 3, 6, 2)),
+    "ConvLSTM2D": ({}, (2, 3, 5, 5, 2)),
+    "ConvLSTM3D": ({}, (2, 2, 4, 4, 4, 2)),
 }
 
 RECURRENT_NAMES = ("RNN", "LSTM", "GRU", "ConvLSTM")
@@ -93,6 +97,10 @@ def test_builtin_layer_save_load_round_trip(name, tmp_path):
     if isinstance(data, list):
         inputs = [keras.Input(d.shape[1:]) for d in data]
         outputs = cls(**_kwargs(name, cls))(inputs)
+    elif name.endswith("Cell"):
+        # A cell is saved inside the RNN layer that steps it through time.
+        inputs = keras.Input(data.shape[1:], dtype=str(data.dtype))
+        outputs = keras.layers.RNN(cls(**_kwargs(name, cls)))(inputs)
     else:
         inputs = keras.Input(data.shape[1:], dtype=str(data.dtype))
         outputs = cls(**_kwargs(name, cls))(inputs)

@@ -9,6 +9,11 @@ KERNEL_MODULES: tuple[str, ...] = (
     "engine.backend.cpu.conv",
     "engine.backend.cpu.pooling",
     "engine.backend.cpu.rnn",
+    "engine.backend.cpu.dense",
+    "engine.backend.cpu.norm",
+    "engine.backend.cpu.embedding",
+    "engine.backend.cpu.losses_kernels",
+    "engine.backend.cpu.optim_kernels",
 )
 
 

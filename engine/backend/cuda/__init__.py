@@ -3,6 +3,14 @@
 Arrays on the GPU are `DeviceArray`s. Op code is numpy-style and dispatches to CUDA kernels
 through numpy's protocols; tests run these kernels in numba's simulator
 (`NUMBA_ENABLE_CUDASIM=1`) on tiny shapes.
+
+Modules: `device_array` (the array type), `dispatch` (numpy ufuncs/functions on it, with
+`kernels` for elementwise, copies and reductions), `indexing` (take, take_along_axis,
+put_along_axis, add.at, fancy reads), `backend` (placement and kernel lookup), and the
+CUDA versions of the CPU backend's kernels, same names and signatures: `layer_kernels`
+(GEMM, convolution, pooling; raw kernels in `nn_kernels`), `fused` (dense, normalization,
+embedding, softmax cross-entropy, optimizer updates) and `rnn` (SimpleRNN/LSTM/GRU).
+`stats` counts host<->device copies and host fallbacks.
 """
 
 from __future__ import annotations

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from engine.backend.base import Backend
 from engine.backend.cuda import stats
 from engine.backend.cuda.device_array import DeviceArray
+
+# Modules whose public functions are CUDA versions of CPU kernels of the same name
+# (`cuda_kernels`): looked up before the counted host fallback.
+CUDA_KERNEL_MODULES: tuple[str, ...] = (
+    "engine.backend.cuda.layer_kernels",
+    "engine.backend.cuda.fused",
+    "engine.backend.cuda.rnn",
+)
+
+
+def cuda_kernels(name: str):
+    """The CUDA kernel function called `name`, or None when only the CPU has one."""
+    for module_name in CUDA_KERNEL_MODULES:
+        kernel = getattr(importlib.import_module(module_name), name, None)
+        if kernel is not None and callable(kernel) and not name.startswith("_"):
+            return kernel
+    return None
 
 
 class CudaBackend(Backend):
@@ -36,6 +55,10 @@ class CudaBackend(Backend):
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
+        kernel = cuda_kernels(name)
+        if kernel is not None:
+            setattr(self, name, kernel)
+            return kernel
         from engine.backend import get
 
         cpu_kernel = getattr(get("cpu"), name)

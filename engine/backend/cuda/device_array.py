@@ -75,6 +75,11 @@ class DeviceArray:
         return self.size * self.dtype.itemsize
 
     @property
+    def flags(self):
+        """numpy-style layout flags: a DeviceArray is always C-contiguous and writeable."""
+        return _FLAGS
+
+    @property
     def T(self):
         return self.transpose()
 
@@ -238,6 +243,23 @@ class DeviceArray:
         return np.logical_not(self)
 
     __hash__ = object.__hash__
+
+
+class _Flags:
+    c_contiguous = True
+    contiguous = True
+    writeable = True
+    owndata = True
+
+    @property
+    def f_contiguous(self):
+        return False
+
+    def __getitem__(self, name):
+        return getattr(self, name.lower())
+
+
+_FLAGS = _Flags()
 
 
 def is_scalar(value) -> bool:

@@ -20,6 +20,16 @@ _UFUNC_NAMES = {
 }
 
 
+def _register_scipy_ufuncs():
+    # gelu's exact form calls scipy.special.erf, a ufunc like numpy's own
+    from scipy import special
+
+    _UFUNC_NAMES[special.erf] = "erf"
+
+
+_register_scipy_ufuncs()
+
+
 def _dtype_of(value):
     if isinstance(value, DeviceArray):
         return value.dtype
@@ -107,9 +117,31 @@ def _shape_arg(shape):
     return np.asarray(shape if shape else (1,), dtype=np.int64)
 
 
+_metadata_cache: dict = {}
+
+
+def device_args(args):
+    """Kernel arguments with small host int64 arrays (shapes, strides) replaced by cached
+    device copies, so a launch never copies them to the GPU and back again."""
+    out = []
+    for arg in args:
+        if isinstance(arg, np.ndarray) and arg.dtype == np.int64 and arg.size <= 64:
+            key = arg.tobytes()
+            cached = _metadata_cache.get(key)
+            if cached is None:
+                if len(_metadata_cache) > 8192:
+                    _metadata_cache.clear()
+                from numba import cuda
+
+                cached = _metadata_cache[key] = cuda.to_device(arg)
+            arg = cached
+        out.append(arg)
+    return out
+
+
 def _launch(name, n, *args):
     blocks, threads = kernels.launch_1d(n)
-    kernels.get(name)[blocks, threads](*args)
+    kernels.get(name)[blocks, threads](*device_args(args))
 
 
 def _elementwise_binary(name, a, b, out_dtype=None):
@@ -142,7 +174,8 @@ def _elementwise_unary(name, a):
     if name == "logical_not":
         return _elementwise_binary("equal", da, np.zeros((), dtype=da.dtype))
     dtype = da.dtype
-    if name in ("exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "reciprocal") and dtype.kind in "iub":
+    if name in ("exp", "log", "sqrt", "tanh", "sin", "cos", "log1p", "expm1", "reciprocal", "erf") and \
+            dtype.kind in "iub":
         dtype = np.dtype("float64")
         da = astype(da, dtype)
     out = DeviceArray.empty(da.shape, dtype)
@@ -154,6 +187,10 @@ def ufunc(uf, method, inputs, kwargs):
     """Entry point for `__array_ufunc__`."""
     name = _UFUNC_NAMES.get(uf)
     unsupported_kwargs = {k for k, v in kwargs.items() if v is not None and k not in ("dtype",)}
+    if method == "at" and uf is np.add and isinstance(inputs[0], DeviceArray) and not kwargs:
+        from engine.backend.cuda.indexing import add_at
+
+        return add_at(*inputs)
     if method != "__call__" or name is None or unsupported_kwargs:
         return fallback(f"{uf.__name__}.{method}", getattr(uf, method), inputs, kwargs)
     if name == "matmul":
@@ -207,7 +244,9 @@ def getitem(a: DeviceArray, key):
         fill = a.ndim - (len(key) - 1 - sum(1 for k in key if k is None))
         key = key[:i] + (slice(None),) * fill + key[i + 1:]
     if not all(isinstance(k, (int, np.integer, slice)) or k is None for k in key):
-        return fallback("getitem", lambda x, k: np.asarray(x[k]), (a, key), {})
+        from engine.backend.cuda.indexing import fancy_getitem
+
+        return fancy_getitem(a, key[0] if len(key) == 1 else key)
     base = _contiguous_strides(a.shape)
     offset, out_shape, out_strides, dim = 0, [], [], 0
     for k in key:
@@ -281,7 +320,7 @@ def mean(a, axis=None, keepdims=False):
 
 
 def matmul(a, b):
-    """Batched matrix product with a tiled shared-memory kernel (float32 or float64)."""
+    """Batched matrix product on the register-blocked GEMM (float32 or float64)."""
     a, b = _to_device(a), _to_device(b)
     dtype = np.result_type(a.dtype, b.dtype)
     if dtype.kind != "f":
@@ -300,14 +339,16 @@ def matmul(a, b):
         raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 ({k2} != {k})")
     batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     batch = int(np.prod(batch_shape)) if batch_shape else 1
-    if a.shape[:-2] != batch_shape:
+    # A side without batch axes is read with batch stride 0 instead of being copied.
+    if a.shape[:-2] != batch_shape and int(np.prod(a.shape[:-2])) != 1:
         a = broadcast_to(a, batch_shape + (m, k))
-    if b.shape[:-2] != batch_shape:
+    if b.shape[:-2] != batch_shape and int(np.prod(b.shape[:-2])) != 1:
         b = broadcast_to(b, batch_shape + (k, n))
-    out = DeviceArray.empty(batch_shape + (m, n), dtype)
-    grid = ((n + kernels.TILE - 1) // kernels.TILE, (m + kernels.TILE - 1) // kernels.TILE, batch)
-    name = "gemm" if dtype == np.float32 else "gemm64"
-    kernels.get(name)[grid, (kernels.TILE, kernels.TILE)](a.buffer, b.buffer, out.buffer, m, n, k, m * k, k * n)
+    a = a.reshape((int(np.prod(a.shape[:-2])) if a.ndim > 2 else 1, m, k))
+    b = b.reshape((int(np.prod(b.shape[:-2])) if b.ndim > 2 else 1, k, n))
+    from engine.backend.cuda.layer_kernels import gemm
+
+    out = gemm(a, b).reshape(batch_shape + (m, n))
     shape = out.shape
     if squeeze_a:
         shape = shape[:-2] + shape[-1:]
@@ -399,6 +440,8 @@ _FUNCTIONS = {
     np.where: _where,
     np.clip: _clip,
     np.concatenate: _concatenate,
+    np.stack: lambda arrays, axis=0, **k: _concatenate(
+        [_expand_dims(_to_device(x), axis) for x in arrays], axis=axis),
     np.zeros_like: _like(0),
     np.ones_like: _like(1),
     np.full_like: lambda a, fill_value, dtype=None, **k: DeviceArray.full(a.shape, fill_value, dtype or a.dtype),
@@ -409,6 +452,16 @@ _FUNCTIONS = {
     np.ascontiguousarray: lambda a, dtype=None: a if dtype is None else a.astype(dtype),
     np.dot: lambda a, b, out=None: matmul(a, b),
 }
+
+
+def _register_indexing():
+    from engine.backend.cuda import indexing
+
+    _FUNCTIONS.update({np.take: indexing.take, np.take_along_axis: indexing.take_along_axis,
+                       np.put_along_axis: indexing.put_along_axis})
+
+
+_register_indexing()
 
 
 def _swap(ndim, x, y):

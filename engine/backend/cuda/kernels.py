@@ -1,5 +1,5 @@
 """numba.cuda kernels: elementwise (with broadcasting by strides), strided copies,
-row reductions and a tiled shared-memory GEMM. All take flat contiguous buffers.
+row reductions. The GEMM lives in `nn_kernels`. All take flat contiguous buffers.
 
 Kernels are compiled on first use (`get(name)`); this module is imported only when the CUDA
 backend is used. `cuda` must be a module global: numba's simulator swaps it at run time.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from numba import cuda, float32, float64
+from numba import cuda
 
 _cache: dict = {}
 
@@ -19,7 +19,6 @@ from numba import config as _config
 _SIMULATED = bool(_config.ENABLE_CUDASIM)
 MAX_DIMS = 8
 THREADS = 16 if _SIMULATED else 256
-TILE = 4 if _SIMULATED else 16
 
 BINARY_OPS = {
     "add": 0, "subtract": 1, "multiply": 2, "true_divide": 3, "maximum": 4, "minimum": 5,
@@ -30,7 +29,7 @@ COMPARE_OPS = {"greater": 0, "greater_equal": 1, "less": 2, "less_equal": 3, "eq
 UNARY_OPS = {
     "negative": 0, "exp": 1, "log": 2, "sqrt": 3, "tanh": 4, "absolute": 5, "sign": 6, "sin": 7,
     "cos": 8, "log1p": 9, "expm1": 10, "square": 11, "reciprocal": 12, "floor": 13, "rint": 14,
-    "positive": 15,
+    "positive": 15, "erf": 16,
 }
 REDUCE_OPS = {"sum": 0, "max": 1, "min": 2, "prod": 3}
 
@@ -167,6 +166,8 @@ def _build_unary():
             r = math.floor(x)
         elif op == 14:
             r = round(x)
+        elif op == 16:
+            r = math.erf(x)
         else:
             r = x
         out[i] = r
@@ -237,62 +238,6 @@ def _build_reduce_rows():
     return reduce_rows
 
 
-def _build_gemm():
-    @cuda.jit
-    def gemm(a, b, out, m, n, k, a_batch, b_batch):
-        tile_a = cuda.shared.array((TILE, TILE), dtype=float32)
-        tile_b = cuda.shared.array((TILE, TILE), dtype=float32)
-        tx = cuda.threadIdx.x
-        ty = cuda.threadIdx.y
-        row = cuda.blockIdx.y * TILE + ty
-        col = cuda.blockIdx.x * TILE + tx
-        batch = cuda.blockIdx.z
-        a_off = batch * a_batch
-        b_off = batch * b_batch
-        acc = 0.0
-        for t in range((k + TILE - 1) // TILE):
-            ka = t * TILE + tx
-            kb = t * TILE + ty
-            tile_a[ty, tx] = a[a_off + row * k + ka] if (row < m and ka < k) else 0.0
-            tile_b[ty, tx] = b[b_off + kb * n + col] if (kb < k and col < n) else 0.0
-            cuda.syncthreads()
-            for j in range(TILE):
-                acc += tile_a[ty, j] * tile_b[j, tx]
-            cuda.syncthreads()
-        if row < m and col < n:
-            out[batch * m * n + row * n + col] = acc
-
-    return gemm
-
-
-def _build_gemm64():
-    @cuda.jit
-    def gemm64(a, b, out, m, n, k, a_batch, b_batch):
-        tile_a = cuda.shared.array((TILE, TILE), dtype=float64)
-        tile_b = cuda.shared.array((TILE, TILE), dtype=float64)
-        tx = cuda.threadIdx.x
-        ty = cuda.threadIdx.y
-        row = cuda.blockIdx.y * TILE + ty
-        col = cuda.blockIdx.x * TILE + tx
-        batch = cuda.blockIdx.z
-        a_off = batch * a_batch
-        b_off = batch * b_batch
-        acc = 0.0
-        for t in range((k + TILE - 1) // TILE):
-            ka = t * TILE + tx
-            kb = t * TILE + ty
-            tile_a[ty, tx] = a[a_off + row * k + ka] if (row < m and ka < k) else 0.0
-            tile_b[ty, tx] = b[b_off + kb * n + col] if (kb < k and col < n) else 0.0
-            cuda.syncthreads()
-            for j in range(TILE):
-                acc += tile_a[ty, j] * tile_b[j, tx]
-            cuda.syncthreads()
-        if row < m and col < n:
-            out[batch * m * n + row * n + col] = acc
-
-    return gemm64
-
-
 def _build_fill():
     @cuda.jit
     def fill(out, value):
@@ -315,6 +260,6 @@ def _build_cast():
 
 _BUILDERS = {
     "binary": _build_binary, "compare": _build_compare, "unary": _build_unary, "where": _build_where,
-    "strided_copy": _build_strided_copy, "reduce_rows": _build_reduce_rows, "gemm": _build_gemm,
-    "gemm64": _build_gemm64, "fill": _build_fill, "cast": _build_cast,
+    "strided_copy": _build_strided_copy, "reduce_rows": _build_reduce_rows,
+    "fill": _build_fill, "cast": _build_cast,
 }

@@ -1,9 +1,9 @@
-"""Functional-API shapes for spatial layers whose input sizes are unknown (None).
+"""Functional-API shapes for spatial layers, from their own `compute_output_shape`.
 
-The generic symbolic call runs a layer on placeholder data, which cannot tell a
-convolution's output size when a spatial size is None (and fails when the kernel is
-larger than the placeholder). Like Keras, these layers then describe their output with
-their own `compute_output_shape`.
+The generic symbolic call runs a layer on placeholder data. For convolutions and pooling
+that would run a real kernel (and compile it) just to learn a shape, could not tell the
+output size when a spatial size is None, and fails when the kernel is larger than the
+placeholder. Like Keras, these layers describe their output with `compute_output_shape`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from engine.layers.symbolic import KerasTensor, Node, flatten
 
 
 class UnknownSizeShapes:
-    """Mixin (listed before `Layer`): symbolic outputs from `compute_output_shape` when a size is None."""
+    """Mixin (listed before `Layer`): symbolic outputs from `compute_output_shape`."""
 
     keeps_input_dtype = False
 
     def _symbolic_call(self, args, kwargs):
         inputs = args[0] if len(args) == 1 else None
-        if (not isinstance(inputs, KerasTensor) or any(isinstance(t, KerasTensor) for t in flatten(kwargs))
-                or all(size is not None for size in inputs.shape[1:])):
+        if not isinstance(inputs, KerasTensor) or any(isinstance(t, KerasTensor) for t in flatten(kwargs)):
             return super()._symbolic_call(args, kwargs)
         shape = tuple(inputs.shape)
         check_input_spec(self, self.input_spec, shape)

@@ -55,6 +55,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        fused = next((name for fn, name in _FUSABLE if fn is self.activation), None)
+        if fused is not None and inputs.dtype == self.kernel.dtype:
+            # one kernel: matmul, bias and activation (and one for the backward pass)
+            return ops.dense(inputs, self.kernel, self.bias, fused)
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
@@ -78,3 +82,7 @@ class Dense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
+
+
+_FUSABLE = ((activations.linear, "linear"), (activations.relu, "relu"), (activations.sigmoid, "sigmoid"),
+            (activations.tanh, "tanh"))

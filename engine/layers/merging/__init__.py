@@ -1,6 +1,13 @@
 """Built-in merging layers. Each layer lives in its own module; list it in `CATEGORY`."""
 
-# Layer class name -> palette category, e.g. {"Conv2D": "Convolution"}.
-CATEGORY: dict[str, str] = {}
+from engine.layers.merging.concatenate import Concatenate
+from engine.layers.merging.dot import Dot
+from engine.layers.merging.elementwise import Add, Average, Maximum, Minimum, Multiply, Subtract
 
-__all__: list[str] = []
+CATEGORY: dict[str, str] = {
+    name: "Merging" for name in (
+        "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    )
+}
+
+__all__ = list(CATEGORY)

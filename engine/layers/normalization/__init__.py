@@ -1,6 +1,13 @@
 """Built-in normalization layers. Each layer lives in its own module; list it in `CATEGORY`."""
 
-# Layer class name -> palette category, e.g. {"Conv2D": "Convolution"}.
-CATEGORY: dict[str, str] = {}
+from engine.layers.normalization.batch_normalization import BatchNormalization
+from engine.layers.normalization.group_normalization import GroupNormalization
+from engine.layers.normalization.layer_normalization import LayerNormalization
 
-__all__: list[str] = []
+CATEGORY: dict[str, str] = {
+    "BatchNormalization": "Normalization",
+    "LayerNormalization": "Normalization",
+    "GroupNormalization": "Normalization",
+}
+
+__all__ = list(CATEGORY)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import special
 
 from engine.backend import get
 from engine.backend.cuda import stats
@@ -29,7 +30,7 @@ def test_binary_ufuncs_broadcast_like_numpy(fn):
 
 
 @pytest.mark.parametrize("fn", [np.negative, np.exp, np.log, np.sqrt, np.tanh, np.abs, np.sign, np.square,
-                                np.log1p, np.expm1, np.logical_not])
+                                np.log1p, np.expm1, np.logical_not, special.erf])
 def test_unary_ufuncs(fn):
     a = rng.random((3, 5)).astype("float64") + 0.05
     np.testing.assert_allclose(host(fn(dev(a))), fn(a), rtol=1e-12)

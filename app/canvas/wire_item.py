@@ -1,0 +1,115 @@
+"""A wire: a cubic curve from an output port to an input port, with its tensor shape."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from app.canvas.style import CanvasStyle, make_style
+
+# The shape label is hidden below this zoom.
+LOD_LABEL = 0.6
+
+
+def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A smooth S curve leaving `start` to the right and entering `end` from the left."""
+    path = QPainterPath(start)
+    reach = max(40.0, abs(end.x() - start.x()) * 0.5, min(160.0, abs(end.y() - start.y()) * 0.6))
+    path.cubicTo(QPointF(start.x() + reach, start.y()), QPointF(end.x() - reach, end.y()), end)
+    return path
+
+
+class WireItem(QGraphicsItem):
+    """An edge of the document between two ports (or a loose wire while dragging).
+
+    `shape_text` is shown near the middle; `mismatched` draws it dashed red with `problem`
+    in the tooltip.
+    """
+
+    def __init__(self, source_port=None, target_port=None, edge_id=None, canvas_style: CanvasStyle | None = None):
+        super().__init__()
+        self.source_port = source_port
+        self.target_port = target_port
+        self.edge_id = edge_id
+        self.canvas_style = canvas_style or make_style()
+        self.shape_text = ""
+        self.mismatched = False
+        self.problem = ""
+        self._loose_end: QPointF | None = None
+        self._path = QPainterPath()
+        self.setZValue(0)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, edge_id is not None)
+        self.setAcceptHoverEvents(True)
+        self.refresh()
+
+    def set_loose_end(self, point: QPointF) -> None:
+        """Move the free end of a wire being dragged."""
+        self._loose_end = QPointF(point)
+        self.refresh()
+
+    def set_state(self, shape_text: str, mismatched: bool, problem: str = "") -> None:
+        """Show the tensor shape and whether it fits the target port."""
+        self.shape_text = shape_text
+        self.mismatched = mismatched
+        self.problem = problem
+        self.setToolTip(problem or shape_text)
+        self.update()
+
+    def endpoints(self) -> tuple[QPointF, QPointF]:
+        start = self.source_port.scene_anchor() if self.source_port is not None else self._loose_end or QPointF()
+        end = self.target_port.scene_anchor() if self.target_port is not None else self._loose_end or QPointF()
+        return start, end
+
+    def refresh(self) -> None:
+        """Recompute the curve after a node moved."""
+        self.prepareGeometryChange()
+        start, end = self.endpoints()
+        self._path = wire_path(start, end)
+        self.update()
+
+    def curve(self) -> QPainterPath:
+        """The wire's curve in scene coordinates."""
+        return QPainterPath(self._path)
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-60, -20, 60, 20)
+
+    def shape(self):
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self._path)
+
+    def paint(self, painter, option, widget=None):
+        style = self.canvas_style
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        colour = style.error if self.mismatched else (style.selection if self.isSelected() else style.wire)
+        pen = QPen(colour, style.wire_width)
+        if self.mismatched:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if lod < 0.35:  # zoomed far out: a straight line reads the same and costs far less
+            painter.setRenderHint(painter.RenderHint.Antialiasing, False)
+            start, end = self.endpoints()
+            painter.drawLine(start, end)
+            return
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        painter.drawPath(self._path)
+        if self.shape_text and lod >= LOD_LABEL:
+            font = QFont()
+            font.setPixelSize(max(1, round(10 * style.font_scale)))
+            painter.setFont(font)
+            middle = self._path.pointAtPercent(0.5)
+            width = QFontMetricsF(font).horizontalAdvance(self.shape_text) + 10
+            start, end = self.endpoints()
+            if abs(end.x() - start.x()) < width + 16 and abs(end.y() - start.y()) < 40:
+                return  # too short to label without covering the cards
+            height = 15 * style.font_scale
+            box = QRectF(middle.x() - width / 2, middle.y() - height - 3, width, height)
+            painter.setPen(Qt.PenStyle.NoPen)
+            background = style.background
+            painter.setBrush(background)
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(style.error if self.mismatched else style.muted_text)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.shape_text)

@@ -1,0 +1,343 @@
+"""The `strata` command.
+
+    strata [FILE.strata]                     open the editor (GUI)
+    strata validate FILE                     list each problem per node; exit 1 if any
+    strata summary FILE                      the model summary (layers, shapes, parameters)
+    strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
+    strata export FILE --target engine|keras [--style functional|subclass] -o model.py
+    strata import model.keras -o FILE.strata
+    strata warmup                            compile every numba kernel now (the GUI does it in the background)
+    strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
+
+User mistakes (missing files, broken projects, bad options) print one message to stderr and
+exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+COMMANDS = ("validate", "summary", "train", "export", "import", "warmup")
+
+
+class CliError(Exception):
+    """A user-facing error: printed to stderr, exit status `code`."""
+
+    def __init__(self, message, code=2):
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strata", description="Build, check, train and export Strata projects.")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("validate", help="check a project and list its problems")
+    p.add_argument("file")
+    p = sub.add_parser("summary", help="print the model summary")
+    p.add_argument("file")
+    p = sub.add_parser("train", help="train headless and save the weights back")
+    p.add_argument("file")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None)
+    p.add_argument("--log-json", dest="log_json")
+    p.add_argument("--trust", action="store_true", help="trust this project's custom code (remembered)")
+    p = sub.add_parser("export", help="write the model as Python")
+    p.add_argument("file")
+    p.add_argument("--target", choices=("engine", "keras"), default="engine")
+    p.add_argument("--style", choices=("functional", "subclass"), default="functional")
+    p.add_argument("-o", "--output", required=True)
+    p = sub.add_parser("import", help="open a .keras file as a project")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True)
+    sub.add_parser("warmup", help="compile every numba kernel into the cache now")
+    return parser
+
+
+def _load(path, trust_flag=False):
+    from app.graph.project import TrustStore, load_project, trust_document
+    from app.graph.serialize import ProjectError
+
+    store = TrustStore()
+    try:
+        doc = load_project(path, trust=store)
+    except ProjectError as exc:
+        raise CliError(str(exc)) from None
+    if trust_flag and not doc.trusted:
+        trust_document(doc, store)
+    return doc, store
+
+
+def _problem_lines(doc) -> list[str]:
+    lines = []
+    for p in doc.problems():
+        block = doc.blocks[p.block].name if p.block in doc.blocks else p.block
+        where = f"{block}" + (f" / {doc.blocks[p.block].nodes[p.node].label}" if p.node and p.block in doc.blocks
+                              and p.node in doc.blocks[p.block].nodes else "")
+        lines.append(f"{where}: [{p.kind}] {p.message}")
+    return lines
+
+
+def cmd_validate(args) -> int:
+    doc, _ = _load(args.file)
+    lines = _problem_lines(doc)
+    for line in lines:
+        print(line)
+    if lines:
+        print(f"{args.file}: {len(lines)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: no problems ({doc.total_params():,} parameters)")
+    return 0
+
+
+def _compile(doc, path):
+    from app.graph.compiler import CompileError, compile_document
+
+    try:
+        return compile_document(doc)
+    except CompileError as exc:
+        raise CliError(f"{path}: {exc}", code=1) from None
+
+
+def cmd_summary(args) -> int:
+    doc, _ = _load(args.file)
+    compiled = _compile(doc, args.file)
+    compiled.model.summary(print_fn=print)
+    return 0
+
+
+def _data(doc, model, path):
+    spec = doc.settings.get("data")
+    if not spec:
+        raise CliError(f"{path}: the project has no data set; choose one in the Data tab "
+                       "(settings.data = {\"dataset\": name, \"params\": {...}}).")
+    try:
+        import app.data as data_module
+    except ImportError:
+        raise CliError("This Strata build has no data sets (app.data is missing); cannot train headless.") from None
+    load = getattr(data_module, "load_dataset", None)
+    if load is None:
+        raise CliError("app.data has no load_dataset(spec); cannot resolve the project's data set.")
+    try:
+        dataset = load(spec)
+        fit_arrays = getattr(data_module, "fit_arrays", None)
+        if fit_arrays is not None:
+            x, y = fit_arrays(dataset, model)
+        elif isinstance(dataset, tuple):
+            x, y = dataset
+        else:
+            x, y = dataset.x, dataset.y
+    except ValueError as exc:
+        raise CliError(f"{path}: data set {spec.get('dataset')!r}: {exc}") from None
+    return dataset, x, y
+
+
+def _compile_for_training(model, settings: dict, dataset, path):
+    try:
+        from app.training.settings import TrainingSettings, compile_model
+    except ImportError:
+        TrainingSettings = compile_model = None
+    task = getattr(dataset, "task", "classification")
+    if TrainingSettings is not None:
+        fields = TrainingSettings.__dataclass_fields__
+        values = {k: v for k, v in settings.items() if k in fields}
+        if "validation_split" in settings and "validation_fraction" in fields:
+            values.setdefault("validation_fraction", settings["validation_split"])
+        if values.get("loss") is None:
+            values.pop("loss", None)
+        try:
+            training = TrainingSettings(**values)
+            training.validate()
+            compile_model(model, training, task)
+        except (TypeError, ValueError) as exc:
+            raise CliError(f"{path}: training settings: {exc}") from None
+        return
+    from engine import keras
+
+    loss = settings.get("loss")
+    if loss in (None, "auto"):
+        loss = "mse" if task == "regression" else "sparse_categorical_crossentropy"
+    if isinstance(loss, str) and loss.startswith("none"):
+        loss = None
+    try:
+        optimizer = keras.optimizers.get(settings.get("optimizer", "adam"))
+        if settings.get("learning_rate") is not None:
+            optimizer.learning_rate = settings["learning_rate"]
+        model.compile(optimizer=optimizer, loss=loss, metrics=list(settings.get("metrics") or []))
+    except (TypeError, ValueError) as exc:
+        raise CliError(f"{path}: training settings: {exc}") from None
+
+
+def cmd_train(args) -> int:
+    from engine import keras
+
+    doc, store = _load(args.file, args.trust)
+    if not doc.trusted:
+        raise CliError(f"{args.file}: this project contains custom code you have not trusted; "
+                       "run again with --trust if you trust its author.")
+    settings = dict(doc.settings.get("training") or {})
+    epochs = args.epochs if args.epochs is not None else int(settings.get("epochs", 5))
+    if epochs < 1:
+        raise CliError(f"--epochs must be at least 1; received {epochs}")
+    device = args.device or settings.get("device") or "cpu"
+    from engine.backend.cuda import CudaUnavailable
+
+    try:
+        device_scope = keras.device(device)   # engine.backend.device: the scope training runs in
+        device_scope.__enter__()
+    except CudaUnavailable as exc:
+        raise CliError(f"{args.file}: cannot train on {device!r}: {exc}", code=1) from None
+    except (ValueError, RuntimeError, ImportError) as exc:
+        raise CliError(f"device {device!r} is not available: {exc}") from None
+    try:
+        compiled = _compile(doc, args.file)
+        dataset, x, y = _data(doc, compiled.model, args.file)
+        _compile_for_training(compiled.model, settings, dataset, args.file)
+        log = open(args.log_json, "w", encoding="utf-8") if args.log_json else None
+        epoch_logs = []
+
+        class JsonLines(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                record = {"epoch": epoch + 1}
+                record.update({k: float(v) for k, v in sorted((logs or {}).items())})
+                epoch_logs.append(record)
+                line = json.dumps(record, sort_keys=True)
+                if log is not None:
+                    log.write(line + "\n")
+                    log.flush()
+                else:
+                    print(line, flush=True)
+
+        validation = settings.get("validation_fraction", settings.get("validation_split", 0.0)) or 0.0
+        try:
+            compiled.model.fit(x, y, epochs=epochs, batch_size=int(settings.get("batch_size", 32)),
+                               validation_split=float(validation), verbose=1, callbacks=[JsonLines()])
+        finally:
+            if log is not None:
+                log.close()
+    finally:
+        device_scope.__exit__(None, None, None)
+    compiled.store_weights(doc)
+    run = {}
+    for record in epoch_logs:
+        for key, value in record.items():
+            run.setdefault(key, []).append(value)
+    doc.history.append(run)
+    from app.graph.project import save_project
+
+    save_project(doc, args.file, trust=store)
+    print(f"saved trained weights to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from app.graph.export import ExportError, export_python
+    from app.graph.project import atomic_write_bytes
+
+    doc, _ = _load(args.file)
+    try:
+        text = export_python(doc, args.target, args.style)
+    except ExportError as exc:
+        raise CliError(f"{args.file}: {exc}", code=1) from None
+    try:
+        atomic_write_bytes(args.output, text.encode("utf-8"))
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from app.graph.importer import ImportError_, import_keras
+    from app.graph.project import save_project
+
+    try:
+        doc = import_keras(args.file)
+    except ImportError_ as exc:
+        raise CliError(str(exc)) from None
+    try:
+        save_project(doc, args.output)
+    except OSError as exc:
+        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {args.output} ({len(doc.model.nodes)} nodes, {doc.total_params():,} parameters)", file=sys.stderr)
+    return 0
+
+
+def cmd_warmup(args) -> int:
+    import time
+
+    from engine import backend
+
+    start = time.perf_counter()
+
+    def progress(done, total):
+        print(f"kernels {done}/{total}", file=sys.stderr, flush=True)
+
+    backend.warmup(progress)
+    print(f"kernels ready in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def open_gui(argv) -> int:
+    """Start the editor; the window lives in app.main_window (loaded only now)."""
+    try:
+        import app.main_window  # noqa: F401
+    except ImportError as exc:
+        if getattr(exc, "name", "") in ("app.main_window", "PySide6", "PySide6.QtWidgets"):
+            raise CliError(f"The Strata editor is not available here ({exc}). The command-line tools work: "
+                           "strata validate|summary|train|export|import ...") from None
+        raise
+    if argv and argv[0] == "--screenshot":
+        from app.screenshot import main as screenshot_main
+
+        return screenshot_main(argv[1:])
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setOrganizationName("Strata")
+    qt_app.setApplicationName("Strata")
+    from app.firstrun.icons import app_icon
+
+    qt_app.setWindowIcon(app_icon())
+    settings = QSettings("Strata", "Strata")
+    try:
+        from app.i18n import install_translator
+        from app.panels.theme import apply_theme
+
+        install_translator(qt_app, str(settings.value("language", "system")))
+        apply_theme(qt_app, str(settings.value("theme", "dark")), settings.value("presentation", False, type=bool))
+    except ImportError:
+        pass
+    window = MainWindow(settings=settings)
+    window.show()
+    # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
+    from app.firstrun.startup import schedule_startup
+
+    schedule_startup(window, argv, qt_app)
+    return qt_app.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `strata` script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+            return open_gui(argv)
+        args = _parser().parse_args(argv)
+        handler = {"validate": cmd_validate, "summary": cmd_summary, "train": cmd_train, "export": cmd_export,
+                   "import": cmd_import, "warmup": cmd_warmup}[args.command]
+        return handler(args)
+    except CliError as exc:
+        print(f"strata: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("strata: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Views of what the network learned: confusion matrix, worst samples, decision boundary, layer output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from app.plots.insight import layer_output
+from app.training.i18n import tr_dash
+
+CLASS_RGB = np.array([[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14],
+                      [23, 190, 207], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34]])
+
+
+def image_icon(array, size=48) -> QIcon:
+    """A grey icon of a (h, w) or (h, w, c) array."""
+    a = np.asarray(array, dtype="float64")
+    if a.ndim == 3:
+        a = a[..., 0] if a.shape[-1] != 3 else a.mean(-1)
+    lo, hi = a.min(), a.max()
+    grey = np.ascontiguousarray(((a - lo) / (hi - lo + 1e-12) * 255).astype("uint8"))
+    image = QImage(grey.data, grey.shape[1], grey.shape[0], grey.strides[0], QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image).scaled(size, size))
+
+
+class ConfusionView(QTableWidget):
+    """counts[true, predicted] with cells shaded by their share of the row."""
+
+    def show_matrix(self, counts: np.ndarray, class_names=None) -> None:
+        k = counts.shape[0]
+        names = list(class_names or [])[:k] + [str(i) for i in range(len(class_names or []), k)]
+        self.setRowCount(k)
+        self.setColumnCount(k)
+        self.setHorizontalHeaderLabels([tr_dash("pred {}").format(n) for n in names])
+        self.setVerticalHeaderLabels([tr_dash("true {}").format(n) for n in names])
+        totals = counts.sum(1, keepdims=True).clip(min=1)
+        for i in range(k):
+            for j in range(k):
+                item = QTableWidgetItem(str(int(counts[i, j])))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                share = counts[i, j] / totals[i, 0]
+                base = (60, 140, 60) if i == j else (200, 60, 60)
+                item.setBackground(QColor(*(int(255 - (255 - c) * share) for c in base)))
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.setItem(i, j, item)
+
+
+class WorstSamplesView(QTableWidget):
+    """Rows: sample index, true, predicted, confidence, loss; a thumbnail for image data."""
+
+    def show_rows(self, rows, dataset) -> None:
+        self.setColumnCount(5)
+        self.setHorizontalHeaderLabels([tr_dash("sample"), tr_dash("true"), tr_dash("predicted"),
+                                        tr_dash("confidence"), tr_dash("loss")])
+        self.setRowCount(len(rows))
+        names = dataset.class_names
+        image = dataset.kind == "image" and not isinstance(dataset.x, dict)
+        for r, row in enumerate(rows):
+            label = lambda v: names[v] if isinstance(v, int) and v < len(names) else str(v)  # noqa: E731
+            cells = [str(row["index"]), label(row["true"]), label(row["predicted"]),
+                     "" if row["confidence"] is None else f"{row['confidence']:.2f}", f"{row['loss']:.4g}"]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                if c == 0 and image:
+                    item.setIcon(image_icon(dataset.x[row["index"]]))
+                self.setItem(r, c, item)
+        if image:
+            self.setIconSize(self.iconSize().expandedTo(self.iconSize().__class__(40, 40)))
+            self.verticalHeader().setDefaultSectionSize(44)
+
+
+class BoundaryView(pg.PlotWidget):
+    """2-D points over a soft colour field of the predicted class (confidence sets the strength)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.field = pg.ImageItem()
+        self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen("k", width=0.5))
+        self.addItem(self.field)
+        self.addItem(self.points)
+        self.last_rgb = None
+
+    def set_points(self, x, y) -> None:
+        brushes = [pg.mkBrush(*CLASS_RGB[int(c) % len(CLASS_RGB)]) for c in y]
+        self.points.setData(x[:, 0], x[:, 1], brush=brushes)
+
+    def set_boundary(self, boundary) -> None:
+        xs, ys, cls, conf = boundary
+        rgb = CLASS_RGB[cls % len(CLASS_RGB)].astype("float64")
+        strength = (0.15 + 0.55 * np.clip(conf, 0, 1))[..., None]
+        rgb = 255 - (255 - rgb) * strength
+        self.last_rgb = rgb.astype("uint8")
+        # ImageItem's first axis is x.
+        self.field.setImage(np.transpose(self.last_rgb, (1, 0, 2)), autoLevels=False, levels=(0, 255))
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        from PySide6.QtCore import QRectF
+
+        self.field.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
+
+
+class LayerOutputView(QWidget):
+    """A node's output for one chosen sample: a histogram, or images for feature maps."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = None
+        self.dataset = None
+        self.layer_name = None
+        self.sample = QSpinBox()
+        self.sample.setRange(0, 0)
+        self.title = QLabel(tr_dash("Select a node to see its output."))
+        self.plot = pg.GraphicsLayoutWidget()
+        self.plot.setBackground("w")
+        row = QHBoxLayout()
+        row.addWidget(self.title, 1)
+        row.addWidget(QLabel(tr_dash("sample")))
+        row.addWidget(self.sample)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.plot)
+        self.sample.valueChanged.connect(lambda _: self.refresh())
+        self.values = None
+
+    def set_model(self, model, dataset) -> None:
+        self.model, self.dataset = model, dataset
+        if dataset is not None:
+            self.sample.setRange(0, len(dataset) - 1)
+
+    def show_layer(self, layer_name: str) -> None:
+        self.layer_name = layer_name
+        self.refresh()
+
+    def _sample(self, index):
+        from app.data.checks import fit_arrays
+
+        x, _ = fit_arrays(self.dataset.take(np.array([index])), self.model)
+        return {k: v[0] for k, v in x.items()} if isinstance(x, dict) else x[0]
+
+    def refresh(self) -> None:
+        self.plot.clear()
+        if self.model is None or self.dataset is None or not self.layer_name:
+            return
+        try:
+            self.values = layer_output(self.model, self.layer_name, self._sample(self.sample.value()))
+        except Exception as exc:
+            self.title.setText(f"{self.layer_name}: {exc}")
+            self.values = None
+            return
+        v = self.values
+        self.title.setText(tr_dash("{}: output shape {}, mean {}, std {}").format(
+            self.layer_name, v.shape, f"{v.mean():.3g}", f"{v.std():.3g}"))
+        if v.ndim == 3:  # (h, w, channels) feature maps
+            channels = min(v.shape[-1], 16)
+            for c in range(channels):
+                view = self.plot.addViewBox(row=c // 4, col=c % 4, lockAspect=True)
+                view.addItem(pg.ImageItem(v[:, :, c].T))
+        else:
+            counts, edges = np.histogram(v.ravel(), bins=min(30, max(v.size, 1)))
+            plot = self.plot.addPlot(title=tr_dash("histogram of values"))
+            plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#4a7ab5"))
+
+
+class InsightPanel(QTabWidget):
+    """Results tab: decision boundary, confusion matrix, worst samples, node output."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.boundary = BoundaryView()
+        self.confusion = ConfusionView()
+        self.worst = WorstSamplesView()
+        self.layer = LayerOutputView()
+        self.note = QLabel("")
+        self.addTab(self.boundary, tr_dash("Decision boundary"))
+        self.addTab(self.confusion, tr_dash("Confusion matrix"))
+        self.addTab(self.worst, tr_dash("Worst predicted"))
+        self.addTab(self.layer, tr_dash("Node output"))
+
+    def set_dataset(self, dataset) -> None:
+        """Follow the chosen data set (None: none chosen; the boundary tab is disabled)."""
+        is_2d = dataset is not None and dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
+        self.setTabEnabled(0, is_2d)
+        if is_2d and dataset.y is not None:
+            self.boundary.set_points(dataset.x, dataset.y)
+
+    def show_insight(self, result: dict) -> None:
+        if "confusion" in result:
+            self.confusion.show_matrix(result["confusion"], result["dataset"].class_names)
+        if "worst" in result:
+            self.worst.show_rows(result["worst"], result["dataset"])

@@ -1,0 +1,451 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+  <context>
+    <name>Dashboard</name>
+    <message>
+      <source>Training</source>
+      <translation>训练</translation>
+    </message>
+    <message>
+      <source>Data</source>
+      <translation>数据</translation>
+    </message>
+    <message>
+      <source>Runs</source>
+      <translation>运行记录</translation>
+    </message>
+    <message>
+      <source>Results</source>
+      <translation>结果</translation>
+    </message>
+    <message>
+      <source>Some saved runs could not be read: {}</source>
+      <translation>部分已保存的运行记录无法读取：{}</translation>
+    </message>
+    <message>
+      <source>spiral</source>
+      <translation>螺旋</translation>
+    </message>
+    <message>
+      <source>moons</source>
+      <translation>双月</translation>
+    </message>
+    <message>
+      <source>circles</source>
+      <translation>同心圆</translation>
+    </message>
+    <message>
+      <source>xor</source>
+      <translation>异或</translation>
+    </message>
+    <message>
+      <source>blobs</source>
+      <translation>高斯团</translation>
+    </message>
+    <message>
+      <source>sine</source>
+      <translation>正弦序列</translation>
+    </message>
+    <message>
+      <source>shapes</source>
+      <translation>图形</translation>
+    </message>
+    <message>
+      <source>digits</source>
+      <translation>手写数字</translation>
+    </message>
+    <message>
+      <source>samples</source>
+      <translation>样本数</translation>
+    </message>
+    <message>
+      <source>noise</source>
+      <translation>噪声</translation>
+    </message>
+    <message>
+      <source>classes</source>
+      <translation>类别数</translation>
+    </message>
+    <message>
+      <source>seed</source>
+      <translation>随机种子</translation>
+    </message>
+    <message>
+      <source>factor</source>
+      <translation>内外圆比例</translation>
+    </message>
+    <message>
+      <source>timesteps</source>
+      <translation>时间步数</translation>
+    </message>
+    <message>
+      <source>size</source>
+      <translation>尺寸</translation>
+    </message>
+    <message>
+      <source>(no label)</source>
+      <translation>（无标签）</translation>
+    </message>
+    <message>
+      <source>classification</source>
+      <translation>分类</translation>
+    </message>
+    <message>
+      <source>regression</source>
+      <translation>回归</translation>
+    </message>
+    <message>
+      <source>Label column</source>
+      <translation>标签列</translation>
+    </message>
+    <message>
+      <source>Task</source>
+      <translation>任务</translation>
+    </message>
+    <message>
+      <source>Feature columns</source>
+      <translation>特征列</translation>
+    </message>
+    <message>
+      <source>Load</source>
+      <translation>加载</translation>
+    </message>
+    <message>
+      <source>Import CSV / NumPy…</source>
+      <translation>导入 CSV / NumPy…</translation>
+    </message>
+    <message>
+      <source>No data set loaded.</source>
+      <translation>尚未加载数据集。</translation>
+    </message>
+    <message>
+      <source>Import data</source>
+      <translation>导入数据</translation>
+    </message>
+    <message>
+      <source>Data (*.csv *.npy *.npz)</source>
+      <translation>数据文件 (*.csv *.npy *.npz)</translation>
+    </message>
+    <message>
+      <source>Data set</source>
+      <translation>数据集</translation>
+    </message>
+    <message>
+      <source>Import {}</source>
+      <translation>导入 {}</translation>
+    </message>
+    <message>
+      <source>, {} classes</source>
+      <translation>，{} 个类别</translation>
+    </message>
+    <message>
+      <source>{}: {} samples, x {}{} ({}).</source>
+      <translation>{}：{} 个样本，x {}{}（{}）。</translation>
+    </message>
+    <message>
+      <source>{} rows; first rows:</source>
+      <translation>共 {} 行；前几行：</translation>
+    </message>
+    <message>
+      <source>Roll back to the weights from before training?</source>
+      <translation>要回滚到训练前的权重吗？</translation>
+    </message>
+    <message>
+      <source>A lower learning rate usually helps.</source>
+      <translation>降低学习率通常会有帮助。</translation>
+    </message>
+    <message>
+      <source>Optimizer</source>
+      <translation>优化器</translation>
+    </message>
+    <message>
+      <source>Learning rate</source>
+      <translation>学习率</translation>
+    </message>
+    <message>
+      <source>Batch size</source>
+      <translation>批大小</translation>
+    </message>
+    <message>
+      <source>Epochs</source>
+      <translation>轮数</translation>
+    </message>
+    <message>
+      <source>Loss</source>
+      <translation>损失</translation>
+    </message>
+    <message>
+      <source>Metrics</source>
+      <translation>指标</translation>
+    </message>
+    <message>
+      <source>Device</source>
+      <translation>设备</translation>
+    </message>
+    <message>
+      <source>Random seed</source>
+      <translation>随机种子</translation>
+    </message>
+    <message>
+      <source>Validation</source>
+      <translation>验证集比例</translation>
+    </message>
+    <message>
+      <source>Train</source>
+      <translation>训练</translation>
+    </message>
+    <message>
+      <source>Pause</source>
+      <translation>暂停</translation>
+    </message>
+    <message>
+      <source>Resume</source>
+      <translation>继续</translation>
+    </message>
+    <message>
+      <source>Stop</source>
+      <translation>停止</translation>
+    </message>
+    <message>
+      <source>Reset weights</source>
+      <translation>重置权重</translation>
+    </message>
+    <message>
+      <source>Roll back</source>
+      <translation>回滚</translation>
+    </message>
+    <message>
+      <source>Export PNG…</source>
+      <translation>导出 PNG…</translation>
+    </message>
+    <message>
+      <source>Ready.</source>
+      <translation>就绪。</translation>
+    </message>
+    <message>
+      <source>Starting…</source>
+      <translation>正在启动…</translation>
+    </message>
+    <message>
+      <source>Resumed.</source>
+      <translation>已继续。</translation>
+    </message>
+    <message>
+      <source>Stopping after this batch…</source>
+      <translation>将在本批次后停止…</translation>
+    </message>
+    <message>
+      <source>Weights re-initialised.</source>
+      <translation>权重已重新初始化。</translation>
+    </message>
+    <message>
+      <source>Export plots</source>
+      <translation>导出图表</translation>
+    </message>
+    <message>
+      <source>PNG image (*.png)</source>
+      <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+      <source>epoch {}, batch {}</source>
+      <translation>第 {} 轮第 {} 批</translation>
+    </message>
+    <message>
+      <source>{} s</source>
+      <translation>{} 秒</translation>
+    </message>
+    <message>
+      <source>No model to train.</source>
+      <translation>没有可训练的模型。</translation>
+    </message>
+    <message>
+      <source>Choose a data set in the Data tab first.</source>
+      <translation>请先在“数据”标签页中选择数据集。</translation>
+    </message>
+    <message>
+      <source>Continuing from the current weights and optimizer state.</source>
+      <translation>从当前权重和优化器状态继续训练。</translation>
+    </message>
+    <message>
+      <source>Rolled back to the weights from before training.</source>
+      <translation>已回滚到训练前的权重。</translation>
+    </message>
+    <message>
+      <source>Roll back to the weights after epoch {}?</source>
+      <translation>要回滚到第 {} 轮结束时的权重吗？</translation>
+    </message>
+    <message>
+      <source>Not started.</source>
+      <translation>未开始。</translation>
+    </message>
+    <message>
+      <source>epoch {}/{} · batch {}/{} · ETA {} · {} samples/s</source>
+      <translation>第 {}/{} 轮 · 第 {}/{} 批 · 预计剩余 {} · 每秒 {} 个样本</translation>
+    </message>
+    <message>
+      <source>Done.</source>
+      <translation>完成。</translation>
+    </message>
+    <message>
+      <source>Stopped.</source>
+      <translation>已停止。</translation>
+    </message>
+    <message>
+      <source>Stopped on a non-finite loss.</source>
+      <translation>因损失值非有限数而停止。</translation>
+    </message>
+    <message>
+      <source>Failed.</source>
+      <translation>失败。</translation>
+    </message>
+    <message>
+      <source>CUDA is not available: {}</source>
+      <translation>CUDA 不可用：{}</translation>
+    </message>
+    <message>
+      <source>CUDA unavailable: {}</source>
+      <translation>CUDA 不可用：{}</translation>
+    </message>
+    <message>
+      <source>Rolled back to the weights after epoch {}.</source>
+      <translation>已回滚到第 {} 轮结束时的权重。</translation>
+    </message>
+    <message>
+      <source>Paused before epoch {}, batch {}.</source>
+      <translation>已在第 {} 轮第 {} 批之前暂停。</translation>
+    </message>
+    <message>
+      <source>Training failed: {}</source>
+      <translation>训练失败：{}</translation>
+    </message>
+    <message>
+      <source>Training stopped: the loss became {0} at {1}, coming from {2}.</source>
+      <translation>训练已停止：损失在{1}变为 {0}，来源于{2}。</translation>
+    </message>
+    <message>
+      <source>Cannot train: {}</source>
+      <translation>无法训练：{}</translation>
+    </message>
+    <message>
+      <source>Finished: {}</source>
+      <translation>已完成：{}</translation>
+    </message>
+    <message>
+      <source>Choose data set</source>
+      <translation>选择数据集</translation>
+    </message>
+    <message>
+      <source>Select a node to see its output.</source>
+      <translation>选择一个节点以查看其输出。</translation>
+    </message>
+    <message>
+      <source>Decision boundary</source>
+      <translation>决策边界</translation>
+    </message>
+    <message>
+      <source>Confusion matrix</source>
+      <translation>混淆矩阵</translation>
+    </message>
+    <message>
+      <source>Worst predicted</source>
+      <translation>预测最差的样本</translation>
+    </message>
+    <message>
+      <source>Node output</source>
+      <translation>节点输出</translation>
+    </message>
+    <message>
+      <source>sample</source>
+      <translation>样本</translation>
+    </message>
+    <message>
+      <source>true</source>
+      <translation>真实</translation>
+    </message>
+    <message>
+      <source>predicted</source>
+      <translation>预测</translation>
+    </message>
+    <message>
+      <source>confidence</source>
+      <translation>置信度</translation>
+    </message>
+    <message>
+      <source>loss</source>
+      <translation>损失</translation>
+    </message>
+    <message>
+      <source>{}: output shape {}, mean {}, std {}</source>
+      <translation>{}：输出形状 {}，均值 {}，标准差 {}</translation>
+    </message>
+    <message>
+      <source>histogram of values</source>
+      <translation>数值直方图</translation>
+    </message>
+    <message>
+      <source>pred {}</source>
+      <translation>预测 {}</translation>
+    </message>
+    <message>
+      <source>true {}</source>
+      <translation>真实 {}</translation>
+    </message>
+    <message>
+      <source>epoch</source>
+      <translation>轮次</translation>
+    </message>
+    <message>
+      <source>none yet</source>
+      <translation>暂无</translation>
+    </message>
+    <message>
+      <source>{} — {}
+data set: {}
+graph version: {}
+settings: {}
+final: {}</source>
+      <translation>{} — {}
+数据集：{}
+图版本：{}
+设置：{}
+最终结果：{}</translation>
+    </message>
+    <message>
+      <source>Delete</source>
+      <translation>删除</translation>
+    </message>
+    <message>
+      <source>Export CSV…</source>
+      <translation>导出 CSV…</translation>
+    </message>
+    <message>
+      <source>Export numbers</source>
+      <translation>导出数值</translation>
+    </message>
+    <message>
+      <source>CSV (*.csv)</source>
+      <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+      <source>running</source>
+      <translation>运行中</translation>
+    </message>
+    <message>
+      <source>finished</source>
+      <translation>已完成</translation>
+    </message>
+    <message>
+      <source>stopped</source>
+      <translation>已停止</translation>
+    </message>
+    <message>
+      <source>non-finite loss</source>
+      <translation>损失非有限数</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>失败</translation>
+    </message>
+  </context>
+</TS>

@@ -1,0 +1,69 @@
+"""Problems, Summary and Code docks follow the document live."""
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QGuiApplication
+
+from app.graph import operations as ops
+
+
+def _mlp(window):
+    scene = window.scene
+    a = scene.request_add_node("Input", QPointF(0, 0))
+    window.editor.execute(ops.SetParams("model", a, {"shape": (8,)}))
+    b = scene.request_add_node("Dense", QPointF(280, 0))
+    window.editor.execute(ops.SetParams("model", b, {"units": 4}))
+    c = scene.request_add_node("Output", QPointF(560, 0))
+    items = scene.node_items
+    scene.connect_ports(items[a].output_ports[0], items[b].input_ports[0])
+    scene.connect_ports(items[b].output_ports[0], items[c].input_ports[0])
+    return a, b, c
+
+
+def test_summary_rows_and_total(window):
+    a, b, c = _mlp(window)
+    rows = window.summary.rows()
+    assert rows[0][0].startswith("input_1") and rows[0][1] == "(None, 8)"
+    dense = [r for r in rows if "Dense" in r[0]][0]
+    assert dense[1] == "(None, 4)" and dense[2] == "36"
+    assert "36" in window.summary.total.text()
+    window.editor.execute(ops.SetParams("model", b, {"units": 5}))
+    assert [r for r in window.summary.rows() if "Dense" in r[0]][0][2] == "45"
+
+
+def test_code_dock_exports_live_and_copies(window):
+    _mlp(window)
+    window.code.refresh()  # normally debounced
+    text = window.code.editor.toPlainText()
+    assert "Dense" in text and "4" in text
+    window.code.target.setCurrentIndex(window.code.target.findData("keras"))
+    keras_text = window.code.editor.toPlainText()
+    assert "keras" in keras_text
+    window.code.copy()
+    assert QGuiApplication.clipboard().text() == keras_text
+
+
+def test_problems_dock_jumps_to_node_inside_block(window):
+    a, b, c = _mlp(window)
+    window._select_only(b)
+    block_id = window.group_selection("Inner")
+    window.editor.execute(ops.SetParams(block_id, b, {"units": -3}))  # invalid value: a problem, not a crash
+    panel = window.problems
+    rows = [panel.topLevelItem(i) for i in range(panel.topLevelItemCount())]
+    target = [r for r in rows if r.data(0, 0x0101)[1] == b]
+    assert target, [r.text(2) for r in rows]
+    panel.itemActivated.emit(target[0], 0)
+    assert window.block_id == block_id
+    assert window.scene.selected_node_ids() == [b]
+    assert window.scene.node_items[b].info.problems
+
+
+def test_export_button_writes_the_code(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    _mlp(window)
+    target = tmp_path / "model.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.code.export_button.click()
+    text = target.read_text(encoding="utf-8")
+    assert "Dense" in text
+    compile(text, str(target), "exec")  # valid Python
