@@ -648,23 +648,32 @@ def _needs_base_init(value) -> bool:
     return isinstance(value, (Layer, Variable))
 
 
-def _walk(value, depth=0):
-    if isinstance(value, (Layer, Variable)):
-        yield value
-        return
-    from engine.metrics.base import Metric
+_TRACKABLE = None  # (Layer, Variable, Metric), set on first use (metrics import layers)
 
-    if isinstance(value, Metric):
+
+def _walk(value, depth=0):
+    global _TRACKABLE
+    if _TRACKABLE is None:
+        from engine.metrics.base import Metric
+
+        _TRACKABLE = (Layer, Variable, Metric)
+    if isinstance(value, _TRACKABLE):
         yield value
         return
     if depth > 4:
         return
     if isinstance(value, (list, tuple)):
         for item in value:
-            yield from _walk(item, depth + 1)
+            if isinstance(item, _TRACKABLE):
+                yield item
+            elif isinstance(item, (list, tuple, dict)):
+                yield from _walk(item, depth + 1)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _walk(item, depth + 1)
+            if isinstance(item, _TRACKABLE):
+                yield item
+            elif isinstance(item, (list, tuple, dict)):
+                yield from _walk(item, depth + 1)
 
 
 def _shape_of(value):

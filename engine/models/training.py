@@ -22,8 +22,11 @@ def _on_model_device(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         from engine.backend import device
+        from engine.backend.cpu.blas import single_threaded
 
-        with device(getattr(self, "_device", "cpu") or "cpu"):
+        # numpy's BLAS runs single-threaded inside the loops: batch-sized GEMMs lose to its
+        # thread start-up, badly on busy cores; the CPU kernels split big work over threads.
+        with device(getattr(self, "_device", "cpu") or "cpu"), single_threaded():
             return method(self, *args, **kwargs)
 
     return wrapper

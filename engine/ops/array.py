@@ -152,12 +152,24 @@ def getitem(a, key):
     ad = a.data
     out = ad[key]
 
+    basic = _is_basic_key(key)
+
     def backward(g):
         full = np.zeros_like(g, shape=ad.shape)  # on g's backend (a device g stays on the device)
-        np.add.at(full, key, g)
+        if basic and isinstance(full, np.ndarray):  # a view: every element is selected at most once
+            full[key] = g
+        else:
+            np.add.at(full, key, g)
         return (full,)
 
     return record(np.array(out) if np.ndim(out) == 0 else out, (a,), backward)
+
+
+def _is_basic_key(key):
+    """Whether `key` is basic indexing (ints, slices, Ellipsis, None), which never repeats an element."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, slice)
+               or (isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))) for k in parts)
 
 
 def gather(params, indices, axis=0):

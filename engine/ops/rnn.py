@@ -94,10 +94,19 @@ def _prepare(x, mask, recurrent_mask, go_backwards, units):
     return xt, m, rm
 
 
+def _matmul(a, b):
+    """a @ b; on the CPU split over threads with single-threaded BLAS (`parallel.matmul`)."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        from engine.backend.cpu.parallel import matmul
+
+        return matmul(a, b)
+    return a @ b
+
+
 def _project(xt, kernel, bias):
     """xw = x @ kernel + bias for all time steps in one GEMM, shape (T, B, G)."""
     T, B, F = xt.shape
-    xw = xt.reshape(T * B, F) @ kernel
+    xw = _matmul(xt.reshape(T * B, F), kernel)
     if bias is not None:
         xw += bias
     return _contiguous(xw.reshape(T, B, -1))
@@ -107,9 +116,9 @@ def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
     """Gradients of x, kernel and bias from the gradient of the projected input."""
     T, B, G = dpre.shape
     flat = dpre.reshape(T * B, G)
-    dkernel = xt.reshape(T * B, -1).T @ flat
+    dkernel = _matmul(xt.reshape(T * B, -1).T, flat)
     dbias = flat.sum(axis=0) if has_bias else None
-    dxt = (flat @ kernel.T).reshape(T, B, -1)
+    dxt = _matmul(flat, kernel.T).reshape(T, B, -1)
     if go_backwards:
         dxt = dxt[::-1]
     return _contiguous(np.swapaxes(dxt, 0, 1)), dkernel, dbias
@@ -118,6 +127,13 @@ def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
 def _batch_major(seq):
     """(T + 1, B, U) states -> (B, T, U) outputs without the initial state."""
     return _contiguous(np.swapaxes(seq[1:], 0, 1))
+
+
+def _masked_states(hs, rm, units):
+    """(hs[:-1] * rm) flattened to (T * B, U): the states that entered the recurrent GEMMs."""
+    plain = isinstance(rm, np.ndarray) and bool(np.all(rm == 1))
+    prev = hs[:-1] if plain else hs[:-1] * rm
+    return prev.reshape(-1, units)
 
 
 def _time_major(g, dtype):
@@ -172,8 +188,8 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
         dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
                                                 m, rm, act)
         dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
-        hm = (hs[:-1] * rm).reshape(-1, U)
-        drk = hm.T @ dpre.reshape(-1, U)
+        hm = _masked_states(hs, rm, U)
+        drk = _matmul(hm.T, dpre.reshape(-1, U))
         return dx, dh0, dk, drk, db
 
     return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
@@ -207,8 +223,8 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
                                              _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
         dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
-        hm = (hs[:-1] * rm).reshape(-1, U)
-        drk = hm.T @ dz.reshape(-1, 4 * U)
+        hm = _masked_states(hs, rm, U)
+        drk = _matmul(hm.T, dz.reshape(-1, 4 * U))
         return dx, dh0, dc0, dk, drk, db
 
     return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
@@ -255,13 +271,13 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
         dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
                                               m, rm, act, ract, bool(reset_after))
         dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
-        hm = (hs[:-1] * rm).reshape(-1, U)
+        hm = _masked_states(hs, rm, U)
         flat = drec.reshape(-1, 3 * U)
         if reset_after:
-            drk = hm.T @ flat
+            drk = _matmul(hm.T, flat)
         else:
             rh = aux[..., 3 * U:].reshape(-1, U)
-            drk = np.concatenate([hm.T @ flat[:, : 2 * U], rh.T @ flat[:, 2 * U:]], axis=1)
+            drk = np.concatenate([_matmul(hm.T, flat[:, : 2 * U]), _matmul(rh.T, flat[:, 2 * U:])], axis=1)
         db = None
         if bias is not None:
             db = np.stack([dib, flat.sum(axis=0)]) if reset_after else dib

@@ -7,12 +7,13 @@ Geometry is passed as 3-tuples: `strides`, `dilations` and `pads` (cells of zero
 before each spatial axis; padding after an axis is implied by the output size).
 
 The strategy is im2col + one BLAS GEMM per group: numba gathers the receptive fields into
-a (positions, taps * channels) matrix, numpy's (multithreaded) BLAS multiplies.
+a (positions, taps * channels) matrix, numpy's BLAS multiplies.
 Backward-data is the GEMM with the transposed kernel followed by col2im (a scatter-add).
-The gather/scatter loops are serial on purpose: they are memory bound, and on the 2-core
-target numba's parallel launch cost 5-20x more than the loop itself (measured 12-30 ms
-vs 1.4 ms for the 64x28x28x1 im2col) while the GEMM already uses both cores.
-Large batches are processed in chunks so a column matrix never exceeds COLUMN_BUDGET_BYTES.  Transposed
+The batch is split over threads (`parallel.over_rows`), each running im2col, GEMM and
+col2im on its own samples with single-threaded BLAS: numba's parallel launch cost 5-20x
+more than these memory-bound loops on the 2-core target, and multi-threaded BLAS on these
+shapes lost 2-5x when the cores were busy. Within a thread the samples are processed in
+chunks so the column matrices never exceed COLUMN_BUDGET_BYTES.  Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 """
 
@@ -20,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from engine.backend.cpu import parallel
+from engine.backend.cpu.blas import single_threaded
 
 
 @njit(cache=True, nogil=True)
@@ -164,28 +168,50 @@ def _backward_filter_chunk(x, grad_out, kernel_shape, strides, dilations, pads, 
     return grad_kernel.reshape(kshape + (cg, out_ch))
 
 
-# The column matrix of one chunk of the batch stays under this many bytes.
+# The column matrices of the chunks being processed at once stay under this many bytes.
 COLUMN_BUDGET_BYTES = 64 * 2**20
+# A thread gets at least this many multiply-adds of GEMM work (fewer are not worth a thread).
+MIN_MACS_PER_THREAD = 2**21
 
 
-def _batch_chunks(n_batch, out_spatial, kernel_shape, in_channels, itemsize):
+def _per_sample_macs(out_spatial, kernel_shape, in_channels, out_channels):
+    return int(np.prod(out_spatial)) * int(np.prod(kernel_shape[:3])) * in_channels * max(out_channels, 1)
+
+
+def _batch_chunks(rows, out_spatial, kernel_shape, in_channels, itemsize, threads=1):
+    """Slices of `rows` (a slice of the batch, or a batch size) whose column matrices fit this
+    thread's share of COLUMN_BUDGET_BYTES."""
+    if not isinstance(rows, slice):
+        rows = slice(0, int(rows))
     per_sample = int(np.prod(out_spatial)) * int(np.prod(kernel_shape[:3])) * in_channels * itemsize
-    step = max(1, COLUMN_BUDGET_BYTES // max(per_sample, 1))
-    return [slice(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
+    step = max(1, COLUMN_BUDGET_BYTES // max(threads, 1) // max(per_sample, 1))
+    return [slice(start, min(start + step, rows.stop)) for start in range(rows.start, rows.stop, step)]
+
+
+def _over_batch(work, n_batch, out_spatial, kernel_shape, in_channels, out_channels):
+    """Run work(rows, threads) over disjoint batch ranges on up to `parallel.threads()`
+    threads, each with single-threaded BLAS (see `parallel.over_rows`)."""
+    macs = _per_sample_macs(out_spatial, kernel_shape, in_channels, out_channels)
+    min_rows = max(1, -(-MIN_MACS_PER_THREAD // max(macs, 1)))
+    slices = parallel.row_slices(n_batch, min_rows=min_rows)
+    with single_threaded():
+        parallel.over_rows(lambda rows: work(rows, len(slices)), n_batch, min_rows=min_rows)
 
 
 def conv_forward(x, kernel, strides, dilations, pads, out_spatial, groups=1):
     """y[n, o, f] = sum over taps and the group's channels of x[n, o*s - p + t*d, c] * kernel[t, c, f].
 
     `out_spatial` is the (D, H, W) size of the output; cells read outside `x` are zero.
-    The batch is processed in chunks so the column matrix stays under COLUMN_BUDGET_BYTES.
+    The batch is split over threads and, within a thread, into chunks whose column
+    matrices stay under COLUMN_BUDGET_BYTES.
     """
-    chunks = _batch_chunks(x.shape[0], out_spatial, kernel.shape, x.shape[-1], x.itemsize)
-    if len(chunks) == 1:
-        return _forward_chunk(x, kernel, strides, dilations, pads, out_spatial, groups)
     out = np.empty((x.shape[0],) + tuple(out_spatial) + (kernel.shape[-1],), dtype=x.dtype)
-    for part in chunks:
-        out[part] = _forward_chunk(x[part], kernel, strides, dilations, pads, out_spatial, groups)
+
+    def work(rows, threads):
+        for part in _batch_chunks(rows, out_spatial, kernel.shape, x.shape[-1], x.itemsize, threads):
+            out[part] = _forward_chunk(x[part], kernel, strides, dilations, pads, out_spatial, groups)
+
+    _over_batch(work, x.shape[0], out_spatial, kernel.shape, x.shape[-1], kernel.shape[-1])
     return out
 
 
@@ -195,22 +221,34 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     This is also the transposed convolution of `grad_out` with `kernel`.
     """
     in_ch = kernel.shape[3] * groups
-    chunks = _batch_chunks(grad_out.shape[0], grad_out.shape[1:4], kernel.shape, in_ch, grad_out.itemsize)
-    if len(chunks) == 1:
-        return _backward_data_chunk(grad_out, kernel, in_spatial, strides, dilations, pads, groups)
     out = np.empty((grad_out.shape[0],) + tuple(in_spatial) + (in_ch,), dtype=grad_out.dtype)
-    for part in chunks:
-        out[part] = _backward_data_chunk(grad_out[part], kernel, in_spatial, strides, dilations, pads, groups)
+
+    def work(rows, threads):
+        for part in _batch_chunks(rows, grad_out.shape[1:4], kernel.shape, in_ch, grad_out.itemsize, threads):
+            out[part] = _backward_data_chunk(grad_out[part], kernel, in_spatial, strides, dilations, pads, groups)
+
+    _over_batch(work, grad_out.shape[0], grad_out.shape[1:4], kernel.shape, in_ch, kernel.shape[-1])
     return out
 
 
 def conv_backward_filter(x, grad_out, kernel_shape, strides, dilations, pads, groups=1):
-    """Gradient of `conv_forward` with respect to the kernel (shape `kernel_shape`)."""
-    chunks = _batch_chunks(x.shape[0], grad_out.shape[1:4], kernel_shape, x.shape[-1], x.itemsize)
-    total = None
-    for part in chunks:
-        grad = _backward_filter_chunk(x[part], grad_out[part], kernel_shape, strides, dilations, pads, groups)
-        total = grad if total is None else total + grad
+    """Gradient of `conv_forward` with respect to the kernel (shape `kernel_shape`).
+
+    Each thread sums its rows' chunks; the threads' sums are added in batch order."""
+    partial = {}
+
+    def work(rows, threads):
+        total = None
+        for part in _batch_chunks(rows, grad_out.shape[1:4], kernel_shape, x.shape[-1], x.itemsize, threads):
+            grad = _backward_filter_chunk(x[part], grad_out[part], kernel_shape, strides, dilations, pads, groups)
+            total = grad if total is None else total + grad
+        partial[rows.start] = total
+
+    _over_batch(work, x.shape[0], grad_out.shape[1:4], kernel_shape, x.shape[-1], kernel_shape[-1])
+    sums = [partial[start] for start in sorted(partial)]
+    total = sums[0]
+    for more in sums[1:]:
+        total = total + more
     return total
 
 

@@ -1,0 +1,145 @@
+"""float32 activations that LLVM can vectorize, for the recurrent step kernels.
+
+numba calls libm's scalar `exp`/`expm1` for each element (about 5-20 ns each); these
+versions evaluate exp with a Cephes-style range reduction and polynomial (within 2 ulp of
+float32 exp) in loops without calls, so LLVM emits SIMD code. Rows are processed in two
+passes: the first computes the polynomial and the exponent bits of 2**k into an int32
+scratch row, the second multiplies by that row viewed as float32.
+
+`act_row(code, x, bits)` applies activation `code` (see `rnn.ACTIVATION_CODES`) in place to
+a contiguous 1-D float32 row; `dact(code, y)` is its derivative from the output `y`, in
+float32 arithmetic. Both are called from other numba kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+_TWO = np.float32(2.0)
+_HALF = np.float32(0.5)
+_SIXTH = np.float32(1.0 / 6.0)
+_SIX = np.float32(6.0)
+_LOG2E = np.float32(1.44269504088896341)
+_LN2_HI = np.float32(0.693359375)
+_LN2_LO = np.float32(-2.12194440e-4)
+_MIN_ARG = np.float32(-87.0)
+_P0 = np.float32(1.9875691500e-4)
+_P1 = np.float32(1.3981999507e-3)
+_P2 = np.float32(8.3334519073e-3)
+_P3 = np.float32(4.1665795894e-2)
+_P4 = np.float32(1.6666665459e-1)
+_P5 = np.float32(5.0000001201e-1)
+# tanh(x) = x + x * x^2 * T(x^2) for |x| < 0.625 (Cephes tanhf)
+_TANH_SMALL = np.float32(0.625)
+_T0 = np.float32(-5.70498872745e-3)
+_T1 = np.float32(2.06390887954e-2)
+_T2 = np.float32(-5.37397155531e-2)
+_T3 = np.float32(1.33314422036e-1)
+_T4 = np.float32(-3.33332819422e-1)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _exp_mantissa(v, bits, i):
+    """exp(v) for v <= 0 without the 2**k factor, whose float32 bit pattern goes to bits[i]."""
+    v = max(v, _MIN_ARG)
+    k = np.floor(v * _LOG2E + _HALF)
+    r = v - k * _LN2_HI - k * _LN2_LO
+    p = _P0
+    p = p * r + _P1
+    p = p * r + _P2
+    p = p * r + _P3
+    p = p * r + _P4
+    p = p * r + _P5
+    bits[i] = (np.int32(k) + np.int32(127)) << np.int32(23)
+    return p * r * r + r + _ONE
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _sigmoid_row(x, bits, saved):
+    n = x.shape[0]
+    for i in range(n):
+        x_i = x[i]
+        saved[i] = x_i
+        x[i] = _exp_mantissa(_ZERO - abs(x_i), bits, i)
+    scale = bits[:n].view(np.float32)
+    for i in range(n):
+        # e = exp(-|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below, never overflowing
+        e = x[i] * scale[i]
+        s = _ONE / (_ONE + e)
+        x[i] = s if saved[i] >= _ZERO else e * s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _tanh_row(x, bits, saved):
+    n = x.shape[0]
+    for i in range(n):
+        x_i = x[i]
+        saved[i] = x_i
+        x[i] = _exp_mantissa(_ZERO - _TWO * abs(x_i), bits, i)
+    scale = bits[:n].view(np.float32)
+    for i in range(n):
+        # |tanh(x)| = (1 - e) / (1 + e) with e = exp(-2|x|), or the odd polynomial near 0
+        x_i = saved[i]
+        ax = abs(x_i)
+        e = x[i] * scale[i]
+        big = (_ONE - e) / (_ONE + e)
+        z = ax * ax
+        t = _T0
+        t = t * z + _T1
+        t = t * z + _T2
+        t = t * z + _T3
+        t = t * z + _T4
+        small = ax + ax * z * t
+        x[i] = np.copysign(small if ax < _TANH_SMALL else big, x_i)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def act_row(code, x, bits, scratch):
+    """x <- activation(x) in place. x: contiguous float32 row; bits (int32) and scratch
+    (float32): scratch rows at least as long."""
+    n = x.shape[0]
+    if code == 1:
+        _tanh_row(x, bits, scratch)
+    elif code == 2:
+        _sigmoid_row(x, bits, scratch)
+    elif code == 3:
+        for i in range(n):
+            y = x[i] * _SIXTH + _HALF
+            x[i] = _ZERO if y < _ZERO else (_ONE if y > _ONE else y)
+    elif code == 4:
+        for i in range(n):
+            x[i] = max(x[i], _ZERO)
+    elif code == 5:
+        for i in range(n):
+            x[i] = x[i] / (_ONE + abs(x[i]))
+    elif code == 6:
+        for i in range(n):
+            if x[i] <= _ZERO:
+                x[i] = np.float32(np.expm1(x[i]))
+    elif code == 7:
+        for i in range(n):
+            x[i] = min(max(x[i], _ZERO), _SIX)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def dact(code, y):
+    """Derivative of activation `code` at the point whose output is `y` (float32)."""
+    if code == 1:
+        return _ONE - y * y
+    if code == 2:
+        return y * (_ONE - y)
+    if code == 3:
+        return _SIXTH if _ZERO < y < _ONE else _ZERO
+    if code == 4:
+        return _ONE if y > _ZERO else _ZERO
+    if code == 5:
+        a = _ONE - abs(y)
+        return a * a
+    if code == 6:
+        return _ONE if y > _ZERO else y + _ONE
+    if code == 7:
+        return _ONE if _ZERO < y < _SIX else _ZERO
+    return _ONE

@@ -1,0 +1,140 @@
+"""The fast recurrent paths agree with the reference ones.
+
+float32 runs the SIMD step kernels (rnn32 / act32), float64 the generic libm kernels that
+the gradient checks cover; batch rows are split over threads (parallel.over_rows) and the
+step GEMMs run on single-threaded BLAS (blas.single_threaded).
+"""
+
+import numpy as np
+import pytest
+
+from engine import ops
+from engine.backend.cpu import act32, parallel
+from engine.backend.cpu.rnn_steps import ACTIVATION_CODES, act_value, dact_value
+
+B, T, F, U = 20, 5, 3, 6  # 20 rows: split over 2 threads of 10 rows each
+
+
+def _inputs(rng, gates, bias_shape):
+    x = rng.normal(size=(B, T, F))
+    h0 = rng.normal(size=(B, U)) * 0.5
+    k = rng.normal(size=(F, gates * U)) * 0.5
+    rk = rng.normal(size=(U, gates * U)) * 0.5
+    b = rng.normal(size=bias_shape) * 0.5
+    mask = rng.uniform(size=(B, T)) > 0.3
+    rmask = rng.uniform(0.5, 1.5, size=(B, U))
+    return x, h0, k, rk, b, mask, rmask
+
+
+def _run(kind, arrays, dtype, acts, reset_after=True, go_backwards=False, use_rmask=True):
+    """Outputs and gradients (upstream: fixed random weights) of one recurrent op."""
+    from engine import tf
+
+    x, h0, k, rk, b, mask, rmask = arrays
+    tensors = [tf.Variable(np.asarray(a, dtype)) for a in (x, h0, k, rk, b)]
+    upstream_rng = np.random.default_rng(7)
+    extra = dict(mask=mask, recurrent_mask=rmask.astype(dtype) if use_rmask else None, go_backwards=go_backwards)
+    with tf.GradientTape() as tape:
+        if kind == "simple":
+            out = ops.simple_rnn_sequence(*tensors, activation=acts[0], **extra)
+        elif kind == "lstm":
+            xv, hv, kv, rkv, bv = tensors
+            out = ops.lstm_sequence(xv, hv, hv * 0.5, kv, rkv, bv, activation=acts[0], recurrent_activation=acts[1],
+                                    **extra)
+        else:
+            out = ops.gru_sequence(*tensors, activation=acts[0], recurrent_activation=acts[1], reset_after=reset_after,
+                                   **extra)
+        weights = upstream_rng.normal(size=out.shape).astype(dtype)
+        loss = tf.reduce_sum(out * weights)
+    grads = tape.gradient(loss, tensors)
+    return [out.numpy()] + [g.numpy() for g in grads]
+
+
+NAMES = list(ACTIVATION_CODES)
+
+
+@pytest.mark.parametrize("act", NAMES)
+def test_act_row_matches_the_scalar_activation(act):
+    code = ACTIVATION_CODES[act]
+    rng = np.random.default_rng(code)
+    x = np.concatenate([rng.normal(size=300) * 4, rng.normal(size=50) * 1e-3, [0.0, -0.0, 0.6249, -0.6251, 30.0, -30.0,
+                                                                               100.0, -100.0, 1e4, -1e4]])
+    x = x.astype(np.float32)
+    row = x.copy()
+    act32.act_row(code, row, np.empty(row.size, np.int32), np.empty(row.size, np.float32))
+    expected = np.array([act_value(code, float(v)) for v in x])
+    assert np.all(np.isfinite(row))
+    np.testing.assert_allclose(row, expected, rtol=4e-7, atol=1e-7)
+    # derivatives from the output, in float32 arithmetic
+    got = np.array([act32.dact(code, np.float32(y)) for y in row])
+    want = np.array([dact_value(code, float(y)) for y in row])
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-7)
+
+
+CASES = [("simple", (a,), True) for a in NAMES] + \
+        [("lstm", (a, r), True) for a, r in [("tanh", "sigmoid"), ("relu", "hard_sigmoid"), ("elu", "softsign"),
+                                             ("relu6", "linear")]] + \
+        [("gru", (a, r), ra) for a, r in [("tanh", "sigmoid"), ("softsign", "hard_sigmoid")] for ra in (True, False)]
+
+
+@pytest.mark.parametrize("kind,acts,reset_after", CASES)
+def test_float32_kernels_match_float64(kind, acts, reset_after):
+    gates = {"simple": 1, "lstm": 4, "gru": 3}[kind]
+    bias_shape = (2, 3 * U) if kind == "gru" and reset_after else (gates * U,)
+    arrays = _inputs(np.random.default_rng(1), gates, bias_shape)
+    fast = _run(kind, arrays, np.float32, acts, reset_after)
+    reference = _run(kind, arrays, np.float64, acts, reset_after)
+    for got, want in zip(fast, reference):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("use_rmask", [True, False])
+def test_rows_split_over_threads_give_identical_results(kind, dtype, use_rmask):
+    gates = {"simple": 1, "lstm": 4, "gru": 3}[kind]
+    arrays = _inputs(np.random.default_rng(2), gates, (2, 3 * U) if kind == "gru" else (gates * U,))
+    acts = ("tanh", "sigmoid")
+    assert len(parallel.row_slices(B, 2)) == 2
+    parallel.set_threads(2)
+    try:
+        split = _run(kind, arrays, dtype, acts, go_backwards=True, use_rmask=use_rmask)
+        parallel.set_threads(1)
+        serial = _run(kind, arrays, dtype, acts, go_backwards=True, use_rmask=use_rmask)
+    finally:
+        parallel.set_threads(None)
+    for a, b in zip(split, serial):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_row_slices_cover_the_batch_once():
+    for batch in (1, 7, 8, 16, 17, 64, 65):
+        for count in (1, 2, 3, 8):
+            slices = parallel.row_slices(batch, count)
+            covered = np.concatenate([np.arange(batch)[s] for s in slices])
+            np.testing.assert_array_equal(covered, np.arange(batch))
+            assert len(slices) == 1 or all(s.stop - s.start >= parallel.MIN_ROWS_PER_THREAD for s in slices)
+
+
+def test_over_rows_reraises_a_worker_error_after_all_rows_ran():
+    seen = []
+
+    def work(rows):
+        seen.append(rows.start)
+        if rows.start > 0:
+            raise RuntimeError(f"rows {rows}")
+
+    parallel.set_threads(2)
+    try:
+        with pytest.raises(RuntimeError, match="rows"):
+            parallel.over_rows(work, 32)
+    finally:
+        parallel.set_threads(None)
+    assert sorted(seen) == [0, 16]
+
+
+def test_set_threads_rejects_bad_counts():
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="set_threads"):
+            parallel.set_threads(bad)
