@@ -40,18 +40,21 @@ def make_torch_trainer(module):
 def best_epoch_times(workload, repeats=3):
     """(ours, torch) best epoch seconds of `repeats`, after one untimed warm-up epoch each.
 
-    The best rather than the median, because on a shared machine the slower runs measure
-    the neighbours' load more than the frameworks.
+    The two frameworks' epochs alternate, so a change in the machine's load hits both alike;
+    the best rather than the median is kept, because on a shared machine the slower runs
+    measure the neighbours' load more than the frameworks.
     """
     import torch
 
     x, y = workload.data()
     model = workload.build_ours()
-    ours_epoch(model, x, y)
-    ours = [ours_epoch(model, x, y) for _ in range(repeats)]
     torch.manual_seed(0)
     trainer = make_torch_trainer(workload.build_torch())
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    ours_epoch(model, x, y)
     trainer(xt, yt)
-    theirs = [trainer(xt, yt) for _ in range(repeats)]
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(ours_epoch(model, x, y))
+        theirs.append(trainer(xt, yt))
     return float(np.min(ours)), float(np.min(theirs))
