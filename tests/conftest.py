@@ -17,3 +17,24 @@ def _fresh_layer_names():
 
     clear_session()
     yield
+
+
+# Qt and pyqtgraph objects that survive to interpreter teardown are destroyed in no fixed
+# order, and pyqtgraph's ViewBox registry then touches menus whose C++ side is already gone,
+# which can crash the interpreter *after* every test has passed and been reported. Leave the
+# process as soon as pytest is done (as pyqtgraph.exit() does), keeping pytest's exit status.
+_session_status = None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    global _session_status
+    _session_status = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    import sys
+
+    if _session_status is not None and "PySide6.QtWidgets" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_session_status)
