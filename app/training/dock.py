@@ -19,6 +19,9 @@ from app.training.worker import TrainingRunner
 
 
 REDRAW_MS = 250
+SETTINGS_EDIT_MS = 400
+STORED_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "loss", "metrics", "seed",
+                 "validation_fraction")  # what a project's settings["training"] keeps
 BOUNDARY_EVERY_BATCHES = 10
 COMPILE_FIELDS = ("optimizer", "learning_rate", "loss", "metrics")  # a change recompiles (new optimizer)
 
@@ -41,6 +44,7 @@ class TrainingPanel(QWidget):
     weightsChanged = Signal()  # after a run, Reset weights or Roll back: the document may store them
     insightReady = Signal(dict)
     boundaryReady = Signal(object)
+    settingsEdited = Signal(dict)  # the user changed a setting: `stored_settings()`, to keep in the document
 
     def __init__(self, store: RunStore | None = None, parent=None):
         super().__init__(parent)
@@ -67,6 +71,11 @@ class TrainingPanel(QWidget):
         self._redraw_step.setSingleShot(True)
         self._redraw_step.setInterval(0)
         self._redraw_step.timeout.connect(self._redraw_one)
+        self._applying_settings = False
+        self._settings_edit = QTimer(self)  # coalesces typing in a spin box into one stored change
+        self._settings_edit.setSingleShot(True)
+        self._settings_edit.setInterval(SETTINGS_EDIT_MS)
+        self._settings_edit.timeout.connect(self._emit_settings_edited)
         self._build()
         self._connect()
         self._update_buttons()
@@ -182,6 +191,96 @@ class TrainingPanel(QWidget):
         self.runner.boundary.connect(self.boundaryReady)
         self.runner.insight.connect(self.insightReady)
         self.runner.done.connect(self._on_done)
+        for combo in (self.optimizer, self.loss):
+            combo.currentIndexChanged.connect(self._setting_changed)
+        for spin in (self.learning_rate, self.batch_size, self.epochs, self.seed, self.validation):
+            spin.valueChanged.connect(self._setting_changed)
+        for box in self.metric_boxes.values():
+            box.toggled.connect(self._setting_changed)
+
+    # -- project settings -------------------------------------------------------------------
+    def apply_settings(self, values) -> list[str]:
+        """Show a project's settings["training"] dict in the widgets (no `settingsEdited`).
+
+        Missing keys keep the current value; "validation_split" is read as the validation
+        fraction and a None loss as "auto". Returns a note per value that could not be shown.
+        """
+        problems = []
+        if not isinstance(values, dict):
+            return [] if values is None else [f"training settings: expected a dict, received {values!r}"]
+        self._applying_settings = True
+        try:
+            if "optimizer" in values:
+                index = self.optimizer.findText(str(values["optimizer"]).lower())
+                if index >= 0:
+                    self.optimizer.setCurrentIndex(index)
+                else:
+                    problems.append(f"optimizer: unknown {values['optimizer']!r}")
+            if "loss" in values:
+                loss = "auto" if values["loss"] is None else str(values["loss"])
+                index = self.loss.findText(loss)
+                if index < 0 and loss.startswith("none"):
+                    index = self.loss.findText(LOSSES[-1])
+                if index < 0:
+                    from engine import losses
+
+                    if loss in losses.ALIASES:
+                        self.loss.addItem(loss)
+                        index = self.loss.count() - 1
+                if index >= 0:
+                    self.loss.setCurrentIndex(index)
+                else:
+                    problems.append(f"loss: unknown {loss!r}")
+            numbers = {"learning_rate": self.learning_rate, "batch_size": self.batch_size, "epochs": self.epochs,
+                       "seed": self.seed}
+            fraction = values.get("validation_fraction", values.get("validation_split"))
+            if fraction is not None:
+                numbers["validation_fraction"] = self.validation
+            for name, spin in numbers.items():
+                value = fraction if name == "validation_fraction" else values.get(name)
+                if value is None:
+                    continue
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    problems.append(f"{name}: expected a number, received {value!r}")
+                    continue
+                if not spin.minimum() <= number <= spin.maximum():
+                    problems.append(f"{name}: {value!r} is outside [{spin.minimum()}, {spin.maximum()}]")
+                    continue
+                spin.setValue(int(number) if isinstance(spin, QSpinBox) else number)
+            if "metrics" in values:
+                chosen = values["metrics"] or []
+                if isinstance(chosen, str):
+                    chosen = [chosen]
+                chosen = ["accuracy" if name == "acc" else name for name in chosen]
+                unknown = [name for name in chosen if name not in self.metric_boxes]
+                if unknown:
+                    problems.append(f"metrics: unknown {unknown!r}")
+                for name, box in self.metric_boxes.items():
+                    box.setChecked(name in chosen)
+        finally:
+            self._applying_settings = False
+        self._settings_edit.stop()
+        return problems
+
+    def stored_settings(self) -> dict:
+        """The settings a project keeps (settings["training"]), as the widgets show them."""
+        values = self.settings().to_dict()
+        return {name: values[name] for name in STORED_FIELDS}
+
+    def _setting_changed(self, *_args):
+        if not self._applying_settings:
+            self._settings_edit.start()
+
+    def _emit_settings_edited(self):
+        self._settings_edit.stop()
+        self.settingsEdited.emit(self.stored_settings())
+
+    def flush_settings(self) -> None:
+        """Report a pending settings edit now (before a Train press, a save)."""
+        if self._settings_edit.isActive():
+            self._emit_settings_edited()
 
     # -- inputs ---------------------------------------------------------------------------
     def set_model(self, model, graph_version=None) -> None:
@@ -218,6 +317,7 @@ class TrainingPanel(QWidget):
             return False
         self.rollback_button.setVisible(False)
         self._nan_info = None
+        self.flush_settings()
         self.weightsChanged.emit()
         if self.model_provider is not None:
             try:
