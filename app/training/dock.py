@@ -351,8 +351,6 @@ class TrainingPanel(QWidget):
             run_settings["continued_from"] = previous.name
         self.run = self.store.new_run(run_settings, self.graph_version, self.dataset.name)
         self.plots.set_current(self.run)
-        for quantity in self.model.metrics_names:  # create the plots now, not mid-run
-            self.plots.update_quantity(self.run, quantity)
         self.progress.setValue(0)
         self.status.setText(tr_dash("Starting…"))
         single_input = not isinstance(prepared[0][0], dict)

@@ -71,3 +71,22 @@ def test_bad_saved_settings_are_reported_and_the_rest_applied(qtbot, window):
     assert panel.batch_size.value() == 4
     text = panel.message.text()
     assert "'nosuch'" in text and "'many'" in text
+
+
+def test_logistic_endpoint_plots_only_the_logged_quantities(qtbot, window):
+    win, dash = window
+    # an earlier run of another model leaves no empty plots behind once its runs are gone
+    win.set_document(load_project(EXAMPLES_DIR / "05_logistic_endpoint.strata"))
+    panel = dash.training
+    panel.epochs.setValue(2)
+    with qtbot.waitSignal(panel.runFinished, timeout=120000) as blocker:
+        win.train_action.trigger()
+    assert blocker.args[0]["status"] == "finished", panel.message.text()
+    run = dash.store.runs[-1]
+    logged = run.quantities()
+    assert "loss" in logged and "accuracy" in logged and "binary_accuracy" not in logged
+    assert len(logged) >= 3, logged  # loss, accuracy (add_metric) and the add_loss contribution
+    titles = list(panel.plots.plots)
+    assert sorted(titles) == sorted(logged)
+    for quantity in titles:
+        assert len(panel.plots.points(quantity, run)[0]) == 2, quantity
