@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QScrollArea, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -19,11 +19,23 @@ from app.training.worker import TrainingRunner
 
 
 REDRAW_MS = 250
+MIN_TAB_HEIGHT = 120  # a dashboard tab's scroll areas never ask for more height than this
 SETTINGS_EDIT_MS = 400
 STORED_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "loss", "metrics", "seed",
                  "validation_fraction")  # what a project's settings["training"] keeps
 BOUNDARY_EVERY_BATCHES = 10
 COMPILE_FIELDS = ("optimizer", "learning_rate", "loss", "metrics")  # a change recompiles (new optimizer)
+
+
+def scroll_area(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area that resizes it: it scrolls only when the tab is
+    smaller than the widget's minimum size."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumHeight(MIN_TAB_HEIGHT)
+    return area
 
 
 def _format_seconds(seconds) -> str:
@@ -165,10 +177,15 @@ class TrainingPanel(QWidget):
         left_layout.addWidget(self.rollback_button)
         left_layout.addWidget(self.export_png_button)
         left_layout.addStretch(1)
+        # Settings and plots scroll inside the tab, so the bottom dock can stay short and the canvas keeps its room.
+        settings_scroll = scroll_area(left)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setMinimumWidth(left.sizeHint().width() + settings_scroll.verticalScrollBar().sizeHint().width())
         self.plots = LivePlotGrid(self.store)
+        self.plots_scroll = scroll_area(self.plots)
         splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.plots)
+        splitter.addWidget(settings_scroll)
+        splitter.addWidget(self.plots_scroll)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)

@@ -90,3 +90,22 @@ def test_logistic_endpoint_plots_only_the_logged_quantities(qtbot, window):
     assert sorted(titles) == sorted(logged)
     for quantity in titles:
         assert len(panel.plots.points(quantity, run)[0]) == 2, quantity
+
+
+def test_bottom_dock_can_be_short_with_the_dashboard_attached(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    win, dash = window
+    win.set_document(load_project(EXAMPLES_DIR / "05_logistic_endpoint.strata"))
+    for title, dock in dash.tabs.items():
+        assert dock.minimumSizeHint().height() < 300, (title, dock.minimumSizeHint())
+        assert dock.minimumSizeHint().width() < 700, (title, dock.minimumSizeHint())
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    training = dash.tabs["Training"]
+    training.raise_()
+    win.resizeDocks([training], [250], Qt.Orientation.Vertical)
+    qtbot.wait(10)
+    assert training.height() <= 260
+    assert win.view.height() >= 300  # the canvas keeps its room
