@@ -295,7 +295,7 @@ def open_gui(argv) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.launch import create_window
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setOrganizationName("Strata")
@@ -312,7 +312,7 @@ def open_gui(argv) -> int:
         apply_theme(qt_app, str(settings.value("theme", "dark")), settings.value("presentation", False, type=bool))
     except ImportError:
         pass
-    window = MainWindow(settings=settings)
+    window = create_window(settings=settings, dashboard=False)  # attached after the first paint
     window.show()
     # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
     from app.firstrun.startup import schedule_startup

@@ -152,7 +152,7 @@ def render_screenshot(project, out_png) -> Path:
         from app.screenshot import render
     except ImportError as exc:
         raise DemoError(f"cannot render a screenshot: the main window is not available ({exc})") from None
-    return Path(render(str(out_png), str(project)))
+    return Path(render(str(out_png), str(project), tab="Training"))
 
 
 def run_gui(project=DEMO_PROJECT) -> int:

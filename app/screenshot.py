@@ -33,16 +33,18 @@ def demo_document():
 
 
 def render(out_path: str, project: str | None = None, theme: str = "dark", size=(1500, 900),
-           language: str = "en", presentation: bool = False, select: str | None = None) -> Path:
+           language: str = "en", presentation: bool = False, select: str | None = None,
+           tab: str | None = None) -> Path:
     """Build the main window (on `project` or the demo), render it to `out_path`.
 
-    `select` picks a node by label to show in the Inspector.
+    `select` picks a node by label to show in the Inspector; `tab` brings a bottom tab to the
+    front (its English key: "Training", "Summary", ...).
     """
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.i18n import install_translator
-    from app.main_window import MainWindow
+    from app.launch import create_window
     from app.panels import files
     from app.panels.theme import apply_theme
 
@@ -53,7 +55,7 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     install_translator(app, language)
     apply_theme(app, theme, presentation)
     document = document if document is not None else demo_document()
-    window = MainWindow(document, settings)
+    window = create_window(settings, document=document)  # as the app shows it: dashboard attached
     window.theme = theme
     window.presentation = presentation
     window._apply_appearance()
@@ -63,6 +65,9 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     for _ in range(5):
         app.processEvents()
     window.view.fit_readable()
+    if tab:
+        window.bottom_docks[tab].raise_()
+        app.processEvents()
     if select:
         for node_id, node in window.document.model.nodes.items():
             if select.lower() in node.label.lower():
@@ -75,7 +80,12 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     if not image.save(str(out)):
         raise OSError(f"could not write screenshot to {out}")
     window.editor.undo_stack.setClean()
+    window.dashboard.shutdown()
     window.close()
+    window.deleteLater()  # now, while Qt runs: the plots' pyqtgraph menus must not outlive it at exit
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     install_translator(app, "en")
     Path(settings.fileName()).unlink(missing_ok=True)
     return out

@@ -35,17 +35,16 @@ def _open_window(app, project: Path, settings_path: Path, language: str = "en"):
 
     from app.graph.project import TrustStore, load_project
     from app.i18n import install_translator
-    from app.main_window import MainWindow
+    from app.launch import create_window
     from app.panels.theme import apply_theme
-    from app.training.integration import attach_dashboard
 
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     settings.clear()
     install_translator(app, language)
     apply_theme(app, "dark", False)
     document = load_project(project, trust=TrustStore())  # shipped examples are trusted
-    window = MainWindow(document, settings)
-    dashboard = attach_dashboard(window)
+    window = create_window(settings, document=document)
+    dashboard = window.dashboard
     window.resize(*SIZE)
     window.show()
     window.set_document(document, project)

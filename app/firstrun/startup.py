@@ -61,10 +61,9 @@ def finish_startup(window, qt_app, file_given: bool = False, warm=None) -> None:
     """The deferred part of start-up: dashboard, default device, warm-up, recovery or welcome."""
     from app.firstrun.warmup import start_warmup
 
-    from app.training.integration import attach_dashboard
+    from app.launch import attach_dashboard
 
-    dashboard = attach_dashboard(window)
-    qt_app.aboutToQuit.connect(dashboard.shutdown)
+    attach_dashboard(window, qt_app)
     apply_default_device(window)
     warmup = start_warmup(window, warm)
     # stop after the kernel being compiled: a thread still inside LLVM at interpreter exit can crash it

@@ -199,8 +199,14 @@ class Checker:
         return self.instance_state(block_id, instance_path).params.get(node_id)
 
     def total_params(self):
+        return self.params_split()[0]
+
+    def params_split(self):
+        """(total, trainable, non-trainable) weights of the Model, as model.summary() reports."""
+        from app.graph.evaluate import non_trainable_of
+
         state = self.state(MODEL_ID)
-        total, shared_seen = 0, set()
+        total, frozen, shared_seen = 0, 0, set()
         for nid, count in state.params.items():
             node = self.doc.model.nodes.get(nid)
             if node is None or count is None or nid not in state.live:
@@ -210,7 +216,8 @@ class Checker:
                     continue   # shared instances hold one set of weights
                 shared_seen.add(node.block)
             total += count
-        return total
+            frozen += non_trainable_of(count)
+        return total, total - frozen, frozen
 
     # -- updating ----------------------------------------------------------------------
     def update(self, dirty: set) -> None:
@@ -506,7 +513,12 @@ class Checker:
                 shape = inner.outputs.get(edges[0].src[0], {}).get(edges[0].src[1])
             results[name] = shape
         counts = [c for nid, c in inner.params.items() if nid in definition.nodes and nid in inner.live]
-        self._block_params = None if any(c is None for c in counts) and inner_problems else sum(c or 0 for c in counts)
+        if any(c is None for c in counts) and inner_problems:
+            self._block_params = None
+        else:
+            from app.graph.evaluate import ParamCount, non_trainable_of
+
+            self._block_params = ParamCount(sum(c or 0 for c in counts), sum(non_trainable_of(c) for c in counts))
         return results
 
 

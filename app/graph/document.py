@@ -417,6 +417,10 @@ class Document:
         """Total weights of the Model (as model.summary() reports)."""
         return self.checker.total_params()
 
+    def params_split(self) -> tuple[int, int, int]:
+        """(total, trainable, non-trainable) weights of the Model (as model.summary() reports)."""
+        return self.checker.params_split()
+
     # -- whole-document --------------------------------------------------------------------
     def replace_with(self, other: "Document") -> None:
         """Replace this document's contents with `other`'s (after loading); notifies RESET."""

@@ -221,10 +221,30 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic):
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     shapes = [tuple(o.shape) if hasattr(o, "shape") else None for o in outs]
     try:
-        count = layer.count_params()
+        count = ParamCount(layer.count_params(),
+                           sum(int(np.prod(v.shape)) for v in layer.non_trainable_weights))
     except Exception:
-        count = 0
+        count = ParamCount(0)
     return shapes, count, None
+
+
+class ParamCount(int):
+    """A node's weight count (an int, as model.summary() counts) that also knows how many of
+    those scalars are non-trainable (BatchNormalization's moving statistics, a custom layer's
+    `trainable=False` weight)."""
+
+    def __new__(cls, total: int, non_trainable: int = 0):
+        count = super().__new__(cls, total)
+        count.non_trainable = int(non_trainable)
+        return count
+
+    def __reduce__(self):
+        return ParamCount, (int(self), self.non_trainable)
+
+
+def non_trainable_of(count) -> int:
+    """The non-trainable part of a node's count (0 for a plain int)."""
+    return getattr(count, "non_trainable", 0) if count is not None else 0
 
 
 def clear_cache() -> None:

@@ -33,7 +33,8 @@ def topological_nodes(block) -> list:
 
 
 class SummaryPanel(QWidget):
-    """Layer (type) | Output shape | Param # for the Model, with the total underneath."""
+    """Layer (type) | Output shape | Param # for the Model, with the total, trainable and
+    non-trainable parameter counts underneath."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -94,5 +95,19 @@ class SummaryPanel(QWidget):
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
-        total = self.document.total_params() if self.document is not None else None
-        self.total.setText(tr("Total params: {}").format("?" if total is None else f"{total:,}"))
+        self.total.setText("\n".join(self.totals()))
+
+    def totals(self) -> list[str]:
+        """The lines under the table: total, trainable and non-trainable parameters."""
+        total = trainable = frozen = None
+        if self.document is not None:
+            try:
+                total, trainable, frozen = self.document.params_split()
+            except Exception:
+                total = trainable = frozen = None
+
+        def text(count):
+            return "?" if count is None else f"{count:,}"
+
+        return [tr("Total params: {}").format(text(total)), tr("Trainable params: {}").format(text(trainable)),
+                tr("Non-trainable params: {}").format(text(frozen))]

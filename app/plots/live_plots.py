@@ -144,13 +144,19 @@ class LivePlotGrid(QWidget):
         self.refresh_all()
 
     def update_quantity(self, run: RunRecord, quantity: str) -> None:
-        """Bring one quantity's curves of `run` up to date (only what changed is touched)."""
-        plot = self._plot(quantity)
+        """Bring one quantity's curves of `run` up to date (only what changed is touched).
+
+        A plot is created when its quantity first has values in the logs, so names the model
+        knows but never logs (a metric tracked inside a layer) get no empty plot.
+        """
         series = {
             "batch": run.batch_values.get(quantity, []),
             "epoch": run.epoch_values.get(quantity, []),
             "val": run.epoch_values.get("val_" + quantity, []),
         }
+        if quantity not in self.plots and not any(series.values()):
+            return
+        plot = self._plot(quantity)
         for kind, points in series.items():
             if not points:
                 continue
@@ -190,6 +196,7 @@ class LivePlotGrid(QWidget):
             if plot is not None:
                 plot.legend.removeItem(item)
                 plot.removeItem(item)
+        self._drop_empty_plots()
         self._styles.clear()
         for run in self.store.runs:
             for key, item in self._items.items():
@@ -199,6 +206,24 @@ class LivePlotGrid(QWidget):
                     item.opts["name"] = run.name
                     plot.legend.addItem(item, run.name)
             self.update_run(run)
+
+    def _drop_empty_plots(self) -> None:
+        """Remove plots no remaining run has values for, and close the gaps in the grid."""
+        used = {key[1] for key in self._items}
+        empty = [quantity for quantity in self.plots if quantity not in used]
+        if not empty:
+            return
+        for quantity in empty:
+            widget = self.widgets.pop(quantity)
+            self.plots.pop(quantity)
+            self.grid.removeWidget(widget)
+            widget.deleteLater()
+        for index, widget in enumerate(self.widgets.values()):
+            self.grid.removeWidget(widget)
+            self.grid.addWidget(widget, index // self.COLUMNS, index % self.COLUMNS)
+        plots = list(self.plots.values())
+        for plot in plots[1:]:
+            plot.setXLink(plots[0])
 
     def points(self, quantity: str, run: RunRecord, kind: str = "epoch"):
         """(xs, ys) drawn for a run's quantity: kind is batch, epoch or val (for tests and tools)."""

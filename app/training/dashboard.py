@@ -74,7 +74,9 @@ class Dashboard(QObject):
         self.tabs = {}
         shown = {"Training": tr_dash("Training"), "Data": tr_dash("Data"), "Runs": tr_dash("Runs"),
                  "Results": tr_dash("Results")}
-        for title, widget in zip(shown, (self.training, self.data, self.runs, self.results)):
+        from app.training.dock import scroll_area
+
+        for title, widget in zip(shown, (self.training, scroll_area(self.data), self.runs, self.results)):
             dock = window.add_bottom_tab(title, widget)
             if dock is not None:
                 dock.setWindowTitle(shown[title])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QScrollArea, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -19,8 +19,23 @@ from app.training.worker import TrainingRunner
 
 
 REDRAW_MS = 250
+MIN_TAB_HEIGHT = 120  # a dashboard tab's scroll areas never ask for more height than this
+SETTINGS_EDIT_MS = 400
+STORED_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "loss", "metrics", "seed",
+                 "validation_fraction")  # what a project's settings["training"] keeps
 BOUNDARY_EVERY_BATCHES = 10
 COMPILE_FIELDS = ("optimizer", "learning_rate", "loss", "metrics")  # a change recompiles (new optimizer)
+
+
+def scroll_area(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area that resizes it: it scrolls only when the tab is
+    smaller than the widget's minimum size."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMinimumHeight(MIN_TAB_HEIGHT)
+    return area
 
 
 def _format_seconds(seconds) -> str:
@@ -41,6 +56,7 @@ class TrainingPanel(QWidget):
     weightsChanged = Signal()  # after a run, Reset weights or Roll back: the document may store them
     insightReady = Signal(dict)
     boundaryReady = Signal(object)
+    settingsEdited = Signal(dict)  # the user changed a setting: `stored_settings()`, to keep in the document
 
     def __init__(self, store: RunStore | None = None, parent=None):
         super().__init__(parent)
@@ -67,6 +83,11 @@ class TrainingPanel(QWidget):
         self._redraw_step.setSingleShot(True)
         self._redraw_step.setInterval(0)
         self._redraw_step.timeout.connect(self._redraw_one)
+        self._applying_settings = False
+        self._settings_edit = QTimer(self)  # coalesces typing in a spin box into one stored change
+        self._settings_edit.setSingleShot(True)
+        self._settings_edit.setInterval(SETTINGS_EDIT_MS)
+        self._settings_edit.timeout.connect(self._emit_settings_edited)
         self._build()
         self._connect()
         self._update_buttons()
@@ -156,10 +177,15 @@ class TrainingPanel(QWidget):
         left_layout.addWidget(self.rollback_button)
         left_layout.addWidget(self.export_png_button)
         left_layout.addStretch(1)
+        # Settings and plots scroll inside the tab, so the bottom dock can stay short and the canvas keeps its room.
+        settings_scroll = scroll_area(left)
+        settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings_scroll.setMinimumWidth(left.sizeHint().width() + settings_scroll.verticalScrollBar().sizeHint().width())
         self.plots = LivePlotGrid(self.store)
+        self.plots_scroll = scroll_area(self.plots)
         splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.plots)
+        splitter.addWidget(settings_scroll)
+        splitter.addWidget(self.plots_scroll)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -182,6 +208,96 @@ class TrainingPanel(QWidget):
         self.runner.boundary.connect(self.boundaryReady)
         self.runner.insight.connect(self.insightReady)
         self.runner.done.connect(self._on_done)
+        for combo in (self.optimizer, self.loss):
+            combo.currentIndexChanged.connect(self._setting_changed)
+        for spin in (self.learning_rate, self.batch_size, self.epochs, self.seed, self.validation):
+            spin.valueChanged.connect(self._setting_changed)
+        for box in self.metric_boxes.values():
+            box.toggled.connect(self._setting_changed)
+
+    # -- project settings -------------------------------------------------------------------
+    def apply_settings(self, values) -> list[str]:
+        """Show a project's settings["training"] dict in the widgets (no `settingsEdited`).
+
+        Missing keys keep the current value; "validation_split" is read as the validation
+        fraction and a None loss as "auto". Returns a note per value that could not be shown.
+        """
+        problems = []
+        if not isinstance(values, dict):
+            return [] if values is None else [f"training settings: expected a dict, received {values!r}"]
+        self._applying_settings = True
+        try:
+            if "optimizer" in values:
+                index = self.optimizer.findText(str(values["optimizer"]).lower())
+                if index >= 0:
+                    self.optimizer.setCurrentIndex(index)
+                else:
+                    problems.append(f"optimizer: unknown {values['optimizer']!r}")
+            if "loss" in values:
+                loss = "auto" if values["loss"] is None else str(values["loss"])
+                index = self.loss.findText(loss)
+                if index < 0 and loss.startswith("none"):
+                    index = self.loss.findText(LOSSES[-1])
+                if index < 0:
+                    from engine import losses
+
+                    if loss in losses.ALIASES:
+                        self.loss.addItem(loss)
+                        index = self.loss.count() - 1
+                if index >= 0:
+                    self.loss.setCurrentIndex(index)
+                else:
+                    problems.append(f"loss: unknown {loss!r}")
+            numbers = {"learning_rate": self.learning_rate, "batch_size": self.batch_size, "epochs": self.epochs,
+                       "seed": self.seed}
+            fraction = values.get("validation_fraction", values.get("validation_split"))
+            if fraction is not None:
+                numbers["validation_fraction"] = self.validation
+            for name, spin in numbers.items():
+                value = fraction if name == "validation_fraction" else values.get(name)
+                if value is None:
+                    continue
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    problems.append(f"{name}: expected a number, received {value!r}")
+                    continue
+                if not spin.minimum() <= number <= spin.maximum():
+                    problems.append(f"{name}: {value!r} is outside [{spin.minimum()}, {spin.maximum()}]")
+                    continue
+                spin.setValue(int(number) if isinstance(spin, QSpinBox) else number)
+            if "metrics" in values:
+                chosen = values["metrics"] or []
+                if isinstance(chosen, str):
+                    chosen = [chosen]
+                chosen = ["accuracy" if name == "acc" else name for name in chosen]
+                unknown = [name for name in chosen if name not in self.metric_boxes]
+                if unknown:
+                    problems.append(f"metrics: unknown {unknown!r}")
+                for name, box in self.metric_boxes.items():
+                    box.setChecked(name in chosen)
+        finally:
+            self._applying_settings = False
+        self._settings_edit.stop()
+        return problems
+
+    def stored_settings(self) -> dict:
+        """The settings a project keeps (settings["training"]), as the widgets show them."""
+        values = self.settings().to_dict()
+        return {name: values[name] for name in STORED_FIELDS}
+
+    def _setting_changed(self, *_args):
+        if not self._applying_settings:
+            self._settings_edit.start()
+
+    def _emit_settings_edited(self):
+        self._settings_edit.stop()
+        self.settingsEdited.emit(self.stored_settings())
+
+    def flush_settings(self) -> None:
+        """Report a pending settings edit now (before a Train press, a save)."""
+        if self._settings_edit.isActive():
+            self._emit_settings_edited()
 
     # -- inputs ---------------------------------------------------------------------------
     def set_model(self, model, graph_version=None) -> None:
@@ -218,6 +334,7 @@ class TrainingPanel(QWidget):
             return False
         self.rollback_button.setVisible(False)
         self._nan_info = None
+        self.flush_settings()
         self.weightsChanged.emit()
         if self.model_provider is not None:
             try:
@@ -251,8 +368,6 @@ class TrainingPanel(QWidget):
             run_settings["continued_from"] = previous.name
         self.run = self.store.new_run(run_settings, self.graph_version, self.dataset.name)
         self.plots.set_current(self.run)
-        for quantity in self.model.metrics_names:  # create the plots now, not mid-run
-            self.plots.update_quantity(self.run, quantity)
         self.progress.setValue(0)
         self.status.setText(tr_dash("Starting…"))
         single_input = not isinstance(prepared[0][0], dict)

@@ -15,8 +15,14 @@ from app.training.i18n import tr_dash
 
 
 def graph_version(document) -> str:
-    """A short fingerprint of the document's structure (recorded with each run)."""
-    text = json.dumps(document.snapshot(), sort_keys=True, default=str)
+    """A short fingerprint of the document's structure (recorded with each run).
+
+    The training settings are left out: changing the epochs or the loss is not a new graph.
+    """
+    structure = document.snapshot()
+    if isinstance(structure.get("settings"), dict):
+        structure["settings"] = {k: v for k, v in structure["settings"].items() if k != "training"}
+    text = json.dumps(structure, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
@@ -45,6 +51,27 @@ class DocumentBridge:
 
         if change.kind == SETTINGS_CHANGED and change.key == "data":
             self.show_data(self.window.document.settings.get("data"))
+        elif change.kind == SETTINGS_CHANGED and change.key == "training":
+            self.show_training(self.window.document.settings.get("training"))
+
+    def show_training(self, values) -> None:
+        """Make the Training tab show the document's training settings (no new undo step)."""
+        problems = self.dashboard.training.apply_settings(values)
+        if problems:
+            self.dashboard.training._show_message(
+                tr_dash("Some saved training settings could not be used: {}").format("; ".join(problems)), error=True)
+
+    def remember_training(self, values) -> None:
+        """Store the Training tab's settings in the document (one undoable step), keeping other keys."""
+        from app.graph.operations import SetSetting
+
+        old = self.window.document.settings.get("training")
+        merged = dict(old) if isinstance(old, dict) else {}
+        merged.update(values)
+        if "validation_split" in merged:
+            merged["validation_split"] = values["validation_fraction"]
+        if merged != old:
+            self.window.editor.execute(SetSetting("training", merged), text=tr_dash("Change training settings"))
 
     def show_data(self, spec) -> None:
         """Make the Data tab show `spec` (None: no data set), without a new undo step."""
@@ -102,6 +129,7 @@ class DocumentBridge:
         self.follow(document)
         self.dashboard.load_history(document.history)
         self.show_data(document.settings.get("data"))
+        self.show_training(document.settings.get("training"))
 
     def node_selected(self, node_ids):
         if len(node_ids) != 1 or self.compiled is None:
@@ -131,6 +159,7 @@ def attach_dashboard(window) -> Dashboard:
     training.document_source = bridge.document_source
     training.weightsChanged.connect(bridge.store_weights)
     dashboard.data.datasetChanged.connect(bridge.remember_data)
+    training.settingsEdited.connect(bridge.remember_training)
     training.runFinished.connect(bridge.store_runs)
     dashboard.runs.changed.connect(bridge.store_runs)
     window.document_replaced.connect(bridge.document_replaced)
@@ -157,4 +186,5 @@ def attach_dashboard(window) -> Dashboard:
         combo.findData(training.device.currentData())))
     dashboard.load_history(window.document.history)
     bridge.show_data(window.document.settings.get("data"))
+    bridge.show_training(window.document.settings.get("training"))
     return dashboard

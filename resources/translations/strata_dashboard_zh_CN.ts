@@ -336,6 +336,14 @@
       <translation>选择数据集</translation>
     </message>
     <message>
+      <source>Change training settings</source>
+      <translation>更改训练设置</translation>
+    </message>
+    <message>
+      <source>Some saved training settings could not be used: {}</source>
+      <translation>部分已保存的训练设置无法使用：{}</translation>
+    </message>
+    <message>
       <source>Select a node to see its output.</source>
       <translation>选择一个节点以查看其输出。</translation>
     </message>

@@ -528,6 +528,14 @@ Trust this file and run its code?</source>
       <translation>参数总数：{}</translation>
     </message>
     <message>
+      <source>Trainable params: {}</source>
+      <translation>可训练参数：{}</translation>
+    </message>
+    <message>
+      <source>Non-trainable params: {}</source>
+      <translation>不可训练参数：{}</translation>
+    </message>
+    <message>
       <source>Core</source>
       <translation>核心</translation>
     </message>

@@ -67,3 +67,32 @@ def test_export_button_writes_the_code(window, tmp_path, monkeypatch):
     text = target.read_text(encoding="utf-8")
     assert "Dense" in text
     compile(text, str(target), "exec")  # valid Python
+
+
+def test_summary_splits_trainable_and_non_trainable_params(window):
+    a, b, c = _mlp(window)
+    scene = window.scene
+    norm = scene.request_add_node("BatchNormalization", QPointF(420, 0))
+    items = scene.node_items
+    scene.connect_ports(items[b].output_ports[0], items[norm].input_ports[0])
+    scene.connect_ports(items[norm].output_ports[0], items[c].input_ports[0])
+    # Dense 8->4: 36 trainable; BatchNormalization(4): gamma, beta trainable, moving mean/variance not
+    assert window.summary.totals() == ["Total params: 52", "Trainable params: 44", "Non-trainable params: 8"]
+    assert window.summary.total.text().splitlines() == window.summary.totals()
+
+
+def test_summary_counts_a_custom_layers_non_trainable_weight(window):
+    import numpy as np
+
+    from app.demo import EXAMPLES_DIR
+    from app.graph.compiler import compile_document
+    from app.graph.project import load_project
+
+    doc = load_project(EXAMPLES_DIR / "02_compute_sum.strata")
+    window.set_document(doc)
+    model = compile_document(doc).model
+    frozen = sum(int(np.prod(v.shape)) for v in model.non_trainable_weights)
+    assert frozen == 2  # ComputeSum's running total
+    total = model.count_params()
+    assert window.summary.totals() == [f"Total params: {total:,}", f"Trainable params: {total - frozen:,}",
+                                       f"Non-trainable params: {frozen:,}"]
