@@ -18,7 +18,7 @@ X4 = RNG.normal(size=(3, 4)).astype("float32")
 X3 = RNG.normal(size=(3, 3)).astype("float32")
 
 
-def _close(a, b):
+def assert_close(a, b):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
 
 
@@ -83,7 +83,7 @@ def test_guide_mlp_block_round_trips_with_custom_objects(tmp_path):
     with pytest.raises(UnknownObjectError, match="MLPBlock"):
         keras.models.load_model(path)
     loaded = keras.models.load_model(path, custom_objects={"MLPBlock": MLPBlock, "Linear": Linear})
-    _close(loaded.predict(X4, verbose=0), before)
+    assert_close(loaded.predict(X4, verbose=0), before)
     assert len(loaded.weights) == 6
 
 
@@ -115,7 +115,7 @@ def test_registered_custom_layer_loads_without_custom_objects(tmp_path):
     assert entry["config"]["factor"] == 3.0
     loaded = keras.models.load_model(path)
     assert loaded.get_layer("scaled").factor == 3.0
-    _close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_logistic_endpoint_two_tensor_call_round_trips(tmp_path):
@@ -137,7 +137,7 @@ def test_logistic_endpoint_two_tensor_call_round_trips(tmp_path):
     assert args[0]["class_name"] == "__keras_tensor__"
 
     loaded = keras.models.load_model(path, custom_objects={"LogisticEndpoint": LogisticEndpoint})
-    _close(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
+    assert_close(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
     assert loaded.compiled
     loaded.fit(data, verbose=0)  # the loaded model trains with the layer's add_loss
 
@@ -165,7 +165,7 @@ def test_shared_layer_and_nested_models_round_trip(tmp_path):
 
     loaded = keras.models.load_model(path)
     for mine, theirs in zip(loaded.predict([X4, X3], verbose=0), model.predict([X4, X3], verbose=0)):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
     assert len(loaded.weights) == len(model.weights)
 
 
@@ -181,7 +181,7 @@ def test_dict_inputs_round_trip(tmp_path):
     loaded = keras.models.load_model(path)
     data = {"a": X4, "b": X3}
     for mine, theirs in zip(loaded.predict(data, verbose=0), model.predict(data, verbose=0)):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
 
 
 def test_serialize_deserialize_layer_objects():
@@ -228,7 +228,7 @@ def test_archive_layout_and_metadata(tmp_path):
     assert paths["optimizer/vars/2"] == (4, 3) and "optimizer/vars/9" in paths
     loaded = keras.models.load_model(path, compile=False)
     assert not loaded.compiled
-    _close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_overwrite_false_refuses_and_save_is_atomic(tmp_path):
@@ -271,7 +271,7 @@ def test_save_and_load_weights(tmp_path):
     model.save_weights(path)
     other = _mlp()
     other.load_weights(path)
-    _close(other.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(other.predict(X4, verbose=0), model.predict(X4, verbose=0))
     with h5py.File(path, "r") as f:
         assert f["layers/dense/vars/0"].shape == (4, 5)
         assert f["layers/dense/vars"].attrs["name"] == "hidden"
@@ -285,7 +285,7 @@ def test_load_weights_from_keras_file(tmp_path):
     model.save(path)
     other = _mlp()
     other.load_weights(path)
-    _close(other.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(other.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_shape_mismatch_names_layer_and_variable_and_changes_nothing(tmp_path):
@@ -296,11 +296,11 @@ def test_shape_mismatch_names_layer_and_variable_and_changes_nothing(tmp_path):
     with pytest.raises(WeightsMismatchError, match=r'"hidden".*"kernel".*\(4, 6\).*\(4, 5\)'):
         other.load_weights(path)
     for now, then in zip(other.get_weights(), before):
-        _close(now, then)
+        assert_close(now, then)
     with pytest.warns(UserWarning, match="skip_mismatch"):
         other.load_weights(path, skip_mismatch=True)
     for now, then in zip(other.get_weights(), before):  # every layer mismatched: each skipped whole
-        _close(now, then)
+        assert_close(now, then)
 
 
 def test_layer_count_mismatch_is_a_clear_error(tmp_path):
@@ -327,7 +327,7 @@ def test_skip_mismatch_loads_the_matching_layers(tmp_path):
     target = keras.Model(inputs, keras.layers.Dense(3, name="head")(x))
     with pytest.warns(UserWarning):
         target.load_weights(path, skip_mismatch=True)
-    _close(target.get_layer("hidden").kernel.numpy(), source.get_layer("hidden").kernel.numpy())
+    assert_close(target.get_layer("hidden").kernel.numpy(), source.get_layer("hidden").kernel.numpy())
 
 
 # -- subclassed models (the guide's ResNet pattern) -----------------------------------------------------
@@ -371,18 +371,18 @@ def test_subclassed_model_round_trips_with_optimizer_state(tmp_path):
     assert config["class_name"] == "TinyResNet" and config["build_config"]["input_shape"] == [3, 4]
 
     loaded = keras.models.load_model(path, custom_objects={"TinyResNet": TinyResNet, "DenseBlock": DenseBlock})
-    _close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(loaded.predict(X4, verbose=0), model.predict(X4, verbose=0))
     assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy())
     from engine.saving.weights_store import _optimizer_values
 
     for mine, theirs in zip(_optimizer_values(loaded.optimizer, loaded), _optimizer_values(model.optimizer, model)):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
     weights_path = str(tmp_path / "resnet.weights.h5")
     model.save_weights(weights_path)
     fresh = TinyResNet()
     fresh(X4)
     fresh.load_weights(weights_path)
-    _close(fresh.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(fresh.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_layer_shared_between_two_nested_models_stays_one_layer(tmp_path):
@@ -396,7 +396,7 @@ def test_layer_shared_between_two_nested_models_stays_one_layer(tmp_path):
     path = str(tmp_path / "shared_nested.keras")
     model.save(path)
     loaded = keras.models.load_model(path)
-    _close(loaded.predict(X3, verbose=0), model.predict(X3, verbose=0))
+    assert_close(loaded.predict(X3, verbose=0), model.predict(X3, verbose=0))
     assert loaded.get_layer("first").get_layer("shared_dense") is loaded.get_layer("second").get_layer("shared_dense")
     assert len(loaded.weights) == 4
 
@@ -456,7 +456,7 @@ def test_symbolic_arithmetic_slicing_and_ops_round_trip(tmp_path):
     loaded = keras.models.load_model(path)
     for mine, theirs in zip(loaded.predict(data, verbose=0), model.predict(data, verbose=0)):
         assert mine.shape == theirs.shape
-        _close(mine, theirs)
+        assert_close(mine, theirs)
 
 
 def test_a_file_naming_a_non_engine_op_is_refused(tmp_path):

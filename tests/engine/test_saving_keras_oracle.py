@@ -11,7 +11,7 @@ X4 = RNG.normal(size=(5, 4)).astype("float32")
 X3 = RNG.normal(size=(5, 3)).astype("float32")
 
 
-def _close(a, b):
+def assert_close(a, b):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
 
 
@@ -44,7 +44,7 @@ def test_real_keras_sequential_loads_and_predicts_the_same(tmp_path):
     ours = keras.models.load_model(path)
     assert type(ours).__name__ == "Sequential"
     assert [layer.name for layer in ours.layers] == [layer.name for layer in model.layers]
-    _close(ours.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(ours.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_real_keras_single_dense_functional_loads(tmp_path):
@@ -53,8 +53,8 @@ def test_real_keras_single_dense_functional_loads(tmp_path):
     path = str(tmp_path / "dense.keras")
     model.save(path)
     ours = keras.models.load_model(path)
-    _close(ours.predict(X4, verbose=0), model.predict(X4, verbose=0))
-    _close(ours.get_layer("d").kernel.numpy(), model.get_layer("d").kernel.numpy())
+    assert_close(ours.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(ours.get_layer("d").kernel.numpy(), model.get_layer("d").kernel.numpy())
 
 
 def test_real_keras_two_inputs_two_outputs_shared_layer_with_optimizer_state(tmp_path):
@@ -67,7 +67,7 @@ def test_real_keras_two_inputs_two_outputs_shared_layer_with_optimizer_state(tmp
 
     ours = keras.models.load_model(path)
     for mine, theirs in zip(ours.predict([X4, X3], verbose=0), model.predict([X4, X3], verbose=0)):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
     assert ours.compiled
     assert int(ours.optimizer.iterations.numpy()) == 2
     assert abs(ours.optimizer.learning_rate - 0.01) < 1e-7
@@ -75,7 +75,7 @@ def test_real_keras_two_inputs_two_outputs_shared_layer_with_optimizer_state(tmp
     mine_state = _optimizer_values(ours.optimizer, ours)
     assert len(mine_state) == len(theirs_state)
     for mine, theirs in zip(mine_state[2:], theirs_state[2:]):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
     # The loaded model keeps training.
     ours.fit([X4, X3], targets, epochs=1, batch_size=5, verbose=0)
     assert int(ours.optimizer.iterations.numpy()) == 3
@@ -97,7 +97,7 @@ def test_real_keras_dict_inputs_and_nested_model_load(tmp_path):
     ours = keras.models.load_model(path)
     data = {"a": X4, "b": X3}
     for mine, theirs in zip(ours.predict(data, verbose=0), model.predict(data, verbose=0)):
-        _close(mine, theirs)
+        assert_close(mine, theirs)
 
 
 # -- ours -> real Keras ----------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_our_sequential_loads_in_real_keras(tmp_path):
     path = str(tmp_path / "seq.keras")
     model.save(path)
     theirs = real_keras.saving.load_model(path)
-    _close(theirs.predict(X4, verbose=0), model.predict(X4, verbose=0))
+    assert_close(theirs.predict(X4, verbose=0), model.predict(X4, verbose=0))
 
 
 def test_our_two_inputs_two_outputs_loads_in_real_keras_with_optimizer_state(tmp_path):
@@ -119,13 +119,13 @@ def test_our_two_inputs_two_outputs_loads_in_real_keras_with_optimizer_state(tmp
 
     theirs = real_keras.saving.load_model(path)
     for mine, other in zip(model.predict([X4, X3], verbose=0), theirs.predict([X4, X3], verbose=0)):
-        _close(other, mine)
+        assert_close(other, mine)
     assert int(theirs.optimizer.iterations.numpy()) == 2
     theirs_state = [np.asarray(v.numpy()) for v in theirs.optimizer.variables]
     mine_state = _optimizer_values(model.optimizer, model)
     assert len(theirs_state) == len(mine_state)
     for mine, other in zip(mine_state, theirs_state):
-        _close(other, mine)
+        assert_close(other, mine)
 
 
 def test_our_nested_and_dict_input_model_loads_in_real_keras(tmp_path):
@@ -142,7 +142,7 @@ def test_our_nested_and_dict_input_model_loads_in_real_keras(tmp_path):
     theirs = real_keras.saving.load_model(path)
     data = {"a": X4, "b": X3}
     for mine, other in zip(model.predict(data, verbose=0), theirs.predict(data, verbose=0)):
-        _close(other, mine)
+        assert_close(other, mine)
 
 
 def test_real_keras_reads_our_weights_file(tmp_path):
@@ -152,7 +152,7 @@ def test_real_keras_reads_our_weights_file(tmp_path):
     theirs = _real_two_in_two_out()
     theirs.load_weights(path)
     for mine, other in zip(ours.predict([X4, X3], verbose=0), theirs.predict([X4, X3], verbose=0)):
-        _close(other, mine)
+        assert_close(other, mine)
 
 
 # -- the guide's custom layers, defined once for each framework -----------------------------------------
@@ -202,16 +202,16 @@ def test_guide_custom_layers_move_both_ways(tmp_path):
     theirs.save(path)
     ours, our_classes = _guide_model(keras, keras.ops)
     loaded = keras.models.load_model(path, custom_objects=our_classes)
-    _close(loaded.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
+    assert_close(loaded.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
 
     ours.load_weights(path)  # nested attribute and list paths (mlp/linear_1, mlp/stack/linear_1) line up
-    _close(ours.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
+    assert_close(ours.predict(X4, verbose=0), theirs.predict(X4, verbose=0))
 
     mine, _ = _guide_model(keras, keras.ops)
     my_path = str(tmp_path / "mine.keras")
     mine.save(my_path)
     back = real_keras.saving.load_model(my_path, custom_objects=their_classes)
-    _close(back.predict(X4, verbose=0), mine.predict(X4, verbose=0))
+    assert_close(back.predict(X4, verbose=0), mine.predict(X4, verbose=0))
 
 
 def test_compile_config_with_loss_and_metric_objects_loads_in_real_keras(tmp_path):
@@ -228,4 +228,4 @@ def test_compile_config_with_loss_and_metric_objects_loads_in_real_keras(tmp_pat
     assert type(ours.optimizer).__name__ == "SGD" and abs(ours.optimizer.learning_rate - 0.05) < 1e-7
     assert [type(m).__name__ for m in ours._compiled_metrics.metrics] == ["BinaryAccuracy"]
     y = (X4[:, :1] > 0).astype("float32")
-    _close(np.asarray(theirs.evaluate(X4, y, verbose=0)), np.asarray(ours.evaluate(X4, y, verbose=0)))
+    assert_close(np.asarray(theirs.evaluate(X4, y, verbose=0)), np.asarray(ours.evaluate(X4, y, verbose=0)))
