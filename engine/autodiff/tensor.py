@@ -36,7 +36,7 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        return np.dtype(self.data.dtype).name
+        return self.data.dtype.name
 
     @property
     def ndim(self) -> int:

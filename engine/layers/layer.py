@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import threading
 from collections import defaultdict
 
 import numpy as np
@@ -56,6 +57,36 @@ def unique_name(base: str) -> str:
 def clear_session() -> None:
     """Forget auto-name counters so names start again at `dense`."""
     _name_counts.clear()
+
+
+_structure = threading.local()
+
+
+class structure_cache:
+    """Within this context each layer's sublayers and own variables are found once.
+
+    `fit`, `evaluate` and `predict` run their loops inside it: every step asks for
+    `trainable_weights`, `losses` and `metrics`, and walking the attribute tree each time
+    would cost more than the small models' arithmetic. Assigning a layer, variable or
+    container attribute, or `add_weight`, forgets what was found.
+    """
+
+    def __enter__(self):
+        self._outer = getattr(_structure, "memo", None)
+        if self._outer is None:
+            _structure.memo = {}
+        return self
+
+    def __exit__(self, *exc):
+        if self._outer is None:
+            _structure.memo = None
+        return False
+
+
+def _forget_structure() -> None:
+    memo = getattr(_structure, "memo", None)
+    if memo:
+        memo.clear()
 
 
 class _CallSpec:
@@ -130,6 +161,8 @@ class Layer:
                 f"It looks like {type(self).__name__}.__init__ did not call super().__init__() "
                 f"before assigning '{name}'. Call super().__init__() first."
             )
+        if isinstance(value, (Layer, Variable, list, tuple, dict)):
+            _forget_structure()
         object.__setattr__(self, name, value)
 
     def _tracked_values(self):
@@ -141,12 +174,19 @@ class Layer:
     @property
     def _layers(self) -> list["Layer"]:
         """Direct sublayers, in attribute order (inside lists and dicts too)."""
+        memo = getattr(_structure, "memo", None)
+        if memo is not None:
+            cached = memo.get(("layers", id(self)))
+            if cached is not None:
+                return list(cached)
         found, seen = [], set()
         for value in self._tracked_values():
             for item in _walk(value):
                 if isinstance(item, Layer) and item is not self and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
+        if memo is not None:
+            memo[("layers", id(self))] = list(found)
         return found
 
     def _flatten_layers(self, include_self=True, recursive=True):
@@ -163,6 +203,11 @@ class Layer:
         return out
 
     def _own_variables(self) -> list[Variable]:
+        memo = getattr(_structure, "memo", None)
+        if memo is not None:
+            cached = memo.get(("variables", id(self)))
+            if cached is not None:
+                return list(cached)
         found, seen = [], set()
         for v in self._own_weights:
             if id(v) not in seen:
@@ -175,6 +220,8 @@ class Layer:
                     found.append(item)
         # creation order, as Keras tracks them (weights made in __init__ before those of build)
         found.sort(key=lambda v: v.uid)
+        if memo is not None:
+            memo[("variables", id(self))] = list(found)
         return found
 
     # -- weights ---------------------------------------------------------------------
@@ -262,6 +309,7 @@ class Layer:
                             aggregation=aggregation)
         variable.path = f"{self.name}/{variable.name}"
         self._own_weights.append(variable)
+        _forget_structure()
         return variable
 
     add_variable = add_weight

@@ -26,7 +26,9 @@ def _on_model_device(method):
 
         # numpy's BLAS runs single-threaded inside the loops: batch-sized GEMMs lose to its
         # thread start-up, badly on busy cores; the CPU kernels split big work over threads.
-        with device(getattr(self, "_device", "cpu") or "cpu"), single_threaded():
+        from engine.layers.layer import structure_cache
+
+        with device(getattr(self, "_device", "cpu") or "cpu"), single_threaded(), structure_cache():
             return method(self, *args, **kwargs)
 
     return wrapper

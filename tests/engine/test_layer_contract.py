@@ -354,3 +354,38 @@ def test_first_fit_step_of_an_unbuilt_subclassed_model_updates_its_weights():
     x = np.ones((4, 2), dtype="float32")
     model.train_on_batch(x, np.zeros((4, 1), dtype="float32"))
     assert not np.allclose(model.dense.kernel.numpy(), 1.0)
+
+
+def test_structure_cache_forgets_on_new_sublayers_and_weights():
+    from engine import keras
+    from engine.layers.layer import structure_cache
+
+    outer = keras.layers.Layer()
+    outer.first = keras.layers.Dense(2)
+    with structure_cache():
+        assert outer._layers == [outer.first]
+        outer.second = keras.layers.Dense(3)
+        assert outer._layers == [outer.first, outer.second]
+        assert outer.weights == []
+        w = outer.add_weight(shape=(2,), name="w")
+        assert outer.weights == [w]
+        outer.first(np.ones((1, 4), dtype="float32"))
+        assert len(outer.weights) == 3
+    assert len(outer.weights) == 3
+
+
+def test_fit_sees_weights_created_during_its_first_step():
+    from engine import keras
+
+    class Lazy(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, kernel_initializer="zeros")
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Lazy()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(np.ones((8, 2), dtype="float32"), np.ones((8, 1), dtype="float32"), epochs=2, verbose=0)
+    assert not np.allclose(model.dense.kernel.numpy(), 0.0)
