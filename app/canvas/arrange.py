@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-COLUMN = 260.0
+COLUMN = 290.0
 ROW = 140.0
 
 

@@ -23,7 +23,7 @@ if str(HERE.parents[1]) not in sys.path:
 
 from app.graph import MODEL_ID, AddBlock, AddNode, Connect, Document, MoveNodes, SetSetting  # noqa: E402
 
-COLUMN = 240.0  # horizontal distance between consecutive nodes on the canvas
+COLUMN = 290.0  # horizontal distance between consecutive nodes on the canvas
 ROW = 140.0
 
 
