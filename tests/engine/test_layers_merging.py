@@ -13,7 +13,7 @@ L = keras.layers
 RNG = np.random.default_rng(0)
 
 
-def _merge_checks(cls, kwargs, shapes, reference):
+def assert_merge_matches(cls, kwargs, shapes, reference):
     arrays = [RNG.normal(size=s).astype("float32") for s in shapes]
     layer = cls(**kwargs)
     out = layer(arrays)
@@ -35,11 +35,11 @@ def _merge_checks(cls, kwargs, shapes, reference):
     (L.Minimum, lambda a, b, c: np.minimum(np.minimum(a, b), c)),
 ])
 def test_elementwise_merges(cls, reference):
-    _merge_checks(cls, {}, [(2, 3, 4), (2, 3, 4), (2, 1, 4)], reference)
+    assert_merge_matches(cls, {}, [(2, 3, 4), (2, 3, 4), (2, 1, 4)], reference)
 
 
 def test_subtract_and_rank_broadcast():
-    _merge_checks(L.Subtract, {}, [(2, 3, 4), (2, 4)], lambda a, b: a - b[:, None, :])
+    assert_merge_matches(L.Subtract, {}, [(2, 3, 4), (2, 4)], lambda a, b: a - b[:, None, :])
     with pytest.raises(ValueError, match='"subtract.*exactly 2 inputs'):
         L.Subtract()([np.ones((1, 2), "float32")] * 3)
 
@@ -67,7 +67,7 @@ def test_merge_masks_are_combined():
 
 @pytest.mark.parametrize("axis,shapes", [(-1, [(2, 3, 4), (2, 3, 2)]), (1, [(2, 3, 4), (2, 1, 4), (2, 2, 4)])])
 def test_concatenate(axis, shapes):
-    _merge_checks(L.Concatenate, {"axis": axis}, shapes, lambda *xs: np.concatenate(xs, axis=axis))
+    assert_merge_matches(L.Concatenate, {"axis": axis}, shapes, lambda *xs: np.concatenate(xs, axis=axis))
 
 
 def test_concatenate_errors():
@@ -90,7 +90,7 @@ def _cos(a, b, axis):
      lambda a, b: (np.prod(_cos(a, b, -1), axis=0)).sum(1, keepdims=True)),
 ])
 def test_dot(kwargs, shapes, reference):
-    _merge_checks(L.Dot, kwargs, shapes, reference)
+    assert_merge_matches(L.Dot, kwargs, shapes, reference)
 
 
 def test_dot_errors():

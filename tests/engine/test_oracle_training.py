@@ -223,7 +223,7 @@ SCHEDULES = [
 ]
 
 
-def _run_optimizer_pair(mine, theirs, steps=6):
+def assert_optimizer_pair_matches(mine, theirs, steps=6):
     import torch
 
     init = [rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(2,)).astype("float32")]
@@ -239,7 +239,7 @@ def _run_optimizer_pair(mine, theirs, steps=6):
 
 @pytest.mark.parametrize("name,kwargs", OPTIMIZER_CASES, ids=str)
 def test_optimizer_matches_keras_step_by_step(name, kwargs):
-    _run_optimizer_pair(getattr(ours.optimizers, name)(**kwargs), getattr(real.optimizers, name)(**kwargs))
+    assert_optimizer_pair_matches(getattr(ours.optimizers, name)(**kwargs), getattr(real.optimizers, name)(**kwargs))
 
 
 @pytest.mark.parametrize("name,kwargs", SCHEDULES, ids=str)
@@ -248,7 +248,7 @@ def test_learning_rate_schedule_matches_keras(name, kwargs):
     theirs = getattr(real.optimizers.schedules, name)(**kwargs)
     for step in range(8):
         np.testing.assert_allclose(float(mine(step)), float(to_np(theirs(step))), rtol=1e-5, atol=1e-7)
-    _run_optimizer_pair(ours.optimizers.SGD(learning_rate=mine, momentum=0.5),
+    assert_optimizer_pair_matches(ours.optimizers.SGD(learning_rate=mine, momentum=0.5),
                         real.optimizers.SGD(learning_rate=theirs, momentum=0.5))
 
 

@@ -47,7 +47,7 @@ def _our_run(layer, x, upstreams, mask=None, initial_state=None):
     return [o.numpy() for o in outs], grads[0].numpy(), [g.numpy() for g in grads[1:]]
 
 
-def compare(make_ours, make_keras, mask=None, n_states=0, seed=0):
+def assert_parity(make_ours, make_keras, mask=None, n_states=0, seed=0):
     """Build both layers, copy our weights into Keras, compare outputs and gradients."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(B, T, F)).astype("float32")
@@ -87,33 +87,33 @@ OPTIONS = [
 @pytest.mark.parametrize("options", OPTIONS)
 @pytest.mark.parametrize("masked", [False, True])
 def test_lstm_parity(options, masked):
-    compare(ours.layers.LSTM(6, **options), keras.layers.LSTM(6, **options), mask=MASK if masked else None)
+    assert_parity(ours.layers.LSTM(6, **options), keras.layers.LSTM(6, **options), mask=MASK if masked else None)
 
 
 @pytest.mark.parametrize("options", OPTIONS)
 @pytest.mark.parametrize("reset_after", [True, False])
 @pytest.mark.parametrize("masked", [False, True])
 def test_gru_parity(options, reset_after, masked):
-    compare(ours.layers.GRU(5, reset_after=reset_after, **options),
+    assert_parity(ours.layers.GRU(5, reset_after=reset_after, **options),
             keras.layers.GRU(5, reset_after=reset_after, **options), mask=MASK if masked else None)
 
 
 @pytest.mark.parametrize("options", OPTIONS)
 @pytest.mark.parametrize("masked", [False, True])
 def test_simple_rnn_parity(options, masked):
-    compare(ours.layers.SimpleRNN(5, **options), keras.layers.SimpleRNN(5, **options), mask=MASK if masked else None)
+    assert_parity(ours.layers.SimpleRNN(5, **options), keras.layers.SimpleRNN(5, **options), mask=MASK if masked else None)
 
 
 @pytest.mark.parametrize("name,n_states", [("LSTM", 2), ("GRU", 1), ("SimpleRNN", 1)])
 def test_initial_state_parity(name, n_states):
     options = dict(return_sequences=True, return_state=True)
-    compare(getattr(ours.layers, name)(4, **options), getattr(keras.layers, name)(4, **options),
+    assert_parity(getattr(ours.layers, name)(4, **options), getattr(keras.layers, name)(4, **options),
             mask=MASK, n_states=n_states)
 
 
 def test_zero_output_for_mask_parity():
     options = dict(return_sequences=True, zero_output_for_mask=True)
-    compare(ours.layers.RNN(ours.layers.LSTMCell(4), **options), keras.layers.RNN(keras.layers.LSTMCell(4), **options),
+    assert_parity(ours.layers.RNN(ours.layers.LSTMCell(4), **options), keras.layers.RNN(keras.layers.LSTMCell(4), **options),
             mask=MASK)
 
 
@@ -121,8 +121,8 @@ def test_zero_output_for_mask_parity():
 def test_other_activations_parity(activation, recurrent_activation):
     """relu/hard_sigmoid run in the kernels; swish falls back to the step loop."""
     options = dict(return_sequences=True, activation=activation, recurrent_activation=recurrent_activation)
-    compare(ours.layers.LSTM(4, **options), keras.layers.LSTM(4, **options), mask=MASK)
-    compare(ours.layers.GRU(4, **options), keras.layers.GRU(4, **options))
+    assert_parity(ours.layers.LSTM(4, **options), keras.layers.LSTM(4, **options), mask=MASK)
+    assert_parity(ours.layers.GRU(4, **options), keras.layers.GRU(4, **options))
 
 
 def test_keras_weights_load_unchanged():
@@ -141,19 +141,19 @@ def test_keras_weights_load_unchanged():
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
 @pytest.mark.parametrize("options", [dict(), dict(return_sequences=True), dict(return_sequences=True, return_state=True)])
 def test_bidirectional_parity(merge_mode, options):
-    compare(ours.layers.Bidirectional(ours.layers.LSTM(4, **options), merge_mode=merge_mode),
+    assert_parity(ours.layers.Bidirectional(ours.layers.LSTM(4, **options), merge_mode=merge_mode),
             keras.layers.Bidirectional(keras.layers.LSTM(4, **options), merge_mode=merge_mode), mask=MASK)
 
 
 @pytest.mark.parametrize("masked", [False, True])
 def test_bidirectional_gru_parity(masked):
     options = dict(return_sequences=True, reset_after=False)
-    compare(ours.layers.Bidirectional(ours.layers.GRU(3, **options)),
+    assert_parity(ours.layers.Bidirectional(ours.layers.GRU(3, **options)),
             keras.layers.Bidirectional(keras.layers.GRU(3, **options)), mask=MASK if masked else None)
 
 
 def test_time_distributed_parity():
-    compare(ours.layers.TimeDistributed(ours.layers.Dense(3, activation="tanh")),
+    assert_parity(ours.layers.TimeDistributed(ours.layers.Dense(3, activation="tanh")),
             keras.layers.TimeDistributed(keras.layers.Dense(3, activation="tanh")))
 
 
