@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import threading
 from collections import defaultdict
 
 import numpy as np
@@ -21,8 +20,10 @@ from engine.autodiff.tape import stop_recording
 from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
-from engine.layers.symbolic import KerasTensor, Node, flatten, is_symbolic, map_structure
+from engine.layers.symbolic import KerasTensor, flatten, is_symbolic, map_structure
 from engine.variables import Variable, place
+from engine.layers.functional_calls import FunctionalCalls
+from engine.layers.structure_cache import _forget_structure, _structure, structure_cache  # noqa: F401
 from engine.layers.placeholders import (  # noqa: F401  (re-exported for other modules)
     _as_shape_structure, _placeholder, _restore_state, _shapes_to_keras_tensors, _snapshot_state,
     _symbolic_error, _symbolic_shape,
@@ -59,36 +60,6 @@ def clear_session() -> None:
     _name_counts.clear()
 
 
-_structure = threading.local()
-
-
-class structure_cache:
-    """Within this context each layer's sublayers and own variables are found once.
-
-    `fit`, `evaluate` and `predict` run their loops inside it: every step asks for
-    `trainable_weights`, `losses` and `metrics`, and walking the attribute tree each time
-    would cost more than the small models' arithmetic. Assigning a layer, variable or
-    container attribute, or `add_weight`, forgets what was found.
-    """
-
-    def __enter__(self):
-        self._outer = getattr(_structure, "memo", None)
-        if self._outer is None:
-            _structure.memo = {}
-        return self
-
-    def __exit__(self, *exc):
-        if self._outer is None:
-            _structure.memo = None
-        return False
-
-
-def _forget_structure() -> None:
-    memo = getattr(_structure, "memo", None)
-    if memo:
-        memo.clear()
-
-
 class _CallSpec:
     """What `call` accepts, computed once per class."""
 
@@ -105,7 +76,7 @@ class _CallSpec:
         self.training_default = sig.parameters["training"].default if self.has_training else None
 
 
-class Layer:
+class Layer(FunctionalCalls):
     """Base class of every layer and model: weights, sublayers, losses and metrics."""
 
     def __new__(cls, *args, **kwargs):
@@ -551,80 +522,6 @@ class Layer:
         """The mask of the outputs; by default the input mask passes through."""
         return mask if self.supports_masking else None
 
-    # -- the functional API -------------------------------------------------------------
-    def _symbolic_call(self, args, kwargs):
-        if _describes_own_output(self, args, kwargs):
-            return self._symbolic_call_from_shapes(args, kwargs)
-        placeholders = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, (args, kwargs))
-        outputs = self._run_on_placeholders(*placeholders)
-        structure = map_structure(
-            lambda t: KerasTensor(_symbolic_shape(t.shape, args, kwargs), t.dtype) if isinstance(t, Tensor) else t,
-            outputs,
-        )
-        node = Node(self, args, kwargs, structure)
-        for i, out in enumerate(flatten(structure)):
-            if isinstance(out, KerasTensor):
-                out.node = node
-                out.index = i
-                if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
-                    out._keras_mask = None
-        self.__dict__.setdefault("_inbound_nodes", []).append(node)
-        return structure
-
-    def _symbolic_call_from_shapes(self, args, kwargs):
-        """A built-in layer's symbolic output from its `compute_output_shape`, as Keras does.
-
-        Nothing is computed: checking a graph never runs (or compiles) a kernel.
-        """
-        inputs = args[0]
-        shape = tuple(inputs.shape)
-        check_input_spec(self, self.input_spec, shape)
-        try:
-            if not self.built:
-                self.build(shape)
-                self._build_shapes = shape
-                self.built = True
-            check_input_spec(self, self.input_spec, shape)
-            out_shape = self.compute_output_shape(shape)
-        except Exception as exc:
-            raise _symbolic_error(self, (inputs,), exc) from exc
-        structure = _shapes_to_tensors(out_shape, self.compute_dtype)
-        node = Node(self, args, kwargs, structure)
-        for i, out in enumerate(flatten(structure)):
-            out.node = node
-            out.index = i
-        self.__dict__.setdefault("_inbound_nodes", []).append(node)
-        return structure
-
-    def _run_on_placeholders(self, args, kwargs):
-        call_context.push(call_context.CallContext(training=False, symbolic=True))
-        state = None
-        try:
-            with stop_recording():
-                args = tuple(self._convert_arg(a, i == 0) for i, a in enumerate(args))
-                if not self.built:
-                    self._maybe_build(args, kwargs)
-                state = _snapshot_state(self)
-                outputs = self._eager_call(args, dict(kwargs))
-        except Exception as exc:
-            raise _symbolic_error(self, args, exc) from exc
-        finally:
-            call_context.pop()
-            if state is not None:
-                _restore_state(state)
-        return outputs
-
-    def compute_output_shape(self, input_shape):
-        """Output shape for `input_shape` (None for unknown sizes), found by a trial call."""
-        placeholder = _shapes_to_keras_tensors(_as_shape_structure(input_shape))
-        values = map_structure(lambda t: _placeholder(t) if isinstance(t, KerasTensor) else t, placeholder)
-        outputs = self._run_on_placeholders((values,), {})
-        return map_structure(lambda t: _symbolic_shape(t.shape, (placeholder,), {}), outputs)
-
-    def compute_output_spec(self, *args, **kwargs):
-        """KerasTensor(s) describing the output for symbolic inputs."""
-        return self._symbolic_call(args, kwargs)
-
     # -- config -------------------------------------------------------------------------
     def get_config(self) -> dict:
         """Constructor arguments that recreate this layer (without weights)."""
@@ -664,32 +561,6 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _describes_own_output(layer, args, kwargs) -> bool:
-    """Whether a symbolic call can use the layer's own `compute_output_shape`.
-
-    True for built-in layers (whose shapes the layer tests check against real outputs) called
-    on one float KerasTensor; user layers and other calls run on placeholder data.
-    """
-    cls = type(layer)
-    return (
-        cls.__module__.startswith("engine.layers.")
-        and cls.compute_output_shape is not Layer.compute_output_shape
-        and len(args) == 1
-        and isinstance(args[0], KerasTensor)
-        and dtypes.is_float(args[0].dtype)
-        and not is_symbolic(kwargs)
-    )
-
-
-def _shapes_to_tensors(shapes, dtype):
-    """KerasTensors for a shape, or a list/tuple of shapes (layers with several outputs)."""
-    if isinstance(shapes, (tuple, list)) and all(s is None or isinstance(s, (int, np.integer)) for s in shapes):
-        return KerasTensor(tuple(shapes), dtype)
-    if isinstance(shapes, dict):
-        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
-    return [_shapes_to_tensors(s, dtype) for s in shapes]
 
 
 def _needs_base_init(value) -> bool:
