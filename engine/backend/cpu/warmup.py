@@ -22,6 +22,7 @@ import hashlib
 import importlib
 import json
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -37,7 +38,7 @@ KERNEL_MODULES: tuple[str, ...] = (
 )
 
 # Cold compile seconds per module measured on the 2-core dev machine; only their ratios matter
-# (they balance modules over workers). A module missing here counts COST_PER_JOB_S per job.
+# (they balance modules over workers). A module missing here counts UNKNOWN_MODULE_COST_S.
 COMPILE_COST_S: dict[str, float] = {
     "engine.backend.cpu.conv": 4.2,
     "engine.backend.cpu.pooling": 5.3,
@@ -48,7 +49,7 @@ COMPILE_COST_S: dict[str, float] = {
     "engine.backend.cpu.losses_kernels": 1.5,
     "engine.backend.cpu.optim_kernels": 1.5,
 }
-COST_PER_JOB_S = 1.5
+UNKNOWN_MODULE_COST_S = 3.0
 MAX_WORKERS = 4
 WORKERS_ENV = "STRATA_WARMUP_WORKERS"
 
@@ -61,15 +62,21 @@ def run(progress=None, workers=None, timeout_s=None) -> None:
     `timeout_s`: how long a worker may take before this process compiles its modules itself.
     An exception raised by `progress` stops the warm-up (and its workers) and propagates.
     """
-    modules = [(name, tuple(getattr(importlib.import_module(name), "WARMUP", ()))) for name in KERNEL_MODULES]
-    count = worker_count(workers, sum(1 for _, jobs in modules if jobs))
+    names = tuple(KERNEL_MODULES)
+    count = worker_count(workers, len(names))
     if count >= 2 and not _cache_is_warm():
         from engine.backend.cpu import warmup_pool
 
-        warmup_pool.run_parallel(modules, count, progress, timeout_s or warmup_pool.WORKER_TIMEOUT_S)
+        # workers start before this process imports numba and the kernel modules (about a second)
+        warmup_pool.run_parallel(names, count, progress, timeout_s or warmup_pool.WORKER_TIMEOUT_S)
     else:
-        run_in_process(modules, progress)
+        run_in_process(load_jobs(names), progress)
     _mark_cache_warm()
+
+
+def load_jobs(names) -> list:
+    """[(module name, its WARMUP jobs)] for the kernel modules called `names` (imported now)."""
+    return [(name, tuple(getattr(importlib.import_module(name), "WARMUP", ()))) for name in names]
 
 
 def run_in_process(modules, progress=None, already_reported=None) -> None:
@@ -105,9 +112,9 @@ def worker_count(requested, module_count: int) -> int:
     return max(1, min(requested, module_count))
 
 
-def module_cost(name: str, job_count: int) -> float:
-    """Estimated cold compile seconds of one kernel module."""
-    return COMPILE_COST_S.get(name, COST_PER_JOB_S * job_count)
+def module_cost(name: str) -> float:
+    """Estimated cold compile seconds of one kernel module (known before it is imported)."""
+    return COMPILE_COST_S.get(name, UNKNOWN_MODULE_COST_S)
 
 
 def _positive_int(value, what: str) -> int:
@@ -129,10 +136,21 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _jit_disabled() -> bool:
-    from numba.core import config
+def _numba_setting(name: str, default: str = ""):
+    """numba's config value `name` once numba is loaded, else what numba will read from NUMBA_<name>.
 
-    return bool(config.DISABLE_JIT)
+    Reading the environment keeps numba's import (half a second) out of the way until the
+    workers have started.
+    """
+    config = sys.modules.get("numba.core.config")
+    if config is not None:
+        return getattr(config, name)
+    return os.environ.get(f"NUMBA_{name}", default)
+
+
+def _jit_disabled() -> bool:
+    value = _numba_setting("DISABLE_JIT", "0")
+    return value not in ("", "0") if isinstance(value, str) else bool(value)
 
 
 # --- warm-cache stamp ------------------------------------------------------------------------
@@ -142,11 +160,13 @@ def _jit_disabled() -> bool:
 # stale stamp costs time, never correctness: missing kernels are then compiled here.
 
 def _fingerprint() -> str:
-    import llvmlite.binding
-    import numba
-    from numba.core import config
+    from importlib import metadata
 
-    parts = [sys.version, numba.__version__, llvmlite.binding.get_host_cpu_name(), str(config.CACHE_DIR)]
+    try:
+        numba_version = metadata.version("numba")
+    except metadata.PackageNotFoundError:
+        numba_version = "?"
+    parts = [sys.version, numba_version, platform.machine(), _cpu_model(), str(_numba_setting("CACHE_DIR"))]
     for source in sorted(Path(__file__).parent.glob("*.py")):
         stat = source.stat()
         parts.append(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}")
@@ -154,10 +174,17 @@ def _fingerprint() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _stamp_path() -> Path:
-    from numba.core import config
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return next((line.strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        return platform.processor()
 
-    folder = Path(config.CACHE_DIR) if config.CACHE_DIR else Path(__file__).parent / "__pycache__"
+
+def _stamp_path() -> Path:
+    cache_dir = _numba_setting("CACHE_DIR")
+    folder = Path(cache_dir) if cache_dir else Path(__file__).parent / "__pycache__"
     return folder / "strata-warmup-stamp.json"
 
 

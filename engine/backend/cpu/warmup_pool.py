@@ -27,9 +27,9 @@ WORKER_TIMEOUT_S = 300.0
 _log = logging.getLogger(__name__)
 
 
-def plan(modules, workers: int) -> list[list[str]]:
+def plan(names, workers: int) -> list[list[str]]:
     """Group module names into at most `workers` lists of about equal cost (largest first)."""
-    costs = sorted(((warmup.module_cost(name, len(jobs)), name) for name, jobs in modules if jobs), reverse=True)
+    costs = sorted(((warmup.module_cost(name), name) for name in dict.fromkeys(names)), reverse=True)
     groups: list[list[str]] = [[] for _ in range(max(1, min(workers, len(costs))))]
     loads = [0.0] * len(groups)
     for cost, name in costs:
@@ -41,11 +41,10 @@ def plan(modules, workers: int) -> list[list[str]]:
 
 def worker_env() -> dict[str, str]:
     """This process's environment for a worker: same numba cache and threads, engine importable."""
-    from numba.core import config
-
     env = dict(os.environ)
-    if config.CACHE_DIR:
-        env["NUMBA_CACHE_DIR"] = str(config.CACHE_DIR)
+    cache_dir = warmup._numba_setting("CACHE_DIR")
+    if cache_dir:
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
     root = str(Path(warmup.__file__).resolve().parents[3])  # the folder holding the `engine` package
     env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     return env
@@ -92,22 +91,23 @@ class _Worker:
         self.log.close()
 
 
-def run_parallel(modules, workers: int, progress=None, timeout_s: float = WORKER_TIMEOUT_S) -> None:
-    """Compile `modules` ([(name, jobs)]) in worker processes, then load them all here."""
-    by_name = dict(modules)
-    total = sum(len(jobs) for jobs in by_name.values())
-    reported = {name: 0 for name in by_name}
-    loaded: set[str] = set()
-    done = 0
+def run_parallel(names, workers: int, progress=None, timeout_s: float = WORKER_TIMEOUT_S) -> None:
+    """Compile the kernel modules called `names` in worker processes, then load them all here."""
     events: queue.Queue = queue.Queue()
     pool: list[_Worker] = []
+    reported = {name: 0 for name in names}
+    loaded: set[str] = set()
+    done = 0
     try:
         env = worker_env()
-        for group in plan(modules, workers):
+        for group in plan(names, workers):
             try:
                 pool.append(_Worker(group, events, env, timeout_s))
             except OSError as error:
                 _log.warning("Kernel warm-up: cannot start a worker for %s (%s); compiling here.", group, error)
+        modules = warmup.load_jobs(names)  # imports numba and the modules while the workers compile
+        by_name = dict(modules)
+        total = sum(len(jobs) for jobs in by_name.values())
         running = set(pool)
         while running:
             try:
