@@ -201,3 +201,16 @@ def test_no_two_kernel_modules_reach_the_same_numba_kernels():
             assert owner.setdefault(reached, module) == module, (
                 f"{reached}.py has numba kernels reached from both {owner[reached]} and {module}")
     assert owner["act32"] == owner["rnn_steps"] == "rnn"  # the helpers are found
+
+
+def test_the_warm_cache_stamp_matches_only_its_own_fingerprint(monkeypatch, tmp_path):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "cache"))
+    assert not warmup._cache_is_warm()
+    warmup._mark_cache_warm()
+    assert warmup._cache_is_warm() and warmup._stamp_path().parent == tmp_path / "cache"
+    monkeypatch.setattr(warmup, "KERNEL_MODULES", warmup.KERNEL_MODULES + ("engine.backend.cpu.new_family",))
+    assert not warmup._cache_is_warm()  # a new kernel module makes the cache cold again
+    warmup._stamp_path().write_text("[1, 2]")
+    assert not warmup._cache_is_warm()  # a damaged stamp is simply not a match

@@ -107,7 +107,7 @@ def worker_count(requested, module_count: int) -> int:
             requested = min(_cpu_count(), MAX_WORKERS)
     else:
         requested = _positive_int(requested, "warmup(workers=...)")
-    if getattr(sys, "frozen", False) or _jit_disabled():
+    if getattr(sys, "frozen", False) or not sys.executable or _jit_disabled():
         return 1  # a frozen app's sys.executable is the app itself, not a Python interpreter
     return max(1, min(requested, module_count))
 
@@ -160,16 +160,14 @@ def _jit_disabled() -> bool:
 # stale stamp costs time, never correctness: missing kernels are then compiled here.
 
 def _fingerprint() -> str:
-    from importlib import metadata
+    import importlib.util
 
-    try:
-        numba_version = metadata.version("numba")
-    except metadata.PackageNotFoundError:
-        numba_version = "?"
-    parts = [sys.version, numba_version, platform.machine(), _cpu_model(), str(_numba_setting("CACHE_DIR"))]
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    numba_spec = importlib.util.find_spec("numba")  # its files' stamps stand for its version
+    numba_files = [Path(numba_spec.origin).with_name(n) for n in ("__init__.py", "_version.py")] if numba_spec else []
+    parts = [sys.version, platform.machine(), _cpu_model(), str(_numba_setting("CACHE_DIR"))]
+    for source in numba_files + sorted(Path(__file__).parent.glob("*.py")):
         stat = source.stat()
-        parts.append(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{source}:{stat.st_size}:{stat.st_mtime_ns}")
     parts.extend(KERNEL_MODULES)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -184,7 +182,12 @@ def _cpu_model() -> str:
 
 def _stamp_path() -> Path:
     cache_dir = _numba_setting("CACHE_DIR")
-    folder = Path(cache_dir) if cache_dir else Path(__file__).parent / "__pycache__"
+    if cache_dir:
+        folder = Path(cache_dir)
+    elif os.access(Path(__file__).parent, os.W_OK):
+        folder = Path(__file__).parent / "__pycache__"  # where numba then caches these kernels
+    else:
+        folder = Path.home() / ".cache" / "strata"
     return folder / "strata-warmup-stamp.json"
 
 

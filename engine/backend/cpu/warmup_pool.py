@@ -103,7 +103,7 @@ def run_parallel(names, workers: int, progress=None, timeout_s: float = WORKER_T
         for group in plan(names, workers):
             try:
                 pool.append(_Worker(group, events, env, timeout_s))
-            except OSError as error:
+            except (OSError, ValueError) as error:
                 _log.warning("Kernel warm-up: cannot start a worker for %s (%s); compiling here.", group, error)
         modules = warmup.load_jobs(names)  # imports numba and the modules while the workers compile
         by_name = dict(modules)
