@@ -62,7 +62,7 @@ def run(progress=None, workers=None, timeout_s=None) -> None:
     `timeout_s`: how long a worker may take before this process compiles its modules itself.
     An exception raised by `progress` stops the warm-up (and its workers) and propagates.
     """
-    names = tuple(KERNEL_MODULES)
+    names = tuple(dict.fromkeys(KERNEL_MODULES))
     count = worker_count(workers, len(names))
     if count >= 2 and not _cache_is_warm():
         from engine.backend.cpu import warmup_pool
@@ -98,7 +98,7 @@ def run_in_process(modules, progress=None, already_reported=None) -> None:
 
 
 def worker_count(requested, module_count: int) -> int:
-    """How many worker processes to use for `module_count` modules with jobs (1: none)."""
+    """How many worker processes to use for `module_count` kernel modules (1: compile in this process)."""
     if requested is None:
         raw = os.environ.get(WORKERS_ENV, "").strip()
         if raw:
