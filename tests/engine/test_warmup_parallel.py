@@ -192,15 +192,26 @@ def _cpu_modules_reached(module: str, seen=None) -> set:
 def test_no_two_kernel_modules_reach_the_same_numba_kernels():
     """Workers own whole modules; two modules compiling one shared njit function in two processes
     could corrupt its cache index (see the rule in engine/backend/cpu/warmup.py)."""
+    def unit_of(full_name):
+        group = next((g for g in warmup.COMPILED_TOGETHER if full_name in g), (full_name,))
+        return "+".join(sorted(name.rsplit(".", 1)[-1] for name in group))
+
     owner = {}
     for full_name in warmup.KERNEL_MODULES:
         module = full_name.rsplit(".", 1)[-1]
         for reached in _cpu_modules_reached(module):
             if "njit" not in (ROOT / "engine" / "backend" / "cpu" / f"{reached}.py").read_text():
                 continue
-            assert owner.setdefault(reached, module) == module, (
+            assert owner.setdefault(reached, unit_of(full_name)) == unit_of(full_name), (
                 f"{reached}.py has numba kernels reached from both {owner[reached]} and {module}")
     assert owner["act32"] == owner["rnn_steps"] == "rnn"  # the helpers are found
+    assert owner["dense"] == "conv+dense"  # shared kernels: one worker compiles both modules
+
+
+def test_modules_compiled_together_share_a_worker():
+    for workers in (2, 3, 4):
+        for group in warmup_pool.plan(warmup.KERNEL_MODULES, workers):
+            assert ("engine.backend.cpu.conv" in group) == ("engine.backend.cpu.dense" in group)
 
 
 def test_the_warm_cache_stamp_matches_only_its_own_fingerprint(monkeypatch, tmp_path):

@@ -11,9 +11,10 @@ cache. `run()` calls them all, in one of two ways:
   app, when the cache is already warm (see `_stamp_path`), or for whatever a worker did not do.
 
 Rule for kernel modules: a module's WARMUP may compile njit functions of its own module and of
-helper modules that no *other* kernel module's WARMUP reaches. Numba rewrites a function's cache
-index from whichever process compiles it, so two workers must never compile the same function;
-modules, not jobs, are what is handed to workers.
+helper modules that no *other* kernel module's WARMUP reaches, unless the modules that share
+kernels are listed together in `COMPILED_TOGETHER`. Numba rewrites a function's cache index from
+whichever process compiles it, so two workers must never compile the same function; modules (or
+such groups), not jobs, are what is handed to workers.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ COMPILE_COST_S: dict[str, float] = {
     "engine.backend.cpu.optim_kernels": 1.5,
 }
 UNKNOWN_MODULE_COST_S = 3.0
+
+# Kernel modules whose warm-ups compile shared njit functions go to one worker together:
+# the fused conv op applies dense's bias + activation kernels to each part of its output.
+COMPILED_TOGETHER: tuple[tuple[str, ...], ...] = (
+    ("engine.backend.cpu.conv", "engine.backend.cpu.dense"),
+)
 MAX_WORKERS = 4
 WORKERS_ENV = "STRATA_WARMUP_WORKERS"
 

@@ -28,13 +28,23 @@ _log = logging.getLogger(__name__)
 
 
 def plan(names, workers: int) -> list[list[str]]:
-    """Group module names into at most `workers` lists of about equal cost (largest first)."""
-    costs = sorted(((warmup.module_cost(name), name) for name in dict.fromkeys(names)), reverse=True)
+    """Group module names into at most `workers` lists of about equal cost (largest first).
+
+    Modules listed together in `warmup.COMPILED_TOGETHER` always land in the same list."""
+    units: list[list[str]] = []
+    for name in dict.fromkeys(names):
+        together = next((group for group in warmup.COMPILED_TOGETHER if name in group), (name,))
+        unit = next((u for u in units if any(member in u for member in together)), None)
+        if unit is None:
+            units.append([name])
+        else:
+            unit.append(name)
+    costs = sorted(((sum(map(warmup.module_cost, unit)), unit) for unit in units), key=lambda c: -c[0])
     groups: list[list[str]] = [[] for _ in range(max(1, min(workers, len(costs))))]
     loads = [0.0] * len(groups)
-    for cost, name in costs:
+    for cost, unit in costs:
         lightest = loads.index(min(loads))
-        groups[lightest].append(name)
+        groups[lightest].extend(unit)
         loads[lightest] += cost
     return [group for group in groups if group]
 
