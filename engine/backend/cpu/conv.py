@@ -38,14 +38,20 @@ from engine.backend.cpu.dense import bias_activation, activation_bias_grad
 
 
 @njit(cache=True, nogil=True)
-def _im2col_into(x, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, cols):
-    """Fill `cols` (positions, taps * channels) with the receptive fields of `x`, zeros where
-    a tap falls in the padding. A window row that lies inside the input (dilation 1) is one
-    contiguous run of kw * channels in both arrays and is copied as a slice (measured 1.5x
-    faster than per-tap copies on Conv1D shapes)."""
-    n_batch, in_d, in_h, in_w, chans = x.shape
-    flat = x.reshape(-1)
-    cf = cols.reshape(-1)
+def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, scatter):
+    """Visit every output position's receptive field in `image` (batch, D, H, W, channels).
+
+    Gathering (`scatter` False, im2col) fills `cols` (positions, taps * channels) with the
+    cells, zeros where a tap falls in the padding. Scattering (col2im) zeroes `image` and
+    adds `cols` back onto the cells each tap read, dropping padding taps. A window row that
+    lies inside the input (dilation 1) is one contiguous run of kw * channels in both
+    arrays, gathered as a slice copy (1.5x faster than per-tap copies on Conv1D shapes).
+    """
+    n_batch, in_d, in_h, in_w, chans = image.shape
+    cells = image.reshape(-1)
+    flat = cols.reshape(-1)
+    if scatter:
+        cells[:] = 0
     run = kw * chans
     pos = 0
     for n in range(n_batch):
@@ -61,98 +67,41 @@ def _im2col_into(x, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, 
                             inside = 0 <= iz < in_d and 0 <= iy < in_h
                             line = ((n * in_d + iz) * in_h + iy) * in_w
                             if inside and whole:
-                                src = (line + x0) * chans
-                                cf[pos:pos + run] = flat[src:src + run]
-                                pos += run
-                                continue
-                            for c in range(kw):
-                                ix = x0 + c * dw
-                                if inside and 0 <= ix < in_w:
-                                    src = (line + ix) * chans
-                                    cf[pos:pos + chans] = flat[src:src + chans]
+                                at = (line + x0) * chans
+                                if scatter:
+                                    for i in range(run):
+                                        cells[at + i] += flat[pos + i]
                                 else:
-                                    cf[pos:pos + chans] = 0
-                                pos += chans
-
-
-@njit(cache=True, nogil=True)
-def _col2im_into(cols, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, kd, kh, kw, out):
-    """out (batch, D, H, W, channels) = the scatter-add of `cols` (positions, taps * channels)
-    back onto the input cells each tap read; taps in the padding are dropped."""
-    n_batch, in_d, in_h, in_w, chans = out.shape
-    flat = out.reshape(-1)
-    cf = cols.reshape(-1)
-    flat[:] = 0
-    run = kw * chans
-    pos = 0
-    for n in range(n_batch):
-        for z in range(od):
-            for y in range(oh):
-                for x_ in range(ow):
-                    x0 = x_ * sw - pw
-                    whole = dw == 1 and x0 >= 0 and x0 + kw <= in_w
-                    for a in range(kd):
-                        iz = z * sd - pd + a * dd
-                        for b in range(kh):
-                            iy = y * sh - ph + b * dh
-                            inside = 0 <= iz < in_d and 0 <= iy < in_h
-                            line = ((n * in_d + iz) * in_h + iy) * in_w
-                            if inside and whole:
-                                dst = (line + x0) * chans
-                                for i in range(run):
-                                    flat[dst + i] += cf[pos + i]
+                                    flat[pos:pos + run] = cells[at:at + run]
                                 pos += run
                                 continue
                             for c in range(kw):
                                 ix = x0 + c * dw
                                 if inside and 0 <= ix < in_w:
-                                    dst = (line + ix) * chans
-                                    for ch in range(chans):
-                                        flat[dst + ch] += cf[pos + ch]
+                                    at = (line + ix) * chans
+                                    if scatter:
+                                        for ch in range(chans):
+                                            cells[at + ch] += flat[pos + ch]
+                                    else:
+                                        flat[pos:pos + chans] = cells[at:at + chans]
+                                elif not scatter:
+                                    flat[pos:pos + chans] = 0
                                 pos += chans
 
 
 @njit(cache=True, nogil=True)
-def _direct_forward_into(x, weights, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, out):
-    """out (positions, out_ch) = conv(x, weights (taps, in_ch, out_ch)) without a column
-    matrix: for inputs with few channels x taps, where im2col costs more than the GEMM."""
+def _direct_walk(x, weights, rows, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, filter_grad):
+    """A convolution without a column matrix, for inputs with few channels x taps (where
+    im2col costs more than the GEMM). Forward: rows (positions, out_ch) = conv(x, weights
+    (taps, in_ch, out_ch)). With `filter_grad`, `rows` is the upstream gradient and
+    `weights` receives the filter gradient: sum over positions of x[tap's cell] * rows."""
     n_batch, in_d, in_h, in_w, chans = x.shape
     out_ch = weights.shape[2]
     flat = x.reshape(-1)
-    row = 0
-    for n in range(n_batch):
-        for z in range(od):
-            for y in range(oh):
-                for x_ in range(ow):
-                    for f in range(out_ch):
-                        out[row, f] = 0
-                    tap = 0
-                    for a in range(kd):
-                        iz = z * sd - pd + a * dd
-                        for b in range(kh):
-                            iy = y * sh - ph + b * dh
-                            inside = 0 <= iz < in_d and 0 <= iy < in_h
-                            line = ((n * in_d + iz) * in_h + iy) * in_w
-                            for c in range(kw):
-                                ix = x_ * sw - pw + c * dw
-                                if inside and 0 <= ix < in_w:
-                                    src = (line + ix) * chans
-                                    for ch in range(chans):
-                                        v = flat[src + ch]
-                                        for f in range(out_ch):
-                                            out[row, f] += v * weights[tap, ch, f]
-                                tap += 1
-                    row += 1
-
-
-@njit(cache=True, nogil=True)
-def _direct_filter_grad(x, dz, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, grad):
-    """grad (taps, in_ch, out_ch) = sum over positions of x[tap's cell] * dz[position]; the
-    column-free filter gradient matching `_direct_forward_into`."""
-    n_batch, in_d, in_h, in_w, chans = x.shape
-    out_ch = dz.shape[1]
-    flat = x.reshape(-1)
-    grad[:] = 0
+    if filter_grad:
+        weights[:] = 0
+    else:
+        rows[:] = 0
     row = 0
     for n in range(n_batch):
         for z in range(od):
@@ -171,8 +120,12 @@ def _direct_filter_grad(x, dz, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, o
                                     src = (line + ix) * chans
                                     for ch in range(chans):
                                         v = flat[src + ch]
-                                        for f in range(out_ch):
-                                            grad[tap, ch, f] += v * dz[row, f]
+                                        if filter_grad:
+                                            for f in range(out_ch):
+                                                weights[tap, ch, f] += v * rows[row, f]
+                                        else:
+                                            for f in range(out_ch):
+                                                rows[row, f] += v * weights[tap, ch, f]
                                 tap += 1
                     row += 1
 
@@ -197,7 +150,7 @@ def _columns(x, kshape, strides, dilations, pads, out_spatial):
     if _is_pointwise(kshape, strides, pads, x.shape[1:4], out_spatial):
         return x.reshape(-1, chans)
     cols = np.empty((n_batch * int(np.prod(out_spatial)), int(np.prod(kshape)) * chans), dtype=x.dtype)
-    _im2col_into(x, *kshape, *strides, *dilations, *pads, *out_spatial, cols)
+    _column_walk(x, cols, *kshape, *strides, *dilations, *pads, *out_spatial, False)
     return cols
 
 
@@ -256,7 +209,7 @@ def _data_grad_part(dz, weights, groups, geometry, out_spatial, kshape, dest):
     if _is_pointwise(kshape, strides, pads, dest.shape[1:4], out_spatial):
         dest.reshape(-1, in_ch)[...] = dcols
     else:
-        _col2im_into(dcols, *strides, *dilations, *pads, *out_spatial, *kshape, dest)
+        _column_walk(dest, dcols, *kshape, *strides, *dilations, *pads, *out_spatial, True)
 
 
 # A part's column matrix stays under this many bytes, so it is still in the core's L2 cache
@@ -331,7 +284,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if direct:
-                _direct_forward_into(x[part], weights, *kshape, *strides, *dilations, *pads, *out_spatial, dest)
+                _direct_walk(x[part], weights, dest, *kshape, *strides, *dilations, *pads, *out_spatial, False)
             else:
                 _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups, dest)
             if has_bias or act:
@@ -371,7 +324,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 dz = g2
             if need_filter and direct:
                 dk_part = np.empty(weights.shape, dtype=x.dtype)
-                _direct_filter_grad(x[part], dz, *kshape, *strides, *dilations, *pads, *out_spatial, dk_part)
+                _direct_walk(x[part], dk_part, dz, *kshape, *strides, *dilations, *pads, *out_spatial, True)
                 dk = dk_part if dk is None else dk + dk_part
             elif need_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
@@ -432,12 +385,12 @@ def _warm(dtype):
     def job():
         x = np.ones((1, 1, 3, 3, 2), dtype=dtype)
         cols = np.empty((4, 8), dtype=dtype)
-        _im2col_into(x, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, cols)
-        _col2im_into(cols, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, 1, 2, 2, np.empty((1, 1, 3, 3, 2), dtype=dtype))
+        _column_walk(x, cols, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, False)
+        _column_walk(np.empty_like(x), cols, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, True)
         w = np.ones((4, 2, 3), dtype=dtype)
         y = np.ones((4, 3), dtype=dtype)
-        _direct_forward_into(x, w, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, y)
-        _direct_filter_grad(x, y, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, w)
+        _direct_walk(x, w, y, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, False)
+        _direct_walk(x, w, y, 1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 2, 2, True)
         bias_activation(y, np.ones(3, dtype=dtype), True, 1)
         activation_bias_grad(y, y, 1)
     return job
