@@ -2,7 +2,7 @@
 
 `ops.conv_bias_activation` is what Conv1D/2D/3D call; it must equal the composition of
 `ops.conv`, `ops.add` and the activation, forward and backward, whichever kernel path
-(direct for shallow inputs, im2col + GEMM otherwise) and however the batch is cut.
+(columns gathered tap by tap for few channels, by the compiled walk otherwise) and however the batch is cut.
 """
 
 import numpy as np
@@ -91,23 +91,32 @@ def test_fused_grouped_conv_matches_composition():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_direct_path_equals_im2col_path(monkeypatch, dtype, geometry):
+def test_tap_gather_equals_the_compiled_walk(monkeypatch, dtype, geometry):
     x_shape, k_shape, strides, padding, dilation = geometry
     x, k, b = _inputs(x_shape, k_shape, dtype)
     results = []
-    for depth in (0, 10**6):  # never direct, always direct (ungrouped)
-        monkeypatch.setattr(kernels, "DIRECT_MAX_DEPTH", depth)
+    for channels in (0, 10**6):  # always the walk, always by tap
+        monkeypatch.setattr(kernels, "TAP_GATHER_MAX_CHANNELS", channels)
         results.append(_values_and_grads(lambda *a: ops.conv_bias_activation(
             *a, "sigmoid", strides=strides, padding=padding, dilation_rate=dilation), x, k, b))
-    tol = 1e-5 if dtype == np.float32 else 1e-12
-    for direct, im2col in zip(*results):
-        np.testing.assert_allclose(direct, im2col, rtol=tol, atol=tol)
+    for by_tap, walk in zip(*results):
+        np.testing.assert_array_equal(by_tap, walk)
 
 
-def test_shallow_inputs_take_the_direct_path():
-    assert kernels._is_direct((1, 3, 3), 1, 1)
-    assert not kernels._is_direct((1, 3, 3), 32, 1)
-    assert not kernels._is_direct((1, 1, 3), 2, 2)
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+def test_both_gathers_build_the_same_column_matrix(monkeypatch, geometry):
+    from engine.ops.conv import _conv_geometry, _kernel3d, _pad3, _to3d
+
+    x_shape, k_shape, strides, padding, dilation = geometry
+    x, k, _ = _inputs(x_shape, k_shape, np.float32)
+    rank = x.ndim - 2
+    _, (s3, d3, p3), out_spatial = _conv_geometry(x, k, rank, strides, padding, dilation)
+    x3, kshape = _to3d(x, rank), _kernel3d(k, rank).shape[:3]
+    columns = []
+    for channels in (0, 10**6):
+        monkeypatch.setattr(kernels, "TAP_GATHER_MAX_CHANNELS", channels)
+        columns.append(kernels._columns(x3, kshape, s3, d3, p3, _pad3(out_spatial, rank, 1)))
+    np.testing.assert_array_equal(columns[0], columns[1])
 
 
 @pytest.mark.parametrize("threads,part_bytes", [(1, 1), (3, 1), (2, 2**20)])

@@ -12,32 +12,39 @@ matrix products go to BLAS, which threads on its own.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 ACTIVATION_CODES = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3}
 
 
 @njit(cache=True, nogil=True)
 def bias_activation(out, bias, has_bias, act):
-    """out (rows, cols) = activation(out + bias), in place (the bias only when `has_bias`)."""
-    rows, cols = out.shape
-    for i in range(rows):
-        for j in range(cols):
-            z = out[i, j]
-            if has_bias:
-                z += bias[j]
-            if act == 1:
-                if z < 0:
-                    z = 0
-            elif act == 2:
+    """out (rows, cols), C-contiguous = activation(out + bias), in place (the bias only when
+    `has_bias`). Loops index with unsigned integers and test the activation outside them:
+    numba's negative-index wraparound on signed indices keeps LLVM from vectorizing."""
+    cols = uint64(out.shape[1])
+    flat = out.reshape(-1)
+    zero = flat.dtype.type(0)
+    for i in range(uint64(out.shape[0])):
+        row = i * cols
+        if has_bias:
+            for j in range(cols):
+                flat[row + j] += bias[j]
+        if act == 1:
+            for j in range(cols):
+                if flat[row + j] < 0:
+                    flat[row + j] = zero
+        elif act == 2:
+            for j in range(cols):
+                z = flat[row + j]
                 if z >= 0:
-                    z = 1 / (1 + np.exp(-z))
+                    flat[row + j] = 1 / (1 + np.exp(-z))
                 else:
                     e = np.exp(z)
-                    z = e / (1 + e)
-            elif act == 3:
-                z = np.tanh(z)
-            out[i, j] = z
+                    flat[row + j] = e / (1 + e)
+        elif act == 3:
+            for j in range(cols):
+                flat[row + j] = np.tanh(flat[row + j])
 
 
 def dense_forward(x, kernel, bias, has_bias, act):
@@ -53,23 +60,31 @@ def dense_forward(x, kernel, bias, has_bias, act):
 
 @njit(cache=True, nogil=True)
 def activation_bias_grad(grad, out, act):
-    """dz = grad * activation'(z) (from the activated output) and its column sums, in one pass."""
-    rows, cols = grad.shape
+    """dz = grad * activation'(z) (from the activated output) and its column sums, in one
+    pass over C-contiguous (rows, cols) arrays; unsigned indices as in `bias_activation`."""
+    cols = uint64(grad.shape[1])
     dz = np.empty_like(grad)
-    acc = np.zeros(cols, dtype=np.float64)
-    for i in range(rows):
+    g_flat, y_flat, dz_flat = grad.reshape(-1), out.reshape(-1), dz.reshape(-1)
+    acc = np.zeros(grad.shape[1], dtype=np.float64)
+    zero = g_flat.dtype.type(0)
+    for i in range(uint64(grad.shape[0])):
+        row = i * cols
+        if act == 1:
+            for j in range(cols):
+                dz_flat[row + j] = zero if y_flat[row + j] <= 0 else g_flat[row + j]
+        elif act == 2:
+            for j in range(cols):
+                y = y_flat[row + j]
+                dz_flat[row + j] = g_flat[row + j] * y * (1 - y)
+        elif act == 3:
+            for j in range(cols):
+                y = y_flat[row + j]
+                dz_flat[row + j] = g_flat[row + j] * (1 - y * y)
+        else:
+            for j in range(cols):
+                dz_flat[row + j] = g_flat[row + j]
         for j in range(cols):
-            g = grad[i, j]
-            y = out[i, j]
-            if act == 1:
-                if y <= 0:
-                    g = 0
-            elif act == 2:
-                g = g * y * (1 - y)
-            elif act == 3:
-                g = g * (1 - y * y)
-            dz[i, j] = g
-            acc[j] += g
+            acc[j] += dz_flat[row + j]
     return dz, acc.astype(grad.dtype)
 
 
