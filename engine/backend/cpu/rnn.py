@@ -24,69 +24,44 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.backend.cpu import rnn_steps as _generic
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.parallel import over_rows
-from engine.backend.cpu.rnn_steps import ACTIVATION_CODES, carry_grad
+from engine.backend.cpu.rnn_steps import ACTIVATION_CODES
 
 __all__ = ["ACTIVATION_CODES", "simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward",
            "gru_forward", "gru_backward"]
 
 
-def _kernels(dtype):
-    """The step kernels for arrays of `dtype`: SIMD float32 ones, else the generic ones."""
-    if dtype == np.float32:
-        from engine.backend.cpu import rnn32
+def _run(loop, dtype, batch, *args):
+    """loop(gemm_address, wide, *args, r0, r1) for row ranges of the batch, one per thread,
+    with single-threaded BLAS."""
+    from engine.backend.cpu.blas_call import gemm_pointer
 
-        return rnn32
-    return _generic
-
-
-def _masked_state(h, rmask, plain, out):
-    """h * rmask into `out`, or `h` itself when the recurrent mask is all ones (`plain`)."""
-    if plain:
-        return h
-    np.multiply(h, rmask, out=out)
-    return out
-
-
-def _run(loop, batch):
-    """Run `loop(rows)` over the batch rows, on several threads, with single-threaded BLAS."""
+    address, wide = gemm_pointer(dtype)
     with single_threaded():
-        over_rows(loop, batch)
+        over_rows(lambda rows: loop(address, wide, *args, rows.start, rows.stop), batch)
+
+
+def _loops():
+    from engine.backend.cpu import rnn_loops
+
+    return rnn_loops
+
+
+def _plain(rmask):
+    """Whether the recurrent dropout mask is all ones (then the loops skip multiplying by it)."""
+    return bool(np.all(rmask == 1))
 
 
 # --- SimpleRNN --------------------------------------------------------------------------
-
-def _simple_rnn_forward_rows(xw, hs, rkernel, mask, rmask, plain, act):
-    T, B, U = xw.shape
-    hm = np.empty((B, U), xw.dtype)
-    z = np.empty((B, U), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
-        k.simple_step(xw[t], z, hs[t], mask[t], act, hs[t + 1])
-
 
 def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
     """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
     T, B, U = xw.shape
     hs = np.empty((T + 1, B, U), xw.dtype)
     hs[0] = h0
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act), B)
+    _run(_loops().simple_rnn_forward, xw.dtype, B, xw, hs, rkernel, mask, rmask, _plain(rmask), act)
     return hs
-
-
-def _simple_rnn_backward_rows(dhs, hs, rkernel_t, mask, rmask, act, dpre, dh):
-    T, B, U = dhs.shape
-    dhm = np.empty((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        k.simple_step_backward(dh, hs[t + 1], mask[t], act, dpre[t])
-        np.dot(dpre[t], rkernel_t, out=dhm)
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
@@ -94,22 +69,11 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     T, B, U = dhs.shape
     dpre = np.zeros((T, B, U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
-    _run(lambda r: _simple_rnn_backward_rows(dhs[:, r], hs[:, r], rkernel_t, mask[:, r], rmask[r], act,
-                                             dpre[:, r], dh[r]), B)
+    _run(_loops().simple_rnn_backward, dhs.dtype, B, dhs, hs, rkernel_t, mask, rmask, act, dpre, dh)
     return dpre, dh
 
 
 # --- LSTM ----------------------------------------------------------------------------------
-
-def _lstm_forward_rows(xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract):
-    T, B, G = xw.shape
-    hm = np.empty((B, G // 4), xw.dtype)
-    z = np.empty((B, G), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
-        k.lstm_step(xw[t], z, hs[t], cs[t], mask[t], act, ract, gates[t], hs[t + 1], cs[t + 1])
-
 
 def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
@@ -120,22 +84,8 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     gates = np.zeros((T, B, G), xw.dtype)
     hs[0] = h0
     cs[0] = c0
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r], rmask[r],
-                                      plain, act, ract), B)
+    _run(_loops().lstm_forward, xw.dtype, B, xw, hs, cs, gates, rkernel, mask, rmask, _plain(rmask), act, ract)
     return hs, cs, gates
-
-
-def _lstm_backward_rows(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh, dc):
-    T, B, U = dhs.shape
-    dhm = np.empty((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        dc += dcs[t]
-        k.lstm_step_backward(dh, dc, cs[t], cs[t + 1], gates[t], mask[t], act, ract, dz[t])
-        np.dot(dz[t], rkernel_t, out=dhm)
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
@@ -144,29 +94,11 @@ def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     dz = np.zeros((T, B, 4 * U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
     dc = np.zeros((B, U), dhs.dtype)
-    _run(lambda r: _lstm_backward_rows(dhs[:, r], dcs[:, r], cs[:, r], gates[:, r], rkernel_t, mask[:, r], rmask[r],
-                                       act, ract, dz[:, r], dh[r], dc[r]), B)
+    _run(_loops().lstm_backward, dhs.dtype, B, dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh, dc)
     return dz, dh, dc
 
 
 # --- GRU -----------------------------------------------------------------------------------
-
-def _gru_forward_rows(xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after):
-    T, B, G = xw.shape
-    U = G // 3
-    hm = np.empty((B, U), xw.dtype)
-    rh = np.zeros((B, U), xw.dtype)
-    zh = np.zeros((B, U), xw.dtype)
-    zr = np.empty((B, rk_zr.shape[1]), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        hm_t = _masked_state(hs[t], rmask, plain, hm)
-        np.dot(hm_t, rk_zr, out=zr)
-        k.gru_gates_zr(xw[t], zr, rbias, hm_t, mask[t], ract, reset_after, aux[t], rh)
-        if not reset_after:
-            np.dot(rh, rk_h, out=zh)
-        k.gru_update(xw[t], zh, hs[t], hm_t, mask[t], act, reset_after, aux[t], hs[t + 1])
-
 
 def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
@@ -185,30 +117,9 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     else:
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r], rmask[r], plain,
-                                     act, ract, reset_after), B)
+    _run(_loops().gru_forward, xw.dtype, B, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, _plain(rmask), act, ract,
+         bool(reset_after))
     return hs, aux
-
-
-def _gru_backward_rows(dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after, dx, drec, dh):
-    T, B, U = dhs.shape
-    dhm = np.zeros((B, U), dhs.dtype)
-    dtmp = np.empty((B, U), dhs.dtype)
-    dzr = np.zeros((B, 2 * U), dhs.dtype)
-    dhh_pre = np.zeros((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        k.gru_step_backward(dh, hs[t], aux[t], rmask, mask[t], act, ract, reset_after, dx[t], drec[t], dhm, dhh_pre)
-        if reset_after:
-            np.dot(drec[t], rkernel_t, out=dtmp)
-        else:
-            np.dot(dhh_pre, rk_h_t, out=dtmp)
-            k.gru_reset_backward(dtmp, hs[t], aux[t], rmask, mask[t], ract, dx[t], drec[t], dhm, dzr)
-            np.dot(dzr, rk_zr_t, out=dtmp)
-        dhm += dtmp
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
@@ -225,8 +136,8 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     dh = np.zeros((B, U), dhs.dtype)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
-    _run(lambda r: _gru_backward_rows(dhs[:, r], hs[:, r], aux[:, r], rkernel_t, rk_zr_t, rk_h_t, mask[:, r], rmask[r],
-                                      act, ract, reset_after, dx[:, r], drec[:, r], dh[r]), B)
+    _run(_loops().gru_backward, dhs.dtype, B, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract,
+         bool(reset_after), dx, drec, dh)
     return dx, drec, dh
 
 

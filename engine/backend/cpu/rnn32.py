@@ -20,14 +20,12 @@ _ZERO = np.float32(0.0)
 @njit(cache=True, nogil=True, error_model="numpy")
 def simple_step(xw_t, z, h_prev, keep, act, h_out):
     B, U = h_prev.shape
-    bits = np.empty(U, np.int32)
-    scratch = np.empty(U, np.float32)
     for b in range(B):
         row = h_out[b]
         if keep[b]:
             for u in range(U):
                 row[u] = xw_t[b, u] + z[b, u]
-            act_row(act, row, bits, scratch)
+            act_row(act, row)
         else:
             for u in range(U):
                 row[u] = h_prev[b, u]
@@ -45,8 +43,6 @@ def simple_step_backward(dh, h_t, keep, act, dpre_t):
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
     B, U = h_prev.shape
-    bits = np.empty(4 * U, np.int32)
-    scratch = np.empty(4 * U, np.float32)
     cell = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
@@ -58,16 +54,16 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
         for j in range(4 * U):
             row[j] = xw_t[b, j] + z[b, j]
         if act == ract:
-            act_row(ract, row, bits, scratch)
+            act_row(ract, row)
         else:
-            act_row(ract, row[: 2 * U], bits, scratch)
-            act_row(act, row[2 * U: 3 * U], bits, scratch)
-            act_row(ract, row[3 * U:], bits, scratch)
+            act_row(ract, row[: 2 * U])
+            act_row(act, row[2 * U: 3 * U])
+            act_row(ract, row[3 * U:])
         for u in range(U):
             c = row[U + u] * c_prev[b, u] + row[u] * row[2 * U + u]
             c_out[b, u] = c
             cell[u] = c
-        act_row(act, cell, bits, scratch)
+        act_row(act, cell)
         for u in range(U):
             h_out[b, u] = row[3 * U + u] * cell[u]
 
@@ -75,15 +71,13 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
     B, U = dh.shape
-    bits = np.empty(U, np.int32)
-    scratch = np.empty(U, np.float32)
     cell = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
             continue
         for u in range(U):
             cell[u] = c_t[b, u]
-        act_row(act, cell, bits, scratch)
+        act_row(act, cell)
         for u in range(U):
             i = gates_t[b, u]
             f = gates_t[b, U + u]
@@ -101,8 +95,6 @@ def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
 @njit(cache=True, nogil=True, error_model="numpy")
 def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
     B, U = hm.shape
-    bits = np.empty(2 * U, np.int32)
-    scratch = np.empty(2 * U, np.float32)
     for b in range(B):
         if not keep[b]:
             for u in range(U):
@@ -111,7 +103,7 @@ def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
         row = aux_t[b]
         for j in range(2 * U):
             row[j] = xw_t[b, j] + zr[b, j] + rbias[j]
-        act_row(ract, row[: 2 * U], bits, scratch)
+        act_row(ract, row[: 2 * U])
         if reset_after:
             for u in range(U):
                 row[3 * U + u] = zr[b, 2 * U + u] + rbias[2 * U + u]
@@ -125,8 +117,6 @@ def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
 @njit(cache=True, nogil=True, error_model="numpy")
 def gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
     B, U = hm.shape
-    bits = np.empty(U, np.int32)
-    scratch = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
             for u in range(U):
@@ -140,7 +130,7 @@ def gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
         else:
             for u in range(U):
                 cand[u] = xw_t[b, 2 * U + u] + zh[b, u]
-        act_row(act, cand, bits, scratch)
+        act_row(act, cand)
         for u in range(U):
             zg = row[u]
             h_out[b, u] = zg * hm[b, u] + (_ONE - zg) * cand[u]

@@ -1,0 +1,189 @@
+"""Whole-sequence recurrent time loops, one compiled GIL-free call per thread.
+
+Each loop runs every time step of a row range [r0, r1) of the batch: the recurrent GEMM
+(numpy's OpenBLAS called from the kernel, `blas_call.gemm`) and the step kernels. The
+arrays are the full time-major arrays of `rnn.py`; the loops only touch their own rows,
+so `rnn.py` can run one loop per thread on disjoint row ranges.
+
+Why one call: when the loop ran in Python (one np.dot and one kernel call per step,
+50-150 us each) two threads gained nothing over one (0.264 against 0.252 s per W3 epoch):
+each thread needs the GIL between the calls, and they queued for it. A compiled loop
+holds no GIL, so the threads run truly in parallel.
+
+The step kernels are picked by dtype at compile time: float32 the SIMD ones of
+`rnn32.py`, float64 the libm ones of `rnn_steps.py` (the gradient checks run those).
+`gemm_address`, `wide`: see `blas_call.gemm_pointer`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from engine.backend.cpu import rnn32, rnn_steps
+from engine.backend.cpu.blas_call import gemm
+
+
+def _by_dtype(name):
+    """A function callable from kernels that runs rnn32.NAME on float32 arrays and
+    rnn_steps.NAME otherwise (the choice is made when the caller compiles)."""
+
+    def step(*args):
+        raise NotImplementedError("only callable from compiled kernels")
+
+    @overload(step)
+    def _choose(*args):
+        fn = getattr(rnn32 if args[0].dtype == types.float32 else rnn_steps, name)
+
+        def impl(*args):
+            fn(*args)
+
+        return impl
+
+    step.__name__ = name
+    return step
+
+
+simple_step = _by_dtype("simple_step")
+simple_step_backward = _by_dtype("simple_step_backward")
+lstm_step = _by_dtype("lstm_step")
+lstm_step_backward = _by_dtype("lstm_step_backward")
+gru_gates_zr = _by_dtype("gru_gates_zr")
+gru_update = _by_dtype("gru_update")
+gru_step_backward = _by_dtype("gru_step_backward")
+gru_reset_backward = _by_dtype("gru_reset_backward")
+
+
+@njit(cache=True, nogil=True)
+def _times(h, rmask, out):
+    """out <- h * rmask."""
+    n, U = h.shape
+    for b in range(n):
+        for u in range(U):
+            out[b, u] = h[b, u] * rmask[b, u]
+
+
+@njit(cache=True, nogil=True)
+def _accumulate(dh, dhs_t):
+    n, U = dh.shape
+    for b in range(n):
+        for u in range(U):
+            dh[b, u] += dhs_t[b, u]
+
+
+# --- SimpleRNN --------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, act, r0, r1):
+    T, _, U = xw.shape
+    hm = np.empty((r1 - r0, U), xw.dtype)
+    z = np.empty((r1 - r0, U), xw.dtype)
+    rm = rmask[r0:r1]
+    for t in range(T):
+        h = hs[t, r0:r1]
+        if not plain:
+            _times(h, rm, hm)
+            h = hm
+        gemm(gemm_address, wide, h, rkernel, 0.0, z)
+        simple_step(xw[t, r0:r1], z, hs[t, r0:r1], mask[t, r0:r1], act, hs[t + 1, r0:r1])
+
+
+@njit(cache=True, nogil=True)
+def simple_rnn_backward(gemm_address, wide, dhs, hs, rkernel_t, mask, rmask, act, dpre, dh_all, r0, r1):
+    T, _, U = dhs.shape
+    dhm = np.empty((r1 - r0, U), dhs.dtype)
+    rm = rmask[r0:r1]
+    dh = dh_all[r0:r1]
+    for t in range(T - 1, -1, -1):
+        _accumulate(dh, dhs[t, r0:r1])
+        simple_step_backward(dh, hs[t + 1, r0:r1], mask[t, r0:r1], act, dpre[t, r0:r1])
+        gemm(gemm_address, wide, dpre[t, r0:r1], rkernel_t, 0.0, dhm)
+        rnn_steps.carry_grad(dh, dhm, rm, mask[t, r0:r1])
+
+
+# --- LSTM ----------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, r0, r1):
+    T, _, G = xw.shape
+    hm = np.empty((r1 - r0, G // 4), xw.dtype)
+    z = np.empty((r1 - r0, G), xw.dtype)
+    rm = rmask[r0:r1]
+    for t in range(T):
+        h = hs[t, r0:r1]
+        if not plain:
+            _times(h, rm, hm)
+            h = hm
+        gemm(gemm_address, wide, h, rkernel, 0.0, z)
+        lstm_step(xw[t, r0:r1], z, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
+                  hs[t + 1, r0:r1], cs[t + 1, r0:r1])
+
+
+@njit(cache=True, nogil=True)
+def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
+                  r0, r1):
+    T, _, U = dhs.shape
+    dhm = np.empty((r1 - r0, U), dhs.dtype)
+    rm = rmask[r0:r1]
+    dh = dh_all[r0:r1]
+    dc = dc_all[r0:r1]
+    for t in range(T - 1, -1, -1):
+        _accumulate(dh, dhs[t, r0:r1])
+        _accumulate(dc, dcs[t, r0:r1])
+        lstm_step_backward(dh, dc, cs[t, r0:r1], cs[t + 1, r0:r1], gates[t, r0:r1], mask[t, r0:r1], act, ract,
+                           dz[t, r0:r1])
+        gemm(gemm_address, wide, dz[t, r0:r1], rkernel_t, 0.0, dhm)
+        rnn_steps.carry_grad(dh, dhm, rm, mask[t, r0:r1])
+
+
+# --- GRU -----------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after,
+                r0, r1):
+    T, _, G = xw.shape
+    U = G // 3
+    n = r1 - r0
+    hm = np.empty((n, U), xw.dtype)
+    rh = np.zeros((n, U), xw.dtype)
+    zh = np.zeros((n, U), xw.dtype)
+    zr = np.empty((n, rk_zr.shape[1]), xw.dtype)
+    rm = rmask[r0:r1]
+    for t in range(T):
+        h = hs[t, r0:r1]
+        if not plain:
+            _times(h, rm, hm)
+            h = hm
+        gemm(gemm_address, wide, h, rk_zr, 0.0, zr)
+        gru_gates_zr(xw[t, r0:r1], zr, rbias, h, mask[t, r0:r1], ract, reset_after, aux[t, r0:r1], rh)
+        if not reset_after:
+            gemm(gemm_address, wide, rh, rk_h, 0.0, zh)
+        gru_update(xw[t, r0:r1], zh, hs[t, r0:r1], h, mask[t, r0:r1], act, reset_after, aux[t, r0:r1],
+                   hs[t + 1, r0:r1])
+
+
+@njit(cache=True, nogil=True)
+def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after,
+                 dx, drec, dh_all, r0, r1):
+    T, _, U = dhs.shape
+    n = r1 - r0
+    dhm = np.zeros((n, U), dhs.dtype)
+    dtmp = np.empty((n, U), dhs.dtype)
+    dzr = np.zeros((n, 2 * U), dhs.dtype)
+    dhh_pre = np.zeros((n, U), dhs.dtype)
+    rm = rmask[r0:r1]
+    dh = dh_all[r0:r1]
+    for t in range(T - 1, -1, -1):
+        _accumulate(dh, dhs[t, r0:r1])
+        keep = mask[t, r0:r1]
+        gru_step_backward(dh, hs[t, r0:r1], aux[t, r0:r1], rm, keep, act, ract, reset_after, dx[t, r0:r1],
+                          drec[t, r0:r1], dhm, dhh_pre)
+        if reset_after:
+            gemm(gemm_address, wide, drec[t, r0:r1], rkernel_t, 1.0, dhm)
+        else:
+            gemm(gemm_address, wide, dhh_pre, rk_h_t, 0.0, dtmp)
+            gru_reset_backward(dtmp, hs[t, r0:r1], aux[t, r0:r1], rm, keep, ract, dx[t, r0:r1], drec[t, r0:r1], dhm,
+                               dzr)
+            gemm(gemm_address, wide, dzr, rk_zr_t, 1.0, dhm)
+        rnn_steps.carry_grad(dh, dhm, rm, keep)
