@@ -160,8 +160,22 @@ def _masked_states(hs, rm, units):
 
 
 def _time_major(g, dtype):
-    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype."""
+    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype. On
+    the CPU a view (the kernels read the batch-major data without a transposed copy)."""
+    if isinstance(g, np.ndarray):
+        return np.swapaxes(g if g.dtype == dtype else g.astype(dtype), 0, 1)
     return _contiguous(np.swapaxes(g, 0, 1), dtype=dtype)
+
+
+def _stacked_batch_major(hs, cs):
+    """(2, B, T, U): the h and c sequences without their initial states, batch-major."""
+    if not isinstance(hs, np.ndarray):
+        return np.stack([_batch_major(hs), _batch_major(cs)])
+    T1, B, U = hs.shape
+    out = np.empty((2, B, T1 - 1, U), hs.dtype)
+    np.copyto(out[0], np.swapaxes(hs[1:], 0, 1))
+    np.copyto(out[1], np.swapaxes(cs[1:], 0, 1))
+    return out
 
 
 def _same_dtype(x, *tensors):
@@ -240,7 +254,7 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
     hs, cs, gates = backend.lstm_forward(xw, _contiguous(h0.data), _contiguous(c0.data),
                                          _contiguous(recurrent_kernel.data), m, rm, act, ract)
-    out = np.stack([_batch_major(hs), _batch_major(cs)])
+    out = _stacked_batch_major(hs, cs)
 
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,

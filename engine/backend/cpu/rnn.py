@@ -48,6 +48,12 @@ def _loops():
     return rnn_loops
 
 
+def _batch_major(dhs):
+    """A time-major (T, B, U) upstream gradient as a C-contiguous (B, T, U) array: no copy when
+    it is a transposed view of batch-major data, as the ops pass it."""
+    return np.ascontiguousarray(np.swapaxes(dhs, 0, 1))
+
+
 def _plain(rmask):
     """Whether the recurrent dropout mask is all ones (then the loops skip multiplying by it)."""
     return bool(np.all(rmask == 1))
@@ -69,7 +75,7 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     T, B, U = dhs.shape
     dpre = np.zeros((T, B, U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
-    _run(_loops().simple_rnn_backward, dhs.dtype, B, dhs, hs, rkernel_t, mask, rmask, act, dpre, dh)
+    _run(_loops().simple_rnn_backward, dhs.dtype, B, _batch_major(dhs), hs, rkernel_t, mask, rmask, act, dpre, dh)
     return dpre, dh
 
 
@@ -81,7 +87,7 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     U = G // 4
     hs = np.empty((T + 1, B, U), xw.dtype)
     cs = np.empty((T + 1, B, U), xw.dtype)
-    gates = np.zeros((T, B, G), xw.dtype)
+    gates = np.empty((T, B, G), xw.dtype)  # rows of skipped steps are never read
     hs[0] = h0
     cs[0] = c0
     _run(_loops().lstm_forward, xw.dtype, B, xw, hs, cs, gates, rkernel, mask, rmask, _plain(rmask), act, ract)
@@ -94,7 +100,8 @@ def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     dz = np.zeros((T, B, 4 * U), dhs.dtype)
     dh = np.zeros((B, U), dhs.dtype)
     dc = np.zeros((B, U), dhs.dtype)
-    _run(_loops().lstm_backward, dhs.dtype, B, dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh, dc)
+    _run(_loops().lstm_backward, dhs.dtype, B, _batch_major(dhs), _batch_major(dcs), cs, gates, rkernel_t, mask, rmask,
+         act, ract, dz, dh, dc)
     return dz, dh, dc
 
 
@@ -136,8 +143,8 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     dh = np.zeros((B, U), dhs.dtype)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
-    _run(_loops().gru_backward, dhs.dtype, B, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract,
-         bool(reset_after), dx, drec, dh)
+    _run(_loops().gru_backward, dhs.dtype, B, _batch_major(dhs), hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask,
+         act, ract, bool(reset_after), dx, drec, dh)
     return dx, drec, dh
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.backend.cpu.act32 import act_row, dact
+from engine.backend.cpu.act32 import _FMA, act_row, dact, tanh
 
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
@@ -68,12 +68,34 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
             h_out[b, u] = row[3 * U + u] * cell[u]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+def _lstm_row_backward_tanh_sigmoid(dh, dc, c_prev, c_t, gates, dz):
+    """One row of `lstm_step_backward` for activation tanh and recurrent activation sigmoid,
+    the derivatives written out so that the loop vectorizes."""
+    U = dh.shape[0]
+    for u in range(U):
+        i = gates[u]
+        f = gates[U + u]
+        g = gates[2 * U + u]
+        o = gates[3 * U + u]
+        tc = tanh(c_t[u])
+        dct = dc[u] + dh[u] * o * (_ONE - tc * tc)
+        dz[u] = dct * g * (i * (_ONE - i))
+        dz[U + u] = dct * c_prev[u] * (f * (_ONE - f))
+        dz[2 * U + u] = dct * i * (_ONE - g * g)
+        dz[3 * U + u] = dh[u] * tc * (o * (_ONE - o))
+        dc[u] = dct * f
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
 def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
     B, U = dh.shape
     cell = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
+            continue
+        if act == 1 and ract == 2:
+            _lstm_row_backward_tanh_sigmoid(dh[b], dc[b], c_prev[b], c_t[b], gates_t[b], dz_t[b])
             continue
         for u in range(U):
             cell[u] = c_t[b, u]

@@ -65,11 +65,13 @@ def _times(h, rmask, out):
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(dh, dhs_t):
+def _accumulate(dh, dhs, t, r0):
+    """dh += the upstream gradient of step t; dhs is batch-major (B, T, U)."""
     n, U = dh.shape
     for b in range(n):
+        row = dhs[r0 + b, t]
         for u in range(U):
-            dh[b, u] += dhs_t[b, u]
+            dh[b, u] += row[u]
 
 
 # --- SimpleRNN --------------------------------------------------------------------------
@@ -91,12 +93,12 @@ def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, 
 
 @njit(cache=True, nogil=True)
 def simple_rnn_backward(gemm_address, wide, dhs, hs, rkernel_t, mask, rmask, act, dpre, dh_all, r0, r1):
-    T, _, U = dhs.shape
+    _, T, U = dhs.shape
     dhm = np.empty((r1 - r0, U), dhs.dtype)
     rm = rmask[r0:r1]
     dh = dh_all[r0:r1]
     for t in range(T - 1, -1, -1):
-        _accumulate(dh, dhs[t, r0:r1])
+        _accumulate(dh, dhs, t, r0)
         simple_step_backward(dh, hs[t + 1, r0:r1], mask[t, r0:r1], act, dpre[t, r0:r1])
         gemm(gemm_address, wide, dpre[t, r0:r1], rkernel_t, 0.0, dhm)
         rnn_steps.carry_grad(dh, dhm, rm, mask[t, r0:r1])
@@ -123,14 +125,14 @@ def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, pl
 @njit(cache=True, nogil=True)
 def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
                   r0, r1):
-    T, _, U = dhs.shape
+    _, T, U = dhs.shape
     dhm = np.empty((r1 - r0, U), dhs.dtype)
     rm = rmask[r0:r1]
     dh = dh_all[r0:r1]
     dc = dc_all[r0:r1]
     for t in range(T - 1, -1, -1):
-        _accumulate(dh, dhs[t, r0:r1])
-        _accumulate(dc, dcs[t, r0:r1])
+        _accumulate(dh, dhs, t, r0)
+        _accumulate(dc, dcs, t, r0)
         lstm_step_backward(dh, dc, cs[t, r0:r1], cs[t + 1, r0:r1], gates[t, r0:r1], mask[t, r0:r1], act, ract,
                            dz[t, r0:r1])
         gemm(gemm_address, wide, dz[t, r0:r1], rkernel_t, 0.0, dhm)
@@ -166,7 +168,7 @@ def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask
 @njit(cache=True, nogil=True)
 def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after,
                  dx, drec, dh_all, r0, r1):
-    T, _, U = dhs.shape
+    _, T, U = dhs.shape
     n = r1 - r0
     dhm = np.zeros((n, U), dhs.dtype)
     dtmp = np.empty((n, U), dhs.dtype)
@@ -175,7 +177,7 @@ def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, m
     rm = rmask[r0:r1]
     dh = dh_all[r0:r1]
     for t in range(T - 1, -1, -1):
-        _accumulate(dh, dhs[t, r0:r1])
+        _accumulate(dh, dhs, t, r0)
         keep = mask[t, r0:r1]
         gru_step_backward(dh, hs[t, r0:r1], aux[t, r0:r1], rm, keep, act, ract, reset_after, dx[t, r0:r1],
                           drec[t, r0:r1], dhm, dhh_pre)
