@@ -87,7 +87,7 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     U = G // 4
     hs = np.empty((T + 1, B, U), xw.dtype)
     cs = np.empty((T + 1, B, U), xw.dtype)
-    gates = np.empty((T, B, G), xw.dtype)  # rows of skipped steps are never read
+    gates = np.zeros((T, B, G), xw.dtype)
     hs[0] = h0
     cs[0] = c0
     _run(_loops().lstm_forward, xw.dtype, B, xw, hs, cs, gates, rkernel, mask, rmask, _plain(rmask), act, ract)
