@@ -95,9 +95,32 @@ def tanh(x):
     return np.copysign(small if ax < _TANH_SMALL else big, x)
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def act_value(code, x):
+    """Activation `code` of one float32 value (the codes other than tanh and sigmoid)."""
+    if code == 1:
+        return tanh(x)
+    if code == 2:
+        return sigmoid(x)
+    if code == 3:
+        y = x * _SIXTH + _HALF
+        return _ZERO if y < _ZERO else (_ONE if y > _ONE else y)
+    if code == 4:
+        return max(x, _ZERO)
+    if code == 5:
+        return x / (_ONE + abs(x))
+    if code == 6:
+        return x if x > _ZERO else np.float32(np.expm1(x))
+    if code == 7:
+        return min(max(x, _ZERO), _SIX)
+    return x
+
+
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
 def act_row(code, x):
-    """x <- activation(x) in place. x: contiguous float32 row."""
+    """x <- activation(x) in place. x: contiguous float32 row. tanh and sigmoid run as SIMD
+    loops; the rest (rarely used in recurrent layers) element by element, which keeps the
+    kernels that inline this small and quick to compile."""
     n = x.shape[0]
     if code == 1:
         for i in range(n):
@@ -105,23 +128,9 @@ def act_row(code, x):
     elif code == 2:
         for i in range(n):
             x[i] = sigmoid(x[i])
-    elif code == 3:
+    elif code != 0:
         for i in range(n):
-            y = x[i] * _SIXTH + _HALF
-            x[i] = _ZERO if y < _ZERO else (_ONE if y > _ONE else y)
-    elif code == 4:
-        for i in range(n):
-            x[i] = max(x[i], _ZERO)
-    elif code == 5:
-        for i in range(n):
-            x[i] = x[i] / (_ONE + abs(x[i]))
-    elif code == 6:
-        for i in range(n):
-            if x[i] <= _ZERO:
-                x[i] = np.float32(np.expm1(x[i]))
-    elif code == 7:
-        for i in range(n):
-            x[i] = min(max(x[i], _ZERO), _SIX)
+            x[i] = act_value(code, x[i])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

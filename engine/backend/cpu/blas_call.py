@@ -77,7 +77,7 @@ def _gemm_intrinsic(int_bits):
 
             def lead(array):
                 stride = cgutils.unpack_tuple(builder, array.strides, 2)[0]
-                return builder.trunc(builder.sdiv(stride, item), int_type) if int_bits < 64 else builder.sdiv(stride, item)
+                return narrow(builder.sdiv(stride, item))
 
             def narrow(value):
                 return builder.trunc(value, int_type) if int_bits < 64 else value

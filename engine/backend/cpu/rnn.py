@@ -32,26 +32,42 @@ __all__ = ["ACTIVATION_CODES", "simple_rnn_forward", "simple_rnn_backward", "lst
            "gru_forward", "gru_backward"]
 
 
-def _run(loop, dtype, batch, *args):
-    """loop(gemm_address, wide, *args, r0, r1) for row ranges of the batch, one per thread,
-    with single-threaded BLAS."""
-    from engine.backend.cpu.blas_call import gemm_pointer
+def _run(dtype, batch, fused, stepwise):
+    """Run the time loop over row ranges of the batch, one per thread, on single-threaded
+    BLAS: float32 calls `fused(address, wide, r0, r1)` (a compiled loop of `rnn_loops`),
+    other dtypes `stepwise(rows)` (a Python loop of `rnn_stepwise`)."""
+    if dtype == np.float32:
+        from engine.backend.cpu.blas_call import gemm_pointer
 
-    address, wide = gemm_pointer(dtype)
+        address, wide = gemm_pointer(dtype)
+
+        def job(rows):
+            fused(address, wide, rows.start, rows.stop)
+    else:
+        job = stepwise
     with single_threaded():
-        over_rows(lambda rows: loop(address, wide, *args, rows.start, rows.stop), batch)
+        over_rows(job, batch)
 
 
-def _loops():
+def _fused():
     from engine.backend.cpu import rnn_loops
 
     return rnn_loops
 
 
-def _batch_major(dhs):
-    """A time-major (T, B, U) upstream gradient as a C-contiguous (B, T, U) array: no copy when
-    it is a transposed view of batch-major data, as the ops pass it."""
-    return np.ascontiguousarray(np.swapaxes(dhs, 0, 1))
+def _stepwise():
+    from engine.backend.cpu import rnn_stepwise
+
+    return rnn_stepwise
+
+
+def _batch_major(dhs, dtype):
+    """For the float32 loops: a time-major (T, B, U) upstream gradient as a C-contiguous
+    (B, T, U) array, without a copy when it is a transposed view of batch-major data (as
+    the ops pass it); None for the other dtypes (their loops read `dhs` as it is)."""
+    if dtype != np.float32:
+        return None
+    return np.ascontiguousarray(np.swapaxes(dhs, 0, 1), dtype=dtype)
 
 
 def _plain(rmask):
@@ -66,16 +82,24 @@ def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
     T, B, U = xw.shape
     hs = np.empty((T + 1, B, U), xw.dtype)
     hs[0] = h0
-    _run(_loops().simple_rnn_forward, xw.dtype, B, xw, hs, rkernel, mask, rmask, _plain(rmask), act)
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().simple_rnn_forward(a, w, xw, hs, rkernel, mask, rmask, plain, act, r0, r1),
+         lambda r: _stepwise().simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act))
     return hs
 
 
 def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
     T, B, U = dhs.shape
-    dpre = np.zeros((T, B, U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
-    _run(_loops().simple_rnn_backward, dhs.dtype, B, _batch_major(dhs), hs, rkernel_t, mask, rmask, act, dpre, dh)
+    dpre = np.zeros((T, B, U), hs.dtype)
+    dh = np.zeros((B, U), hs.dtype)
+    dhs_b = _batch_major(dhs, hs.dtype)
+    _run(hs.dtype, B,
+         lambda a, w, r0, r1: _fused().simple_rnn_backward(a, w, dhs_b, hs, rkernel_t, mask, rmask, act,
+                                                           dpre, dh, r0, r1),
+         lambda r: _stepwise().simple_rnn_backward_rows(dhs[:, r], hs[:, r], rkernel_t, mask[:, r], rmask[r], act,
+                                                        dpre[:, r], dh[r]))
     return dpre, dh
 
 
@@ -90,18 +114,27 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
     gates = np.zeros((T, B, G), xw.dtype)
     hs[0] = h0
     cs[0] = c0
-    _run(_loops().lstm_forward, xw.dtype, B, xw, hs, cs, gates, rkernel, mask, rmask, _plain(rmask), act, ract)
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().lstm_forward(a, w, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract,
+                                                    r0, r1),
+         lambda r: _stepwise().lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r],
+                                                 rmask[r], plain, act, ract))
     return hs, cs, gates
 
 
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
     T, B, U = dhs.shape
-    dz = np.zeros((T, B, 4 * U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
-    dc = np.zeros((B, U), dhs.dtype)
-    _run(_loops().lstm_backward, dhs.dtype, B, _batch_major(dhs), _batch_major(dcs), cs, gates, rkernel_t, mask, rmask,
-         act, ract, dz, dh, dc)
+    dz = np.zeros((T, B, 4 * U), cs.dtype)
+    dh = np.zeros((B, U), cs.dtype)
+    dc = np.zeros((B, U), cs.dtype)
+    dhs_b, dcs_b = _batch_major(dhs, cs.dtype), _batch_major(dcs, cs.dtype)
+    _run(cs.dtype, B,
+         lambda a, w, r0, r1: _fused().lstm_backward(a, w, dhs_b, dcs_b, cs, gates, rkernel_t,
+                                                     mask, rmask, act, ract, dz, dh, dc, r0, r1),
+         lambda r: _stepwise().lstm_backward_rows(dhs[:, r], dcs[:, r], cs[:, r], gates[:, r], rkernel_t, mask[:, r],
+                                                  rmask[r], act, ract, dz[:, r], dh[r], dc[r]))
     return dz, dh, dc
 
 
@@ -119,13 +152,18 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     hs = np.empty((T + 1, B, U), xw.dtype)
     aux = np.zeros((T, B, 4 * U), xw.dtype)
     hs[0] = h0
+    reset_after = bool(reset_after)
     if reset_after:
         rk_zr, rk_h = rkernel, rkernel
     else:
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
-    _run(_loops().gru_forward, xw.dtype, B, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, _plain(rmask), act, ract,
-         bool(reset_after))
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().gru_forward(a, w, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract,
+                                                   reset_after, r0, r1),
+         lambda r: _stepwise().gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r],
+                                                rmask[r], plain, act, ract, reset_after))
     return hs, aux
 
 
@@ -138,13 +176,19 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     `rkernel_t` is recurrent_kernel.T (3U, U), C-contiguous.
     """
     T, B, U = dhs.shape
-    dx = np.zeros((T, B, 3 * U), dhs.dtype)
-    drec = np.zeros((T, B, 3 * U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
+    dx = np.zeros((T, B, 3 * U), hs.dtype)
+    drec = np.zeros((T, B, 3 * U), hs.dtype)
+    dh = np.zeros((B, U), hs.dtype)
+    reset_after = bool(reset_after)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
-    _run(_loops().gru_backward, dhs.dtype, B, _batch_major(dhs), hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask,
-         act, ract, bool(reset_after), dx, drec, dh)
+    dhs_b = _batch_major(dhs, hs.dtype)
+    _run(hs.dtype, B,
+         lambda a, w, r0, r1: _fused().gru_backward(a, w, dhs_b, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask,
+                                                    rmask, act, ract, reset_after, dx, drec, dh, r0, r1),
+         lambda r: _stepwise().gru_backward_rows(dhs[:, r], hs[:, r], aux[:, r], rkernel_t, rk_zr_t, rk_h_t,
+                                                 mask[:, r], rmask[r], act, ract, reset_after, dx[:, r], drec[:, r],
+                                                 dh[r]))
     return dx, drec, dh
 
 

@@ -17,7 +17,7 @@ _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def simple_step(xw_t, z, h_prev, keep, act, h_out):
     B, U = h_prev.shape
     for b in range(B):
@@ -31,7 +31,7 @@ def simple_step(xw_t, z, h_prev, keep, act, h_out):
                 row[u] = h_prev[b, u]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def simple_step_backward(dh, h_t, keep, act, dpre_t):
     B, U = dh.shape
     for b in range(B):
@@ -40,7 +40,7 @@ def simple_step_backward(dh, h_t, keep, act, dpre_t):
                 dpre_t[b, u] = dh[b, u] * dact(act, h_t[b, u])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
     B, U = h_prev.shape
     cell = np.empty(U, np.float32)
@@ -87,7 +87,7 @@ def _lstm_row_backward_tanh_sigmoid(dh, dc, c_prev, c_t, gates, dz):
         dc[u] = dct * f
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA, inline="always")
 def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
     B, U = dh.shape
     cell = np.empty(U, np.float32)
@@ -114,7 +114,7 @@ def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
             dc[b, u] = dct * f
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
     B, U = hm.shape
     for b in range(B):
@@ -136,7 +136,7 @@ def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
                 row[3 * U + u] = v
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
     B, U = hm.shape
     for b in range(B):
@@ -158,7 +158,7 @@ def gru_update(xw_t, zh, h_prev, hm, keep, act, reset_after, aux_t, h_out):
             h_out[b, u] = zg * hm[b, u] + (_ONE - zg) * cand[u]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def gru_step_backward(dh, hs_t, aux_t, rmask, keep, act, ract, reset_after, dx_t, drec_t, dhm, dhh_pre):
     B, U = dh.shape
     for b in range(B):
@@ -188,7 +188,7 @@ def gru_step_backward(dh, hs_t, aux_t, rmask, keep, act, ract, reset_after, dx_t
                 drec_t[b, 2 * U + u] = dpre_h
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def gru_reset_backward(drh, hs_t, aux_t, rmask, keep, ract, dx_t, drec_t, dhm, dzr):
     B, U = drh.shape
     for b in range(B):

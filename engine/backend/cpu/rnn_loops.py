@@ -10,49 +10,19 @@ Why one call: when the loop ran in Python (one np.dot and one kernel call per st
 each thread needs the GIL between the calls, and they queued for it. A compiled loop
 holds no GIL, so the threads run truly in parallel.
 
-The step kernels are picked by dtype at compile time: float32 the SIMD ones of
-`rnn32.py`, float64 the libm ones of `rnn_steps.py` (the gradient checks run those).
+These loops are float32 only and inline the SIMD step kernels of `rnn32.py` (marked
+`inline="always"`, so they are compiled once, inside the loop, instead of once alone and
+again when LLVM inlines them). float64 runs the Python loops of `rnn_stepwise.py`.
 `gemm_address`, `wide`: see `blas_call.gemm_pointer`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
-from numba.extending import overload
+from numba import njit
 
-from engine.backend.cpu import rnn32, rnn_steps
+from engine.backend.cpu import rnn32
 from engine.backend.cpu.blas_call import gemm
-
-
-def _by_dtype(name):
-    """A function callable from kernels that runs rnn32.NAME on float32 arrays and
-    rnn_steps.NAME otherwise (the choice is made when the caller compiles)."""
-
-    def step(*args):
-        raise NotImplementedError("only callable from compiled kernels")
-
-    @overload(step)
-    def _choose(*args):
-        fn = getattr(rnn32 if args[0].dtype == types.float32 else rnn_steps, name)
-
-        def impl(*args):
-            fn(*args)
-
-        return impl
-
-    step.__name__ = name
-    return step
-
-
-simple_step = _by_dtype("simple_step")
-simple_step_backward = _by_dtype("simple_step_backward")
-lstm_step = _by_dtype("lstm_step")
-lstm_step_backward = _by_dtype("lstm_step_backward")
-gru_gates_zr = _by_dtype("gru_gates_zr")
-gru_update = _by_dtype("gru_update")
-gru_step_backward = _by_dtype("gru_step_backward")
-gru_reset_backward = _by_dtype("gru_reset_backward")
 
 
 @njit(cache=True, nogil=True)
@@ -62,6 +32,16 @@ def _times(h, rmask, out):
     for b in range(n):
         for u in range(U):
             out[b, u] = h[b, u] * rmask[b, u]
+
+
+@njit(cache=True, nogil=True)
+def _carry_grad(dh, dhm, rmask, keep):
+    """dh <- dhm * rmask on the rows that took a step (skipped rows pass dh through)."""
+    n, U = dh.shape
+    for b in range(n):
+        if keep[b]:
+            for u in range(U):
+                dh[b, u] = dhm[b, u] * rmask[b, u]
 
 
 @njit(cache=True, nogil=True)
@@ -88,7 +68,7 @@ def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, 
             _times(h, rm, hm)
             h = hm
         gemm(gemm_address, wide, h, rkernel, 0.0, z)
-        simple_step(xw[t, r0:r1], z, hs[t, r0:r1], mask[t, r0:r1], act, hs[t + 1, r0:r1])
+        rnn32.simple_step(xw[t, r0:r1], z, hs[t, r0:r1], mask[t, r0:r1], act, hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
@@ -99,9 +79,9 @@ def simple_rnn_backward(gemm_address, wide, dhs, hs, rkernel_t, mask, rmask, act
     dh = dh_all[r0:r1]
     for t in range(T - 1, -1, -1):
         _accumulate(dh, dhs, t, r0)
-        simple_step_backward(dh, hs[t + 1, r0:r1], mask[t, r0:r1], act, dpre[t, r0:r1])
+        rnn32.simple_step_backward(dh, hs[t + 1, r0:r1], mask[t, r0:r1], act, dpre[t, r0:r1])
         gemm(gemm_address, wide, dpre[t, r0:r1], rkernel_t, 0.0, dhm)
-        rnn_steps.carry_grad(dh, dhm, rm, mask[t, r0:r1])
+        _carry_grad(dh, dhm, rm, mask[t, r0:r1])
 
 
 # --- LSTM ----------------------------------------------------------------------------------
@@ -118,8 +98,8 @@ def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, pl
             _times(h, rm, hm)
             h = hm
         gemm(gemm_address, wide, h, rkernel, 0.0, z)
-        lstm_step(xw[t, r0:r1], z, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
-                  hs[t + 1, r0:r1], cs[t + 1, r0:r1])
+        rnn32.lstm_step(xw[t, r0:r1], z, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
+                        hs[t + 1, r0:r1], cs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
@@ -133,10 +113,10 @@ def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmas
     for t in range(T - 1, -1, -1):
         _accumulate(dh, dhs, t, r0)
         _accumulate(dc, dcs, t, r0)
-        lstm_step_backward(dh, dc, cs[t, r0:r1], cs[t + 1, r0:r1], gates[t, r0:r1], mask[t, r0:r1], act, ract,
-                           dz[t, r0:r1])
+        rnn32.lstm_step_backward(dh, dc, cs[t, r0:r1], cs[t + 1, r0:r1], gates[t, r0:r1], mask[t, r0:r1], act, ract,
+                                 dz[t, r0:r1])
         gemm(gemm_address, wide, dz[t, r0:r1], rkernel_t, 0.0, dhm)
-        rnn_steps.carry_grad(dh, dhm, rm, mask[t, r0:r1])
+        _carry_grad(dh, dhm, rm, mask[t, r0:r1])
 
 
 # --- GRU -----------------------------------------------------------------------------------
@@ -158,11 +138,11 @@ def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask
             _times(h, rm, hm)
             h = hm
         gemm(gemm_address, wide, h, rk_zr, 0.0, zr)
-        gru_gates_zr(xw[t, r0:r1], zr, rbias, h, mask[t, r0:r1], ract, reset_after, aux[t, r0:r1], rh)
+        rnn32.gru_gates_zr(xw[t, r0:r1], zr, rbias, h, mask[t, r0:r1], ract, reset_after, aux[t, r0:r1], rh)
         if not reset_after:
             gemm(gemm_address, wide, rh, rk_h, 0.0, zh)
-        gru_update(xw[t, r0:r1], zh, hs[t, r0:r1], h, mask[t, r0:r1], act, reset_after, aux[t, r0:r1],
-                   hs[t + 1, r0:r1])
+        rnn32.gru_update(xw[t, r0:r1], zh, hs[t, r0:r1], h, mask[t, r0:r1], act, reset_after, aux[t, r0:r1],
+                         hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
@@ -179,13 +159,13 @@ def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, m
     for t in range(T - 1, -1, -1):
         _accumulate(dh, dhs, t, r0)
         keep = mask[t, r0:r1]
-        gru_step_backward(dh, hs[t, r0:r1], aux[t, r0:r1], rm, keep, act, ract, reset_after, dx[t, r0:r1],
-                          drec[t, r0:r1], dhm, dhh_pre)
+        rnn32.gru_step_backward(dh, hs[t, r0:r1], aux[t, r0:r1], rm, keep, act, ract, reset_after, dx[t, r0:r1],
+                                drec[t, r0:r1], dhm, dhh_pre)
         if reset_after:
             gemm(gemm_address, wide, drec[t, r0:r1], rkernel_t, 1.0, dhm)
         else:
             gemm(gemm_address, wide, dhh_pre, rk_h_t, 0.0, dtmp)
-            gru_reset_backward(dtmp, hs[t, r0:r1], aux[t, r0:r1], rm, keep, ract, dx[t, r0:r1], drec[t, r0:r1], dhm,
-                               dzr)
+            rnn32.gru_reset_backward(dtmp, hs[t, r0:r1], aux[t, r0:r1], rm, keep, ract, dx[t, r0:r1],
+                                     drec[t, r0:r1], dhm, dzr)
             gemm(gemm_address, wide, dzr, rk_zr_t, 1.0, dhm)
-        rnn_steps.carry_grad(dh, dhm, rm, keep)
+        _carry_grad(dh, dhm, rm, keep)
