@@ -167,15 +167,15 @@ def _time_major(g, dtype):
     return _contiguous(np.swapaxes(g, 0, 1), dtype=dtype)
 
 
+def _host_output(backend, xw, shape):
+    """A batch-major output array that the CPU kernels fill during the time loop (saving a
+    transposed copy), as keyword arguments for the backend; none for other backends."""
+    return {"out": np.empty(shape, xw.dtype)} if backend.name == "cpu" and isinstance(xw, np.ndarray) else {}
+
+
 def _stacked_batch_major(hs, cs):
     """(2, B, T, U): the h and c sequences without their initial states, batch-major."""
-    if not isinstance(hs, np.ndarray):
-        return np.stack([_batch_major(hs), _batch_major(cs)])
-    T1, B, U = hs.shape
-    out = np.empty((2, B, T1 - 1, U), hs.dtype)
-    np.copyto(out[0], np.swapaxes(hs[1:], 0, 1))
-    np.copyto(out[1], np.swapaxes(cs[1:], 0, 1))
-    return out
+    return np.stack([_batch_major(hs), _batch_major(cs)])
 
 
 def _same_dtype(x, *tensors):
@@ -218,8 +218,9 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    host_out = _host_output(backend, xw, (xw.shape[1], xw.shape[0], U))
     hs = backend.simple_rnn_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
-                                    m, rm, act)
+                                    m, rm, act, **host_out)
 
     def backward(g):
         dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
@@ -229,7 +230,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
         drk = _gradient_tn(hm, dpre.reshape(-1, U))
         return dx, dh0, dk, drk, db
 
-    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
+    return record(host_out["out"] if host_out else _batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, recurrent_mask=None,
@@ -252,9 +253,10 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    host_out = _host_output(backend, xw, (2, xw.shape[1], xw.shape[0], U))
     hs, cs, gates = backend.lstm_forward(xw, _contiguous(h0.data), _contiguous(c0.data),
-                                         _contiguous(recurrent_kernel.data), m, rm, act, ract)
-    out = _stacked_batch_major(hs, cs)
+                                         _contiguous(recurrent_kernel.data), m, rm, act, ract, **host_out)
+    out = host_out["out"] if host_out else _stacked_batch_major(hs, cs)
 
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
@@ -301,8 +303,9 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
     else:
         input_bias, rbias = bias.data, np.zeros(3 * U, dtype)
     xw = _project(xt, kernel.data, input_bias)
+    host_out = _host_output(backend, xw, (xw.shape[1], xw.shape[0], U))
     hs, aux = backend.gru_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
-                                  rbias, m, rm, act, ract, bool(reset_after))
+                                  rbias, m, rm, act, ract, bool(reset_after), **host_out)
 
     def backward(g):
         dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
@@ -322,4 +325,4 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
             db = np.stack([dib, drbias]) if reset_after else dib
         return dx, dh0, dk, drk, db
 
-    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
+    return record(host_out["out"] if host_out else _batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)

@@ -70,6 +70,27 @@ def _batch_major(dhs, dtype):
     return np.ascontiguousarray(np.swapaxes(dhs, 0, 1), dtype=dtype)
 
 
+def _alloc(shape, dtype):
+    """An output array of the time loops: uninitialized for float32 (the SIMD step kernels
+    write every row, zeros on skipped steps), zeros for the others."""
+    return np.empty(shape, dtype) if dtype == np.float32 else np.zeros(shape, dtype)
+
+
+def _output(out, shape, dtype):
+    """The caller's batch-major output array (checked), or a new one."""
+    if out is None:
+        return np.empty(shape, dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype).name} array of shape {shape}. "
+                         f"Received: shape={out.shape}, dtype={out.dtype}")
+    return out
+
+
+def _copy_batch_major(out, seq):
+    """out (B, T, U) <- seq[1:] (T + 1, B, U): for the Python loops, after the sequence."""
+    np.copyto(out, np.swapaxes(seq[1:], 0, 1))
+
+
 def _plain(rmask):
     """Whether the recurrent dropout mask is all ones (then the loops skip multiplying by it)."""
     return bool(np.all(rmask == 1))
@@ -77,22 +98,27 @@ def _plain(rmask):
 
 # --- SimpleRNN --------------------------------------------------------------------------
 
-def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
-    """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
+def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act, out=None):
+    """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0.
+
+    `out`: optional (B, T, U) array that also receives hs[1:], batch-major."""
     T, B, U = xw.shape
     hs = np.empty((T + 1, B, U), xw.dtype)
     hs[0] = h0
+    out = _output(out, (B, T, U), xw.dtype)
     plain = _plain(rmask)
     _run(xw.dtype, B,
-         lambda a, w, r0, r1: _fused().simple_rnn_forward(a, w, xw, hs, rkernel, mask, rmask, plain, act, r0, r1),
+         lambda a, w, r0, r1: _fused().simple_rnn_forward(a, w, xw, hs, rkernel, mask, rmask, plain, act, out, r0, r1),
          lambda r: _stepwise().simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out, hs)
     return hs
 
 
 def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
     T, B, U = dhs.shape
-    dpre = np.zeros((T, B, U), hs.dtype)
+    dpre = _alloc((T, B, U), hs.dtype)
     dh = np.zeros((B, U), hs.dtype)
     dhs_b = _batch_major(dhs, hs.dtype)
     _run(hs.dtype, B,
@@ -105,28 +131,34 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
 
 # --- LSTM ----------------------------------------------------------------------------------
 
-def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
-    """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
+def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract, out=None):
+    """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U).
+
+    `out`: optional (2, B, T, U) array that also receives hs[1:] and cs[1:], batch-major."""
     T, B, G = xw.shape
     U = G // 4
     hs = np.empty((T + 1, B, U), xw.dtype)
     cs = np.empty((T + 1, B, U), xw.dtype)
-    gates = np.zeros((T, B, G), xw.dtype)
+    gates = _alloc((T, B, G), xw.dtype)
     hs[0] = h0
     cs[0] = c0
+    out = _output(out, (2, B, T, U), xw.dtype)
     plain = _plain(rmask)
     _run(xw.dtype, B,
          lambda a, w, r0, r1: _fused().lstm_forward(a, w, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract,
-                                                    r0, r1),
+                                                    out[0], out[1], r0, r1),
          lambda r: _stepwise().lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r],
                                                  rmask[r], plain, act, ract))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out[0], hs)
+        _copy_batch_major(out[1], cs)
     return hs, cs, gates
 
 
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
     T, B, U = dhs.shape
-    dz = np.zeros((T, B, 4 * U), cs.dtype)
+    dz = _alloc((T, B, 4 * U), cs.dtype)
     dh = np.zeros((B, U), cs.dtype)
     dc = np.zeros((B, U), cs.dtype)
     dhs_b, dcs_b = _batch_major(dhs, cs.dtype), _batch_major(dcs, cs.dtype)
@@ -140,17 +172,18 @@ def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
 
 # --- GRU -----------------------------------------------------------------------------------
 
-def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
+def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after, out=None):
     """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
 
     reset_after: hh = act(xw_h + r * (hm @ rk_h + rbias_h)), extra = the bracket.
     otherwise:   hh = act(xw_h + (r * hm) @ rk_h), extra = r * hm; rbias is ignored.
     Here hm = h_{t-1} * rmask, and h_t = z * hm + (1 - z) * hh, as in Keras.
+    `out`: optional (B, T, U) array that also receives hs[1:], batch-major.
     """
     T, B, G = xw.shape
     U = G // 3
     hs = np.empty((T + 1, B, U), xw.dtype)
-    aux = np.zeros((T, B, 4 * U), xw.dtype)
+    aux = _alloc((T, B, 4 * U), xw.dtype)
     hs[0] = h0
     reset_after = bool(reset_after)
     if reset_after:
@@ -158,12 +191,15 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
     else:
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
+    out = _output(out, (B, T, U), xw.dtype)
     plain = _plain(rmask)
     _run(xw.dtype, B,
          lambda a, w, r0, r1: _fused().gru_forward(a, w, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract,
-                                                   reset_after, r0, r1),
+                                                   reset_after, out, r0, r1),
          lambda r: _stepwise().gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r],
                                                 rmask[r], plain, act, ract, reset_after))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out, hs)
     return hs, aux
 
 
@@ -176,8 +212,8 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     `rkernel_t` is recurrent_kernel.T (3U, U), C-contiguous.
     """
     T, B, U = dhs.shape
-    dx = np.zeros((T, B, 3 * U), hs.dtype)
-    drec = np.zeros((T, B, 3 * U), hs.dtype)
+    dx = _alloc((T, B, 3 * U), hs.dtype)
+    drec = _alloc((T, B, 3 * U), hs.dtype)
     dh = np.zeros((B, U), hs.dtype)
     reset_after = bool(reset_after)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])

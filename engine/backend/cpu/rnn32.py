@@ -1,7 +1,10 @@
 """float32 step kernels of the recurrent layers, vectorized row by row.
 
 Same signatures and results (up to float32 rounding) as the generic step kernels in
-`rnn.py`, which stay in use for float64 (gradient checks need their libm accuracy). Here
+`rnn_steps.py`, which stay in use for float64 (gradient checks need their libm accuracy).
+They are inlined into the compiled time loops of `rnn_loops.py`. Unlike the generic ones
+they also fill the rows of skipped steps (mask 0) of their gate / gradient outputs with
+zeros, so `rnn.py` can allocate those with np.empty (no 6.5 MB memset per W3 batch). Here
 each batch row's gate pre-activations are summed into the gates row and activated in
 place with `act32.act_row`, whose exp is SIMD code, and all arithmetic stays in float32.
 """
@@ -38,6 +41,8 @@ def simple_step_backward(dh, h_t, keep, act, dpre_t):
         if keep[b]:
             for u in range(U):
                 dpre_t[b, u] = dh[b, u] * dact(act, h_t[b, u])
+        else:
+            dpre_t[b, :] = _ZERO
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -49,6 +54,7 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
             for u in range(U):
                 h_out[b, u] = h_prev[b, u]
                 c_out[b, u] = c_prev[b, u]
+            gates_t[b, :] = _ZERO
             continue
         row = gates_t[b]
         for j in range(4 * U):
@@ -93,6 +99,7 @@ def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
     cell = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
+            dz_t[b, :] = _ZERO
             continue
         if act == 1 and ract == 2:
             _lstm_row_backward_tanh_sigmoid(dh[b], dc[b], c_prev[b], c_t[b], gates_t[b], dz_t[b])
@@ -121,6 +128,7 @@ def gru_gates_zr(xw_t, zr, rbias, hm, keep, ract, reset_after, aux_t, rh):
         if not keep[b]:
             for u in range(U):
                 rh[b, u] = _ZERO
+            aux_t[b, :] = _ZERO
             continue
         row = aux_t[b]
         for j in range(2 * U):
@@ -166,6 +174,8 @@ def gru_step_backward(dh, hs_t, aux_t, rmask, keep, act, ract, reset_after, dx_t
             dhm[b, u] = _ZERO
             dhh_pre[b, u] = _ZERO
         if not keep[b]:
+            dx_t[b, :] = _ZERO
+            drec_t[b, :] = _ZERO
             continue
         for u in range(U):
             zg = aux_t[b, u]

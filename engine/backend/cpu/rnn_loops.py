@@ -45,6 +45,17 @@ def _carry_grad(dh, dhm, rmask, keep):
 
 
 @njit(cache=True, nogil=True)
+def _emit(out, t, r0, rows):
+    """out[r0 + b, t] <- rows[b]: the new states also go to the batch-major output (B, T, U)
+    while they are in cache, which saves the ops a transposed copy."""
+    n, U = rows.shape
+    for b in range(n):
+        dst = out[r0 + b, t]
+        for u in range(U):
+            dst[u] = rows[b, u]
+
+
+@njit(cache=True, nogil=True)
 def _accumulate(dh, dhs, t, r0):
     """dh += the upstream gradient of step t; dhs is batch-major (B, T, U)."""
     n, U = dh.shape
@@ -57,7 +68,7 @@ def _accumulate(dh, dhs, t, r0):
 # --- SimpleRNN --------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, act, r0, r1):
+def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, act, out_h, r0, r1):
     T, _, U = xw.shape
     hm = np.empty((r1 - r0, U), xw.dtype)
     z = np.empty((r1 - r0, U), xw.dtype)
@@ -69,6 +80,7 @@ def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, 
             h = hm
         gemm(gemm_address, wide, h, rkernel, 0.0, z)
         rnn32.simple_step(xw[t, r0:r1], z, hs[t, r0:r1], mask[t, r0:r1], act, hs[t + 1, r0:r1])
+        _emit(out_h, t, r0, hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
@@ -87,7 +99,8 @@ def simple_rnn_backward(gemm_address, wide, dhs, hs, rkernel_t, mask, rmask, act
 # --- LSTM ----------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, r0, r1):
+def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, out_h, out_c, r0,
+                 r1):
     T, _, G = xw.shape
     hm = np.empty((r1 - r0, G // 4), xw.dtype)
     z = np.empty((r1 - r0, G), xw.dtype)
@@ -100,6 +113,8 @@ def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, pl
         gemm(gemm_address, wide, h, rkernel, 0.0, z)
         rnn32.lstm_step(xw[t, r0:r1], z, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
                         hs[t + 1, r0:r1], cs[t + 1, r0:r1])
+        _emit(out_h, t, r0, hs[t + 1, r0:r1])
+        _emit(out_c, t, r0, cs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
@@ -123,7 +138,7 @@ def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmas
 
 @njit(cache=True, nogil=True)
 def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after,
-                r0, r1):
+                out_h, r0, r1):
     T, _, G = xw.shape
     U = G // 3
     n = r1 - r0
@@ -143,6 +158,7 @@ def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask
             gemm(gemm_address, wide, rh, rk_h, 0.0, zh)
         rnn32.gru_update(xw[t, r0:r1], zh, hs[t, r0:r1], h, mask[t, r0:r1], act, reset_after, aux[t, r0:r1],
                          hs[t + 1, r0:r1])
+        _emit(out_h, t, r0, hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
