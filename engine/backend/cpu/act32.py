@@ -2,13 +2,17 @@
 
 numba calls libm's scalar `exp`/`expm1` for each element (about 5-20 ns each); these
 versions evaluate exp with a Cephes-style range reduction and polynomial (within 2 ulp of
-float32 exp) in loops without calls, so LLVM emits SIMD code. Rows are processed in two
-passes: the first computes the polynomial and the exponent bits of 2**k into an int32
-scratch row, the second multiplies by that row viewed as float32.
+float32 exp) without calls, so LLVM emits SIMD code. 2**k is built from its bit pattern
+with a bitcast intrinsic (`_float_from_bits`), so a row takes one pass, and multiply-adds
+may fuse (fastmath "contract", results move by float rounding only): 0.7-0.9 ns per tanh /
+sigmoid against 1.2-1.4 ns for the earlier two-pass version (which wrote the exponent bits
+to an int32 scratch row).
 
-`act_row(code, x, bits)` applies activation `code` (see `rnn.ACTIVATION_CODES`) in place to
-a contiguous 1-D float32 row; `dact(code, y)` is its derivative from the output `y`, in
-float32 arithmetic. Both are called from other numba kernels.
+`sigmoid(x)`, `tanh(x)`: scalar float32 functions for vectorized loops in other kernels.
+`act_row(code, x)` applies activation `code` (see `rnn.ACTIVATION_CODES`) in place to a
+contiguous 1-D float32 row (SIMD for tanh and sigmoid, element by element for the others,
+which keeps the kernels that inline it quick to compile); `dact(code, y)` is its
+derivative from the output `y`, in float32 arithmetic.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 # Let LLVM fuse multiply-adds (results move by float rounding only): 1.7x faster activations.
-_FMA = {"contract"}
+FMA_FLAGS = {"contract"}
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 _TWO = np.float32(2.0)
@@ -54,7 +58,7 @@ def _float_from_bits(typingctx, bits):
     return types.float32(types.int32), codegen
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
 def exp_neg(v):
     """exp(v) for v <= 0 (clamped at -87), in float32."""
     v = max(v, _MIN_ARG)
@@ -69,7 +73,7 @@ def exp_neg(v):
     return (p * r * r + r + _ONE) * _float_from_bits((np.int32(k) + np.int32(127)) << np.int32(23))
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
 def sigmoid(x):
     """1 / (1 + exp(-x)) in float32, never overflowing."""
     # e = exp(-|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below
@@ -78,7 +82,7 @@ def sigmoid(x):
     return s if x >= _ZERO else e * s
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
 def tanh(x):
     """tanh(x) in float32."""
     # |tanh(x)| = (1 - e) / (1 + e) with e = exp(-2|x|), or the odd polynomial near 0
@@ -116,7 +120,7 @@ def act_value(code, x):
     return x
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
 def act_row(code, x):
     """x <- activation(x) in place. x: contiguous float32 row. tanh and sigmoid run as SIMD
     loops; the rest (rarely used in recurrent layers) element by element, which keeps the

@@ -15,9 +15,19 @@ and their derivatives are computed from the activation's output.
 Speed: the step GEMMs are small (batch x units x gates * units), so they run on
 single-threaded BLAS (`blas.single_threaded`), and the batch rows, independent through
 the whole sequence, are split over threads that each run the full time loop
-(`parallel.over_rows`). float32 steps use the SIMD kernels of `rnn32.py`, float64 steps the
-generic ones of `rnn_steps.py`. A loop function below handles the rows it is given:
-every array argument is a row range of the full array (per time step still C-contiguous).
+(`parallel.over_rows`). For float32 each thread's loop is ONE compiled, GIL-free call
+(`rnn_loops.py`: the step GEMM calls numpy's OpenBLAS from inside the kernel, the SIMD
+step kernels of `rnn32.py` are inlined). When the loop was Python (an np.dot and a kernel
+call per step) the two threads queued for the GIL between calls and gained nothing over
+one. Other dtypes run the Python loops of `rnn_stepwise.py` with the libm kernels of
+`rnn_steps.py` (the float64 gradient checks rely on those).
+
+Measured on the 2-core dev machine (W3: LSTM 128, 50 steps x 32 features, batch 64,
+2 threads), CPU time per epoch 0.40 s before, 0.22-0.27 s after (both under load).
+
+The forward functions take an optional batch-major `out` array that receives the new
+states during the loop (the ops return it, no transposed copy); the float32 kernels fill
+the rows of skipped steps of their outputs with zeros, so those arrays need no memset.
 """
 
 from __future__ import annotations

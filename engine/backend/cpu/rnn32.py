@@ -7,6 +7,9 @@ they also fill the rows of skipped steps (mask 0) of their gate / gradient outpu
 zeros, so `rnn.py` can allocate those with np.empty (no 6.5 MB memset per W3 batch). Here
 each batch row's gate pre-activations are summed into the gates row and activated in
 place with `act32.act_row`, whose exp is SIMD code, and all arithmetic stays in float32.
+The LSTM backward has a path for the default activations (tanh / sigmoid) with the
+derivatives written out, which vectorizes: 0.6 ms instead of 1.4 ms for 50 steps of
+32x128 units (the generic path branches on the activation codes per element).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.backend.cpu.act32 import _FMA, act_row, dact, tanh
+from engine.backend.cpu.act32 import FMA_FLAGS, act_row, dact, tanh
 
 _ONE = np.float32(1.0)
 _ZERO = np.float32(0.0)
@@ -74,7 +77,7 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
             h_out[b, u] = row[3 * U + u] * cell[u]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
 def _lstm_row_backward_tanh_sigmoid(dh, dc, c_prev, c_t, gates, dz):
     """One row of `lstm_step_backward` for activation tanh and recurrent activation sigmoid,
     the derivatives written out so that the loop vectorizes."""
@@ -93,7 +96,7 @@ def _lstm_row_backward_tanh_sigmoid(dh, dc, c_prev, c_t, gates, dz):
         dc[u] = dct * f
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FMA, inline="always")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS, inline="always")
 def lstm_step_backward(dh, dc, c_prev, c_t, gates_t, keep, act, ract, dz_t):
     B, U = dh.shape
     cell = np.empty(U, np.float32)

@@ -14,6 +14,13 @@ These loops are float32 only and inline the SIMD step kernels of `rnn32.py` (mar
 `inline="always"`, so they are compiled once, inside the loop, instead of once alone and
 again when LLVM inlines them). float64 runs the Python loops of `rnn_stepwise.py`.
 `gemm_address`, `wide`: see `blas_call.gemm_pointer`.
+
+numba's on-disk cache does not notice edits to inlined or called kernels in other files:
+after changing `rnn32.py` or `act32.py`, delete the `__pycache__/rnn_loops.*.nb*` files.
+
+Measured (one thread, 32 rows, 50 steps of LSTM 128): forward 3.1 ms (2.0-2.3 of it the
+32x128 @ 128x512 step GEMMs, about 42-46 us each, as fast as numpy's np.dot), backward
+3.0 ms.
 """
 
 from __future__ import annotations
