@@ -62,12 +62,9 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
         row = gates_t[b]
         for j in range(4 * U):
             row[j] = xw_t[b, j] + z[b, j]
-        if act == ract:
-            act_row(ract, row)
-        else:
-            act_row(ract, row[: 2 * U])
-            act_row(act, row[2 * U: 3 * U])
-            act_row(ract, row[3 * U:])
+        act_row(ract, row[: 2 * U])
+        act_row(act, row[2 * U: 3 * U])
+        act_row(ract, row[3 * U:])
         for u in range(U):
             c = row[U + u] * c_prev[b, u] + row[u] * row[2 * U + u]
             c_out[b, u] = c
