@@ -7,6 +7,17 @@ import numpy as np
 from engine import dtypes
 
 
+_DTYPE_NAMES: dict = {}
+
+
+def dtype_name(dtype) -> str:
+    """numpy's name for `dtype` ("float32"), remembered: numpy builds it in Python each time."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
+
+
 class Tensor:
     """An immutable array value that ops consume and produce.
 
@@ -36,7 +47,7 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        return self.data.dtype.name
+        return dtype_name(self.data.dtype)
 
     @property
     def ndim(self) -> int:

@@ -74,8 +74,13 @@ def backend_of(array) -> Backend:
     return get("cpu")
 
 
-def warmup(progress=None) -> None:
-    """Compile every CPU kernel ahead of time; `progress(done, total)` is called per kernel."""
+def warmup(progress=None, workers=None) -> None:
+    """Compile every CPU kernel (float32 and float64) ahead of time into numba's cache.
+
+    `progress(done, total)` is called once per warm-up job; an exception it raises stops the
+    warm-up. With a cold cache the kernels compile in `workers` parallel processes (None: one per
+    CPU, up to 4, or the STRATA_WARMUP_WORKERS variable; 1: in this process), then load here.
+    """
     from engine.backend.cpu import warmup as cpu_warmup
 
-    cpu_warmup.run(progress)
+    cpu_warmup.run(progress, workers=workers)

@@ -15,7 +15,7 @@ from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 
 # Only the keras.ops names are exported; the size helpers are imported from this module.
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "conv_bias_activation"]
 
 
 def _backend(array):
@@ -132,8 +132,8 @@ def _common(x, kernel, op_name):
     return x, kernel, xd, kd, rank
 
 
-def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
-    x, kernel, xd, kd, rank = _common(inputs, kernel, "conv")
+def _conv_geometry(xd, kd, rank, strides, padding, dilation_rate):
+    """(groups, (strides, dilations, pads) as 3-tuples, output spatial size) of a conv."""
     strides = _tuple(strides, rank, "strides")
     dilations = _tuple(dilation_rate, rank, "dilation_rate")
     padding = str(padding).lower()
@@ -144,10 +144,8 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
                          f"Received: inputs.shape={tuple(xd.shape)}, kernel.shape={tuple(kd.shape)}")
     if padding == "causal" and rank != 1:
         raise ValueError(f"conv: padding='causal' is only for 1-D convolution. Received rank {rank}.")
-    groups = in_ch // kernel_ch
-    spatial = xd.shape[1:-1]
     pads, out_spatial = [], []
-    for size, k, s, d in zip(spatial, kd.shape[:rank], strides, dilations):
+    for size, k, s, d in zip(xd.shape[1:-1], kd.shape[:rank], strides, dilations):
         before, after = axis_padding(padding, size, k, s, d)
         pads.append(before)
         out_spatial.append((size + before + after - (k - 1) * d - 1) // s + 1)
@@ -155,11 +153,17 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
         raise ValueError(f"conv: the kernel {tuple(kd.shape[:rank])} (dilation {dilations}) does not fit the "
                          f"input with padding={padding!r}. Received: inputs.shape={tuple(xd.shape)}")
     geometry = (_pad3(strides, rank, 1), _pad3(dilations, rank, 1), _pad3(pads, rank, 0))
+    return in_ch // kernel_ch, geometry, tuple(out_spatial)
+
+
+def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
+    x, kernel, xd, kd, rank = _common(inputs, kernel, "conv")
+    groups, geometry, out_spatial = _conv_geometry(xd, kd, rank, strides, padding, dilation_rate)
     backend, (xd, kd) = common_backend(xd, kd)
     x3, k3 = _to3d(xd, rank), _kernel3d(kd, rank)
     out3d = _pad3(out_spatial, rank, 1)
     y = backend.conv_forward(x3, k3, *geometry, out3d, groups)
-    out_shape = (xd.shape[0],) + tuple(out_spatial) + (out_ch,)
+    out_shape = (xd.shape[0],) + out_spatial + (kd.shape[-1],)
 
     def backward(g):
         g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
@@ -171,6 +175,54 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
         return gx, gk
 
     return record(y.reshape(out_shape), (x, kernel), backward)
+
+
+FUSED_ACTIVATIONS = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3}
+
+
+def conv_bias_activation(inputs, kernel, bias=None, activation="linear", strides=1, padding="valid",
+                         dilation_rate=1):
+    """activation(conv(inputs, kernel) + bias) as one op, channels-last; what Conv1D/2D/3D call.
+
+    `activation` is one of FUSED_ACTIVATIONS. On the CPU the bias and activation run inside
+    the convolution's threads, and the backward pass takes the activation's derivative from the
+    output. Elsewhere (device arrays) it is the composition of conv, add and activation.
+    """
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(f"conv_bias_activation: activation must be one of {tuple(FUSED_ACTIVATIONS)}. "
+                         f"Received: {activation!r}")
+    x, kernel, xd, kd, rank = _common(inputs, kernel, "conv")
+    b = None if bias is None else convert(bias)
+    on_host = all(isinstance(a, np.ndarray) for a in (xd, kd)) and (b is None or isinstance(b.data, np.ndarray))
+    if not on_host:
+        from engine import activations
+        from engine.ops.math import add
+
+        y = _conv(x, kernel, strides, padding, dilation_rate)
+        return activations.get(activation)(y if b is None else add(y, b))
+    groups, geometry, out_spatial = _conv_geometry(xd, kd, rank, strides, padding, dilation_rate)
+    if b is not None and tuple(b.shape) != (kd.shape[-1],):
+        raise ValueError(f"conv_bias_activation: bias must have shape ({kd.shape[-1]},). "
+                         f"Received: bias.shape={tuple(b.shape)}")
+    from engine.backend.cpu import conv as kernels
+
+    code = FUSED_ACTIVATIONS[activation]
+    bd = None if b is None else b.data
+    x3, k3 = np.ascontiguousarray(_to3d(xd, rank)), np.ascontiguousarray(_kernel3d(kd, rank))
+    y = kernels.conv_forward_fused(x3, k3, bd, code, *geometry, _pad3(out_spatial, rank, 1), groups)
+    out_shape = (xd.shape[0],) + out_spatial + (kd.shape[-1],)
+
+    def backward(g):
+        g3 = _to3d(g if g.dtype == xd.dtype else g.astype(xd.dtype), rank)
+        gx, gk, gb = kernels.conv_backward_fused(x3, y, g3, k3, code, b is not None, *geometry, groups,
+                                                 need_data=x._needs_grad, need_filter=kernel._needs_grad)
+        gx = None if gx is None else gx.reshape(xd.shape).astype(x.data.dtype, copy=False)
+        gk = None if gk is None else gk.reshape(kd.shape)
+        if gb is not None and b is not None:
+            gb = gb.astype(b.data.dtype, copy=False)
+        return gx, gk, gb
+
+    return record(y.reshape(out_shape), (x, kernel, b), backward)
 
 
 def _conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, dilation_rate=1):

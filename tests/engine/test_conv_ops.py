@@ -119,8 +119,8 @@ def test_batch_chunking_gives_the_same_result(monkeypatch):
     g = _rand(*whole.shape)
     whole_data = kernels.conv_backward_data(g, k3, (1, 6, 6), *geometry)
     whole_filter = kernels.conv_backward_filter(x3, g, k3.shape, *geometry)
-    monkeypatch.setattr(kernels, "COLUMN_BUDGET_BYTES", 1)  # one sample per chunk
-    assert len(kernels._batch_chunks(5, (1, 6, 6), k3.shape, 2, 8)) == 5
+    monkeypatch.setattr(kernels, "PART_COLUMN_BYTES", 1)  # one sample per part
+    assert sum(len(parts) for parts in kernels._plan(5, (1, 6, 6), k3.shape, 2, 3, 8)) == 5
     np.testing.assert_allclose(kernels.conv_forward(x3, k3, *geometry, (1, 6, 6)), whole, rtol=1e-12)
     np.testing.assert_allclose(kernels.conv_backward_data(g, k3, (1, 6, 6), *geometry), whole_data, rtol=1e-12)
     np.testing.assert_allclose(kernels.conv_backward_filter(x3, g, k3.shape, *geometry), whole_filter, rtol=1e-12)

@@ -60,3 +60,25 @@ def test_channels_first_pool_ops():
         last = op(Tensor(x), 2, 1, "same").numpy()
         first = op(Tensor(xf), 2, 1, "same", data_format="channels_first").numpy()
         np.testing.assert_allclose(np.transpose(first, (0, 2, 3, 1)), last)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_max_pool_split_over_threads_matches_one_thread(monkeypatch, threads):
+    from engine.backend.cpu import parallel
+    from engine.backend.cpu import pooling as kernels
+
+    x = np.random.default_rng(5).normal(size=(7, 1, 6, 5, 3)).astype("float32")
+    args = ((1, 2, 2), (1, 2, 2), (0, 1, 0), (1, 4, 2))
+    out1, where1 = kernels.max_pool_forward(x, *args)
+    grad1 = kernels.max_pool_backward(out1 * 2, where1, x.shape[1:4])
+    monkeypatch.setattr(kernels, "MIN_CELLS_PER_THREAD", 1)
+    parallel.set_threads(threads)
+    try:
+        assert len(parallel.row_slices(7, min_rows=1)) == threads
+        out, where = kernels.max_pool_forward(x, *args)
+        grad = kernels.max_pool_backward(out * 2, where, x.shape[1:4])
+    finally:
+        parallel.set_threads(None)
+    np.testing.assert_array_equal(out, out1)
+    np.testing.assert_array_equal(where, where1)
+    np.testing.assert_array_equal(grad, grad1)

@@ -18,7 +18,8 @@ ACTIVATION_CODES = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3}
 
 
 @njit(cache=True, nogil=True)
-def _bias_activation(out, bias, has_bias, act):
+def bias_activation(out, bias, has_bias, act):
+    """out (rows, cols) = activation(out + bias), in place (the bias only when `has_bias`)."""
     rows, cols = out.shape
     for i in range(rows):
         for j in range(cols):
@@ -46,7 +47,7 @@ def dense_forward(x, kernel, bias, has_bias, act):
     copies); bias and activation are one fused numba pass over the result, in place.
     """
     out = np.dot(x, kernel)
-    _bias_activation(out, bias, has_bias, act)
+    bias_activation(out, bias, has_bias, act)
     return out
 
 

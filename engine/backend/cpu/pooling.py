@@ -10,7 +10,9 @@ tied cells goes there, as in PyTorch) and propagates NaN.
 
 Loops are serial with channels innermost (contiguous): on the 2-core target numba's
 parallel launch cost more than these memory-bound loops (max-pool backward on
-64x26x26x32: 15 ms parallel vs 0.6 ms serial).
+64x26x26x32: 15 ms parallel vs 0.6 ms serial). Max pooling instead splits large batches
+over the row threads of `parallel.over_rows` (the kernels release the GIL), each writing
+its own rows of the preallocated results.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine.backend.cpu import parallel
+
 
 @njit(cache=True, nogil=True)
-def _max_pool(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, od, oh, ow):
+def _max_pool_into(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, out, where):
     n_batch, in_d, in_h, in_w, chans = x.shape
-    out = np.empty((n_batch, od, oh, ow, chans), dtype=x.dtype)
-    where = np.full((n_batch, od, oh, ow, chans), -1, dtype=np.int64)
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
+    where[:] = -1
     for n in range(n_batch):
         for z in range(od):
             z0 = z * sd - pd
@@ -40,13 +44,12 @@ def _max_pool(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, od, oh, ow):
                                     if where[n, z, y, x_, ch] < 0 or value > out[n, z, y, x_, ch] or value != value:
                                         out[n, z, y, x_, ch] = value
                                         where[n, z, y, x_, ch] = at
-    return out, where
 
 
 @njit(cache=True, nogil=True)
-def _max_pool_backward(grad_out, where, in_d, in_h, in_w):
+def _max_pool_backward_into(grad_out, where, grad_in):
     n_batch, od, oh, ow, chans = grad_out.shape
-    grad_in = np.zeros((n_batch, in_d * in_h * in_w, chans), dtype=grad_out.dtype)
+    grad_in[:] = 0
     for n in range(n_batch):
         for z in range(od):
             for y in range(oh):
@@ -55,7 +58,6 @@ def _max_pool_backward(grad_out, where, in_d, in_h, in_w):
                         at = where[n, z, y, x_, ch]
                         if at >= 0:
                             grad_in[n, at, ch] += grad_out[n, z, y, x_, ch]
-    return grad_in.reshape((n_batch, in_d, in_h, in_w, chans))
 
 
 @njit(cache=True, nogil=True)
@@ -108,14 +110,33 @@ def _avg_pool_backward(grad_out, in_d, in_h, in_w, kd, kh, kw, sd, sh, sw, pd, p
     return grad_in
 
 
+# A thread gets at least this many input cells x channels of a pooling pass.
+MIN_CELLS_PER_THREAD = 2**16
+
+
+def _over_batch(work, x_shape):
+    """work(rows) over batch ranges on up to `parallel.threads()` threads."""
+    per_sample = int(np.prod(x_shape[1:]))
+    parallel.over_rows(work, x_shape[0], min_rows=max(1, -(-MIN_CELLS_PER_THREAD // max(per_sample, 1))))
+
+
 def max_pool_forward(x, pool_size, strides, pads, out_spatial):
     """Window maxima and, for the backward pass, the flat spatial index of each winner."""
-    return _max_pool(np.ascontiguousarray(x), *pool_size, *strides, *pads, *out_spatial)
+    x = np.ascontiguousarray(x)
+    shape = (x.shape[0],) + tuple(out_spatial) + (x.shape[-1],)
+    out = np.empty(shape, dtype=x.dtype)
+    where = np.empty(shape, dtype=np.int64)
+    _over_batch(lambda r: _max_pool_into(x[r], *pool_size, *strides, *pads, out[r], where[r]), x.shape)
+    return out, where
 
 
 def max_pool_backward(grad_out, argmax, in_spatial):
     """Route each output gradient to the input cell that won its window."""
-    return _max_pool_backward(np.ascontiguousarray(grad_out), argmax, *in_spatial)
+    grad_out = np.ascontiguousarray(grad_out)
+    n_batch, chans = grad_out.shape[0], grad_out.shape[-1]
+    grad_in = np.empty((n_batch, int(np.prod(in_spatial)), chans), dtype=grad_out.dtype)
+    _over_batch(lambda r: _max_pool_backward_into(grad_out[r], argmax[r], grad_in[r]), grad_in.shape)
+    return grad_in.reshape((n_batch,) + tuple(in_spatial) + (chans,))
 
 
 def avg_pool_forward(x, pool_size, strides, pads, out_spatial):

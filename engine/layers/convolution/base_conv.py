@@ -80,6 +80,12 @@ class BaseConv(UnknownSizeShapes, Layer):
 
     def call(self, inputs):
         x = args.to_channels_last(inputs, self.data_format)
+        fused = next((name for fn, name in _FUSABLE if fn is self.activation), None)
+        if fused is not None and x.dtype == self.kernel.dtype:
+            # one op: convolution, bias and activation (and one for the backward pass)
+            y = ops.conv_bias_activation(x, self.kernel, self.bias, fused, strides=self.strides,
+                                         padding=self.padding, dilation_rate=self.dilation_rate)
+            return args.to_channels_first(y, self.data_format)
         y = ops.conv(x, self.kernel, strides=self.strides, padding=self.padding, dilation_rate=self.dilation_rate)
         if self.bias is not None:
             y = ops.add(y, self.bias)
@@ -117,3 +123,7 @@ class BaseConv(UnknownSizeShapes, Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
+
+
+_FUSABLE = ((activations.linear, "linear"), (activations.relu, "relu"), (activations.sigmoid, "sigmoid"),
+            (activations.tanh, "tanh"))

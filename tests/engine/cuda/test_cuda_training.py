@@ -188,5 +188,7 @@ def test_embedding_and_normalization_training_on_cuda_matches_cpu():
     gpu_logs = gpu.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
     assert stats.snapshot()["fallback_names"] == {}
     np.testing.assert_allclose(gpu_logs["loss"], cpu_logs["loss"], rtol=1e-5)
+    # float32 sums run in another order on the device (the embedding gradient is a scatter of
+    # atomic adds): two epochs of momentum SGD leave differences of a few 1e-6
     for a, b in zip(gpu.get_weights(), cpu.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
