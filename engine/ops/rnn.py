@@ -103,12 +103,32 @@ def _matmul(a, b):
     return a @ b
 
 
+def _on_host(*arrays):
+    return all(a is None or isinstance(a, np.ndarray) for a in arrays)
+
+
+def _gradient_tn(a, b, column_sums=False):
+    """a.T @ b (and b.sum(axis=0) with `column_sums`); on the CPU with the summed axis split
+    over threads (`rnn_gemm.gradient_tn`)."""
+    if _on_host(a, b):
+        from engine.backend.cpu.rnn_gemm import gradient_tn
+
+        return gradient_tn(a, b, column_sums)
+    product = a.T @ b
+    return (product, b.sum(axis=0)) if column_sums else product
+
+
 def _project(xt, kernel, bias):
     """xw = x @ kernel + bias for all time steps in one GEMM, shape (T, B, G)."""
     T, B, F = xt.shape
-    xw = _matmul(xt.reshape(T * B, F), kernel)
-    if bias is not None:
-        xw += bias
+    if _on_host(xt, kernel, bias):
+        from engine.backend.cpu.rnn_gemm import project
+
+        xw = project(xt.reshape(T * B, F), kernel, bias)
+    else:
+        xw = xt.reshape(T * B, F) @ kernel
+        if bias is not None:
+            xw += bias
     return _contiguous(xw.reshape(T, B, -1))
 
 
@@ -116,8 +136,11 @@ def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
     """Gradients of x, kernel and bias from the gradient of the projected input."""
     T, B, G = dpre.shape
     flat = dpre.reshape(T * B, G)
-    dkernel = _matmul(xt.reshape(T * B, -1).T, flat)
-    dbias = flat.sum(axis=0) if has_bias else None
+    x2 = xt.reshape(T * B, -1)
+    if has_bias:
+        dkernel, dbias = _gradient_tn(x2, flat, column_sums=True)
+    else:
+        dkernel, dbias = _gradient_tn(x2, flat), None
     dxt = _matmul(flat, kernel.T).reshape(T, B, -1)
     if go_backwards:
         dxt = dxt[::-1]
@@ -137,8 +160,22 @@ def _masked_states(hs, rm, units):
 
 
 def _time_major(g, dtype):
-    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype."""
+    """Upstream gradient (B, T, U) as a time-major array of the forward pass's dtype. On
+    the CPU a view (the kernels read the batch-major data without a transposed copy)."""
+    if isinstance(g, np.ndarray):
+        return np.swapaxes(g if g.dtype == dtype else g.astype(dtype), 0, 1)
     return _contiguous(np.swapaxes(g, 0, 1), dtype=dtype)
+
+
+def _host_output(backend, xw, shape):
+    """A batch-major output array that the CPU kernels fill during the time loop (saving a
+    transposed copy), as keyword arguments for the backend; none for other backends."""
+    return {"out": np.empty(shape, xw.dtype)} if backend.name == "cpu" and isinstance(xw, np.ndarray) else {}
+
+
+def _stacked_batch_major(hs, cs):
+    """(2, B, T, U): the h and c sequences without their initial states, batch-major."""
+    return np.stack([_batch_major(hs), _batch_major(cs)])
 
 
 def _same_dtype(x, *tensors):
@@ -181,18 +218,19 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    host_out = _host_output(backend, xw, (xw.shape[1], xw.shape[0], U))
     hs = backend.simple_rnn_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
-                                    m, rm, act)
+                                    m, rm, act, **host_out)
 
     def backward(g):
         dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
                                                 m, rm, act)
         dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
-        drk = _matmul(hm.T, dpre.reshape(-1, U))
+        drk = _gradient_tn(hm, dpre.reshape(-1, U))
         return dx, dh0, dk, drk, db
 
-    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
+    return record(host_out["out"] if host_out else _batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
 
 
 def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, recurrent_mask=None,
@@ -215,16 +253,17 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
+    host_out = _host_output(backend, xw, (2, xw.shape[1], xw.shape[0], U))
     hs, cs, gates = backend.lstm_forward(xw, _contiguous(h0.data), _contiguous(c0.data),
-                                         _contiguous(recurrent_kernel.data), m, rm, act, ract)
-    out = np.stack([_batch_major(hs), _batch_major(cs)])
+                                         _contiguous(recurrent_kernel.data), m, rm, act, ract, **host_out)
+    out = host_out["out"] if host_out else _stacked_batch_major(hs, cs)
 
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
                                              _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
         dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
-        drk = _matmul(hm.T, dz.reshape(-1, 4 * U))
+        drk = _gradient_tn(hm, dz.reshape(-1, 4 * U))
         return dx, dh0, dc0, dk, drk, db
 
     return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
@@ -264,8 +303,9 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
     else:
         input_bias, rbias = bias.data, np.zeros(3 * U, dtype)
     xw = _project(xt, kernel.data, input_bias)
+    host_out = _host_output(backend, xw, (xw.shape[1], xw.shape[0], U))
     hs, aux = backend.gru_forward(xw, _contiguous(h0.data), _contiguous(recurrent_kernel.data),
-                                  rbias, m, rm, act, ract, bool(reset_after))
+                                  rbias, m, rm, act, ract, bool(reset_after), **host_out)
 
     def backward(g):
         dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
@@ -273,14 +313,16 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
         dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
         flat = drec.reshape(-1, 3 * U)
-        if reset_after:
-            drk = _matmul(hm.T, flat)
+        if reset_after and bias is not None:
+            drk, drbias = _gradient_tn(hm, flat, column_sums=True)
+        elif reset_after:
+            drk = _gradient_tn(hm, flat)
         else:
             rh = aux[..., 3 * U:].reshape(-1, U)
-            drk = np.concatenate([_matmul(hm.T, flat[:, : 2 * U]), _matmul(rh.T, flat[:, 2 * U:])], axis=1)
+            drk = np.concatenate([_gradient_tn(hm, flat[:, : 2 * U]), _gradient_tn(rh, flat[:, 2 * U:])], axis=1)
         db = None
         if bias is not None:
-            db = np.stack([dib, flat.sum(axis=0)]) if reset_after else dib
+            db = np.stack([dib, drbias]) if reset_after else dib
         return dx, dh0, dk, drk, db
 
-    return record(_batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
+    return record(host_out["out"] if host_out else _batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)

@@ -61,7 +61,7 @@ def test_act_row_matches_the_scalar_activation(act):
                                                                                100.0, -100.0, 1e4, -1e4]])
     x = x.astype(np.float32)
     row = x.copy()
-    act32.act_row(code, row, np.empty(row.size, np.int32), np.empty(row.size, np.float32))
+    act32.act_row(code, row)
     expected = np.array([act_value(code, float(v)) for v in x])
     assert np.all(np.isfinite(row))
     np.testing.assert_allclose(row, expected, rtol=4e-7, atol=1e-7)
@@ -138,3 +138,72 @@ def test_set_threads_rejects_bad_counts():
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(ValueError, match="set_threads"):
             parallel.set_threads(bad)
+
+
+# --- in-kernel GEMM, whole-sequence GEMMs and the backend's array contract -----------------
+
+def test_kernel_gemm_matches_numpy_on_row_views_and_accumulates():
+    from engine.backend.cpu.blas_call import gemm, gemm_pointer
+
+    rng = np.random.default_rng(3)
+    big_a = rng.normal(size=(2, 9, 7)).astype(np.float32)
+    b = rng.normal(size=(7, 5)).astype(np.float32)
+    address, wide = gemm_pointer(np.float32)
+    for addr in (address, 0):  # numpy's OpenBLAS, then the compiled fallback loop
+        a = big_a[1, 2:6]  # rows of a larger array: row stride 7, C-contiguous rows
+        c = np.ones((4, 5), np.float32)
+        gemm(addr, wide, a, b, 1.0, c)
+        np.testing.assert_allclose(c, a @ b + 1.0, rtol=1e-5, atol=1e-5)
+        gemm(addr, wide, a, b, 0.0, c)
+        np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
+        empty = np.full((4, 5), 7.0, np.float32)
+        gemm(addr, wide, np.zeros((4, 0), np.float32), np.zeros((0, 5), np.float32), 0.0, empty)
+        np.testing.assert_array_equal(empty, 0.0)
+
+
+def test_split_sequence_gemms_match_numpy(monkeypatch):
+    from engine.backend.cpu import rnn_gemm
+
+    monkeypatch.setattr(rnn_gemm, "MIN_MACS_PER_THREAD", 1)  # split even these small shapes
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(37, 6))
+    b = rng.normal(size=(37, 9))
+    kernel = rng.normal(size=(6, 9))
+    bias = rng.normal(size=9)
+    parallel.set_threads(3)
+    try:
+        product, sums = rnn_gemm.gradient_tn(a, b, column_sums=True)
+        projected = rnn_gemm.project(a, kernel, bias)
+    finally:
+        parallel.set_threads(None)
+    np.testing.assert_allclose(product, a.T @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sums, b.sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(projected, a @ kernel + bias, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backend_lstm_fills_out_zeroes_skipped_steps_and_takes_any_gradient_layout(dtype):
+    from engine.backend.cpu import rnn
+
+    rng = np.random.default_rng(5)
+    T, Bs, Us = 4, 18, 3
+    xw = rng.normal(size=(T, Bs, 4 * Us)).astype(dtype)
+    h0 = rng.normal(size=(Bs, Us)).astype(dtype)
+    rk = (rng.normal(size=(Us, 4 * Us)) * 0.5).astype(dtype)
+    mask = (rng.uniform(size=(T, Bs)) > 0.4).astype(np.uint8)
+    rmask = np.ones((Bs, Us), dtype)
+    out = np.full((2, Bs, T, Us), np.nan, dtype)
+    hs, cs, gates = rnn.lstm_forward(xw, h0, h0, rk, mask, rmask, 1, 2, out=out)
+    np.testing.assert_array_equal(out[0], np.swapaxes(hs[1:], 0, 1))
+    np.testing.assert_array_equal(out[1], np.swapaxes(cs[1:], 0, 1))
+    assert not gates[mask == 0].any()
+    g = rng.normal(size=(Bs, T, Us)).astype(dtype)
+    view = rnn.lstm_backward(np.swapaxes(g, 0, 1), np.swapaxes(g, 0, 1) * 0, cs, gates, np.ascontiguousarray(rk.T),
+                             mask, rmask, 1, 2)
+    copy = rnn.lstm_backward(np.ascontiguousarray(np.swapaxes(g, 0, 1)), np.zeros((T, Bs, Us), dtype), cs, gates,
+                             np.ascontiguousarray(rk.T), mask, rmask, 1, 2)
+    for a, b in zip(view, copy):
+        np.testing.assert_array_equal(a, b)
+    assert not view[0][mask == 0].any()
+    with pytest.raises(ValueError, match="out must be"):
+        rnn.lstm_forward(xw, h0, h0, rk, mask, rmask, 1, 2, out=np.empty((2, Bs, T + 1, Us), dtype))

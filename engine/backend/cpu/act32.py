@@ -2,20 +2,28 @@
 
 numba calls libm's scalar `exp`/`expm1` for each element (about 5-20 ns each); these
 versions evaluate exp with a Cephes-style range reduction and polynomial (within 2 ulp of
-float32 exp) in loops without calls, so LLVM emits SIMD code. Rows are processed in two
-passes: the first computes the polynomial and the exponent bits of 2**k into an int32
-scratch row, the second multiplies by that row viewed as float32.
+float32 exp) without calls, so LLVM emits SIMD code. 2**k is built from its bit pattern
+with a bitcast intrinsic (`_float_from_bits`), so a row takes one pass, and multiply-adds
+may fuse (fastmath "contract", results move by float rounding only): 0.7-0.9 ns per tanh /
+sigmoid against 1.2-1.4 ns for the earlier two-pass version (which wrote the exponent bits
+to an int32 scratch row).
 
-`act_row(code, x, bits)` applies activation `code` (see `rnn.ACTIVATION_CODES`) in place to
-a contiguous 1-D float32 row; `dact(code, y)` is its derivative from the output `y`, in
-float32 arithmetic. Both are called from other numba kernels.
+`sigmoid(x)`, `tanh(x)`: scalar float32 functions for vectorized loops in other kernels.
+`act_row(code, x)` applies activation `code` (see `rnn.ACTIVATION_CODES`) in place to a
+contiguous 1-D float32 row (SIMD for tanh and sigmoid, element by element for the others,
+which keeps the kernels that inline it quick to compile); `dact(code, y)` is its
+derivative from the output `y`, in float32 arithmetic.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
+# Let LLVM fuse multiply-adds (results move by float rounding only): 1.7x faster activations.
+FMA_FLAGS = {"contract"}
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 _TWO = np.float32(2.0)
@@ -41,9 +49,18 @@ _T3 = np.float32(1.33314422036e-1)
 _T4 = np.float32(-3.33332819422e-1)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _exp_mantissa(v, bits, i):
-    """exp(v) for v <= 0 without the 2**k factor, whose float32 bit pattern goes to bits[i]."""
+@intrinsic
+def _float_from_bits(typingctx, bits):
+    """The float32 whose bit pattern is the int32 `bits`."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return types.float32(types.int32), codegen
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
+def exp_neg(v):
+    """exp(v) for v <= 0 (clamped at -87), in float32."""
     v = max(v, _MIN_ARG)
     k = np.floor(v * _LOG2E + _HALF)
     r = v - k * _LN2_HI - k * _LN2_LO
@@ -53,75 +70,71 @@ def _exp_mantissa(v, bits, i):
     p = p * r + _P3
     p = p * r + _P4
     p = p * r + _P5
-    bits[i] = (np.int32(k) + np.int32(127)) << np.int32(23)
-    return p * r * r + r + _ONE
+    return (p * r * r + r + _ONE) * _float_from_bits((np.int32(k) + np.int32(127)) << np.int32(23))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
+def sigmoid(x):
+    """1 / (1 + exp(-x)) in float32, never overflowing."""
+    # e = exp(-|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below
+    e = exp_neg(_ZERO - abs(x))
+    s = _ONE / (_ONE + e)
+    return s if x >= _ZERO else e * s
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
+def tanh(x):
+    """tanh(x) in float32."""
+    # |tanh(x)| = (1 - e) / (1 + e) with e = exp(-2|x|), or the odd polynomial near 0
+    ax = abs(x)
+    e = exp_neg(_ZERO - _TWO * ax)
+    big = (_ONE - e) / (_ONE + e)
+    z = ax * ax
+    t = _T0
+    t = t * z + _T1
+    t = t * z + _T2
+    t = t * z + _T3
+    t = t * z + _T4
+    small = ax + ax * z * t
+    return np.copysign(small if ax < _TANH_SMALL else big, x)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _sigmoid_row(x, bits, saved):
-    n = x.shape[0]
-    for i in range(n):
-        x_i = x[i]
-        saved[i] = x_i
-        x[i] = _exp_mantissa(_ZERO - abs(x_i), bits, i)
-    scale = bits[:n].view(np.float32)
-    for i in range(n):
-        # e = exp(-|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below, never overflowing
-        e = x[i] * scale[i]
-        s = _ONE / (_ONE + e)
-        x[i] = s if saved[i] >= _ZERO else e * s
+def act_value(code, x):
+    """Activation `code` of one float32 value (the codes other than tanh and sigmoid)."""
+    if code == 1:
+        return tanh(x)
+    if code == 2:
+        return sigmoid(x)
+    if code == 3:
+        y = x * _SIXTH + _HALF
+        return _ZERO if y < _ZERO else (_ONE if y > _ONE else y)
+    if code == 4:
+        return max(x, _ZERO)
+    if code == 5:
+        return x / (_ONE + abs(x))
+    if code == 6:
+        return x if x > _ZERO else np.float32(np.expm1(x))
+    if code == 7:
+        return min(max(x, _ZERO), _SIX)
+    return x
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _tanh_row(x, bits, saved):
-    n = x.shape[0]
-    for i in range(n):
-        x_i = x[i]
-        saved[i] = x_i
-        x[i] = _exp_mantissa(_ZERO - _TWO * abs(x_i), bits, i)
-    scale = bits[:n].view(np.float32)
-    for i in range(n):
-        # |tanh(x)| = (1 - e) / (1 + e) with e = exp(-2|x|), or the odd polynomial near 0
-        x_i = saved[i]
-        ax = abs(x_i)
-        e = x[i] * scale[i]
-        big = (_ONE - e) / (_ONE + e)
-        z = ax * ax
-        t = _T0
-        t = t * z + _T1
-        t = t * z + _T2
-        t = t * z + _T3
-        t = t * z + _T4
-        small = ax + ax * z * t
-        x[i] = np.copysign(small if ax < _TANH_SMALL else big, x_i)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def act_row(code, x, bits, scratch):
-    """x <- activation(x) in place. x: contiguous float32 row; bits (int32) and scratch
-    (float32): scratch rows at least as long."""
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)
+def act_row(code, x):
+    """x <- activation(x) in place. x: contiguous float32 row. tanh and sigmoid run as SIMD
+    loops; the rest (rarely used in recurrent layers) element by element, which keeps the
+    kernels that inline this small and quick to compile."""
     n = x.shape[0]
     if code == 1:
-        _tanh_row(x, bits, scratch)
+        for i in range(n):
+            x[i] = tanh(x[i])
     elif code == 2:
-        _sigmoid_row(x, bits, scratch)
-    elif code == 3:
         for i in range(n):
-            y = x[i] * _SIXTH + _HALF
-            x[i] = _ZERO if y < _ZERO else (_ONE if y > _ONE else y)
-    elif code == 4:
+            x[i] = sigmoid(x[i])
+    elif code != 0:
         for i in range(n):
-            x[i] = max(x[i], _ZERO)
-    elif code == 5:
-        for i in range(n):
-            x[i] = x[i] / (_ONE + abs(x[i]))
-    elif code == 6:
-        for i in range(n):
-            if x[i] <= _ZERO:
-                x[i] = np.float32(np.expm1(x[i]))
-    elif code == 7:
-        for i in range(n):
-            x[i] = min(max(x[i], _ZERO), _SIX)
+            x[i] = act_value(code, x[i])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

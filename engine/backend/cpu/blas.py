@@ -33,6 +33,11 @@ def _candidates():
     yield from sorted(glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "libscipy_openblas*.dylib")))
 
 
+def library_paths():
+    """Paths of numpy's bundled OpenBLAS libraries (none when numpy uses another BLAS)."""
+    return list(_candidates())
+
+
 def _load():
     global _api
     if _api is not None:

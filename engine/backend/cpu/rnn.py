@@ -15,200 +15,202 @@ and their derivatives are computed from the activation's output.
 Speed: the step GEMMs are small (batch x units x gates * units), so they run on
 single-threaded BLAS (`blas.single_threaded`), and the batch rows, independent through
 the whole sequence, are split over threads that each run the full time loop
-(`parallel.over_rows`). float32 steps use the SIMD kernels of `rnn32.py`, float64 steps the
-generic ones of `rnn_steps.py`. A loop function below handles the rows it is given:
-every array argument is a row range of the full array (per time step still C-contiguous).
+(`parallel.over_rows`). For float32 each thread's loop is ONE compiled, GIL-free call
+(`rnn_loops.py`: the step GEMM calls numpy's OpenBLAS from inside the kernel, the SIMD
+step kernels of `rnn32.py` are inlined). When the loop was Python (an np.dot and a kernel
+call per step) the two threads queued for the GIL between calls and gained nothing over
+one. Other dtypes run the Python loops of `rnn_stepwise.py` with the libm kernels of
+`rnn_steps.py` (the float64 gradient checks rely on those).
+
+Measured on the 2-core dev machine (W3: LSTM 128, 50 steps x 32 features, batch 64,
+2 threads), CPU time per epoch 0.40 s before, 0.22-0.27 s after (both under load).
+
+The forward functions take an optional batch-major `out` array that receives the new
+states during the loop (the ops return it, no transposed copy); the float32 kernels fill
+the rows of skipped steps of their outputs with zeros, so those arrays need no memset.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.backend.cpu import rnn_steps as _generic
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.parallel import over_rows
-from engine.backend.cpu.rnn_steps import ACTIVATION_CODES, carry_grad
+from engine.backend.cpu.rnn_steps import ACTIVATION_CODES
 
 __all__ = ["ACTIVATION_CODES", "simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward",
            "gru_forward", "gru_backward"]
 
 
-def _kernels(dtype):
-    """The step kernels for arrays of `dtype`: SIMD float32 ones, else the generic ones."""
+def _run(dtype, batch, fused, stepwise):
+    """Run the time loop over row ranges of the batch, one per thread, on single-threaded
+    BLAS: float32 calls `fused(address, wide, r0, r1)` (a compiled loop of `rnn_loops`),
+    other dtypes `stepwise(rows)` (a Python loop of `rnn_stepwise`)."""
     if dtype == np.float32:
-        from engine.backend.cpu import rnn32
+        from engine.backend.cpu.blas_call import gemm_pointer
 
-        return rnn32
-    return _generic
+        address, wide = gemm_pointer(dtype)
+
+        def job(rows):
+            fused(address, wide, rows.start, rows.stop)
+    else:
+        job = stepwise
+    with single_threaded():
+        over_rows(job, batch)
 
 
-def _masked_state(h, rmask, plain, out):
-    """h * rmask into `out`, or `h` itself when the recurrent mask is all ones (`plain`)."""
-    if plain:
-        return h
-    np.multiply(h, rmask, out=out)
+def _fused():
+    from engine.backend.cpu import rnn_loops
+
+    return rnn_loops
+
+
+def _stepwise():
+    from engine.backend.cpu import rnn_stepwise
+
+    return rnn_stepwise
+
+
+def _batch_major(dhs, dtype):
+    """For the float32 loops: a time-major (T, B, U) upstream gradient as a C-contiguous
+    (B, T, U) array, without a copy when it is a transposed view of batch-major data (as
+    the ops pass it); None for the other dtypes (their loops read `dhs` as it is)."""
+    if dtype != np.float32:
+        return None
+    return np.ascontiguousarray(np.swapaxes(dhs, 0, 1), dtype=dtype)
+
+
+def _alloc(shape, dtype):
+    """An output array of the time loops: uninitialized for float32 (the SIMD step kernels
+    write every row, zeros on skipped steps), zeros for the others."""
+    return np.empty(shape, dtype) if dtype == np.float32 else np.zeros(shape, dtype)
+
+
+def _output(out, shape, dtype):
+    """The caller's batch-major output array (checked), or a new one."""
+    if out is None:
+        return np.empty(shape, dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {np.dtype(dtype).name} array of shape {shape}. "
+                         f"Received: shape={out.shape}, dtype={out.dtype}")
     return out
 
 
-def _run(loop, batch):
-    """Run `loop(rows)` over the batch rows, on several threads, with single-threaded BLAS."""
-    with single_threaded():
-        over_rows(loop, batch)
+def _copy_batch_major(out, seq):
+    """out (B, T, U) <- seq[1:] (T + 1, B, U): for the Python loops, after the sequence."""
+    np.copyto(out, np.swapaxes(seq[1:], 0, 1))
+
+
+def _plain(rmask):
+    """Whether the recurrent dropout mask is all ones (then the loops skip multiplying by it)."""
+    return bool(np.all(rmask == 1))
 
 
 # --- SimpleRNN --------------------------------------------------------------------------
 
-def _simple_rnn_forward_rows(xw, hs, rkernel, mask, rmask, plain, act):
-    T, B, U = xw.shape
-    hm = np.empty((B, U), xw.dtype)
-    z = np.empty((B, U), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
-        k.simple_step(xw[t], z, hs[t], mask[t], act, hs[t + 1])
+def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act, out=None):
+    """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0.
 
-
-def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act):
-    """h_t = act(xw_t + (h_{t-1} * rmask) @ rkernel). Returns hs (T + 1, B, U), hs[0] = h0."""
+    `out`: optional (B, T, U) array that also receives hs[1:], batch-major."""
     T, B, U = xw.shape
     hs = np.empty((T + 1, B, U), xw.dtype)
     hs[0] = h0
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act), B)
+    out = _output(out, (B, T, U), xw.dtype)
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().simple_rnn_forward(a, w, xw, hs, rkernel, mask, rmask, plain, act, out, r0, r1),
+         lambda r: _stepwise().simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out, hs)
     return hs
-
-
-def _simple_rnn_backward_rows(dhs, hs, rkernel_t, mask, rmask, act, dpre, dh):
-    T, B, U = dhs.shape
-    dhm = np.empty((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        k.simple_step_backward(dh, hs[t + 1], mask[t], act, dpre[t])
-        np.dot(dpre[t], rkernel_t, out=dhm)
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     """BPTT. dhs (T, B, U): gradient of hs[1:]. Returns (dpre (T, B, U), dh0)."""
     T, B, U = dhs.shape
-    dpre = np.zeros((T, B, U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
-    _run(lambda r: _simple_rnn_backward_rows(dhs[:, r], hs[:, r], rkernel_t, mask[:, r], rmask[r], act,
-                                             dpre[:, r], dh[r]), B)
+    dpre = _alloc((T, B, U), hs.dtype)
+    dh = np.zeros((B, U), hs.dtype)
+    dhs_b = _batch_major(dhs, hs.dtype)
+    _run(hs.dtype, B,
+         lambda a, w, r0, r1: _fused().simple_rnn_backward(a, w, dhs_b, hs, rkernel_t, mask, rmask, act,
+                                                           dpre, dh, r0, r1),
+         lambda r: _stepwise().simple_rnn_backward_rows(dhs[:, r], hs[:, r], rkernel_t, mask[:, r], rmask[r], act,
+                                                        dpre[:, r], dh[r]))
     return dpre, dh
 
 
 # --- LSTM ----------------------------------------------------------------------------------
 
-def _lstm_forward_rows(xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract):
-    T, B, G = xw.shape
-    hm = np.empty((B, G // 4), xw.dtype)
-    z = np.empty((B, G), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        np.dot(_masked_state(hs[t], rmask, plain, hm), rkernel, out=z)
-        k.lstm_step(xw[t], z, hs[t], cs[t], mask[t], act, ract, gates[t], hs[t + 1], cs[t + 1])
+def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract, out=None):
+    """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U).
 
-
-def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract):
-    """Keras LSTM (gates i, f, c, o). Returns hs, cs (T + 1, B, U) and activated gates (T, B, 4U)."""
+    `out`: optional (2, B, T, U) array that also receives hs[1:] and cs[1:], batch-major."""
     T, B, G = xw.shape
     U = G // 4
     hs = np.empty((T + 1, B, U), xw.dtype)
     cs = np.empty((T + 1, B, U), xw.dtype)
-    gates = np.zeros((T, B, G), xw.dtype)
+    gates = _alloc((T, B, G), xw.dtype)
     hs[0] = h0
     cs[0] = c0
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r], rmask[r],
-                                      plain, act, ract), B)
+    out = _output(out, (2, B, T, U), xw.dtype)
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().lstm_forward(a, w, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract,
+                                                    out[0], out[1], r0, r1),
+         lambda r: _stepwise().lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r],
+                                                 rmask[r], plain, act, ract))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out[0], hs)
+        _copy_batch_major(out[1], cs)
     return hs, cs, gates
-
-
-def _lstm_backward_rows(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh, dc):
-    T, B, U = dhs.shape
-    dhm = np.empty((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        dc += dcs[t]
-        k.lstm_step_backward(dh, dc, cs[t], cs[t + 1], gates[t], mask[t], act, ract, dz[t])
-        np.dot(dz[t], rkernel_t, out=dhm)
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     """BPTT. dhs, dcs (T, B, U): gradients of hs[1:], cs[1:]. Returns (dz (T, B, 4U), dh0, dc0)."""
     T, B, U = dhs.shape
-    dz = np.zeros((T, B, 4 * U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
-    dc = np.zeros((B, U), dhs.dtype)
-    _run(lambda r: _lstm_backward_rows(dhs[:, r], dcs[:, r], cs[:, r], gates[:, r], rkernel_t, mask[:, r], rmask[r],
-                                       act, ract, dz[:, r], dh[r], dc[r]), B)
+    dz = _alloc((T, B, 4 * U), cs.dtype)
+    dh = np.zeros((B, U), cs.dtype)
+    dc = np.zeros((B, U), cs.dtype)
+    dhs_b, dcs_b = _batch_major(dhs, cs.dtype), _batch_major(dcs, cs.dtype)
+    _run(cs.dtype, B,
+         lambda a, w, r0, r1: _fused().lstm_backward(a, w, dhs_b, dcs_b, cs, gates, rkernel_t,
+                                                     mask, rmask, act, ract, dz, dh, dc, r0, r1),
+         lambda r: _stepwise().lstm_backward_rows(dhs[:, r], dcs[:, r], cs[:, r], gates[:, r], rkernel_t, mask[:, r],
+                                                  rmask[r], act, ract, dz[:, r], dh[r], dc[r]))
     return dz, dh, dc
 
 
 # --- GRU -----------------------------------------------------------------------------------
 
-def _gru_forward_rows(xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after):
-    T, B, G = xw.shape
-    U = G // 3
-    hm = np.empty((B, U), xw.dtype)
-    rh = np.zeros((B, U), xw.dtype)
-    zh = np.zeros((B, U), xw.dtype)
-    zr = np.empty((B, rk_zr.shape[1]), xw.dtype)
-    k = _kernels(xw.dtype)
-    for t in range(T):
-        hm_t = _masked_state(hs[t], rmask, plain, hm)
-        np.dot(hm_t, rk_zr, out=zr)
-        k.gru_gates_zr(xw[t], zr, rbias, hm_t, mask[t], ract, reset_after, aux[t], rh)
-        if not reset_after:
-            np.dot(rh, rk_h, out=zh)
-        k.gru_update(xw[t], zh, hs[t], hm_t, mask[t], act, reset_after, aux[t], hs[t + 1])
-
-
-def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after):
+def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after, out=None):
     """Keras GRU (gates z, r, h). Returns hs (T + 1, B, U) and aux (T, B, 4U) = z, r, hh, extra.
 
     reset_after: hh = act(xw_h + r * (hm @ rk_h + rbias_h)), extra = the bracket.
     otherwise:   hh = act(xw_h + (r * hm) @ rk_h), extra = r * hm; rbias is ignored.
     Here hm = h_{t-1} * rmask, and h_t = z * hm + (1 - z) * hh, as in Keras.
+    `out`: optional (B, T, U) array that also receives hs[1:], batch-major.
     """
     T, B, G = xw.shape
     U = G // 3
     hs = np.empty((T + 1, B, U), xw.dtype)
-    aux = np.zeros((T, B, 4 * U), xw.dtype)
+    aux = _alloc((T, B, 4 * U), xw.dtype)
     hs[0] = h0
+    reset_after = bool(reset_after)
     if reset_after:
         rk_zr, rk_h = rkernel, rkernel
     else:
         rk_zr = np.ascontiguousarray(rkernel[:, : 2 * U])
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
-    plain = bool(np.all(rmask == 1))
-    _run(lambda r: _gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r], rmask[r], plain,
-                                     act, ract, reset_after), B)
+    out = _output(out, (B, T, U), xw.dtype)
+    plain = _plain(rmask)
+    _run(xw.dtype, B,
+         lambda a, w, r0, r1: _fused().gru_forward(a, w, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract,
+                                                   reset_after, out, r0, r1),
+         lambda r: _stepwise().gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r],
+                                                rmask[r], plain, act, ract, reset_after))
+    if xw.dtype != np.float32:
+        _copy_batch_major(out, hs)
     return hs, aux
-
-
-def _gru_backward_rows(dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after, dx, drec, dh):
-    T, B, U = dhs.shape
-    dhm = np.zeros((B, U), dhs.dtype)
-    dtmp = np.empty((B, U), dhs.dtype)
-    dzr = np.zeros((B, 2 * U), dhs.dtype)
-    dhh_pre = np.zeros((B, U), dhs.dtype)
-    k = _kernels(dhs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh += dhs[t]
-        k.gru_step_backward(dh, hs[t], aux[t], rmask, mask[t], act, ract, reset_after, dx[t], drec[t], dhm, dhh_pre)
-        if reset_after:
-            np.dot(drec[t], rkernel_t, out=dtmp)
-        else:
-            np.dot(dhh_pre, rk_h_t, out=dtmp)
-            k.gru_reset_backward(dtmp, hs[t], aux[t], rmask, mask[t], ract, dx[t], drec[t], dhm, dzr)
-            np.dot(dzr, rk_zr_t, out=dtmp)
-        dhm += dtmp
-        carry_grad(dh, dhm, rmask, mask[t])
 
 
 def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
@@ -220,13 +222,19 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     `rkernel_t` is recurrent_kernel.T (3U, U), C-contiguous.
     """
     T, B, U = dhs.shape
-    dx = np.zeros((T, B, 3 * U), dhs.dtype)
-    drec = np.zeros((T, B, 3 * U), dhs.dtype)
-    dh = np.zeros((B, U), dhs.dtype)
+    dx = _alloc((T, B, 3 * U), hs.dtype)
+    drec = _alloc((T, B, 3 * U), hs.dtype)
+    dh = np.zeros((B, U), hs.dtype)
+    reset_after = bool(reset_after)
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
-    _run(lambda r: _gru_backward_rows(dhs[:, r], hs[:, r], aux[:, r], rkernel_t, rk_zr_t, rk_h_t, mask[:, r], rmask[r],
-                                      act, ract, reset_after, dx[:, r], drec[:, r], dh[r]), B)
+    dhs_b = _batch_major(dhs, hs.dtype)
+    _run(hs.dtype, B,
+         lambda a, w, r0, r1: _fused().gru_backward(a, w, dhs_b, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask,
+                                                    rmask, act, ract, reset_after, dx, drec, dh, r0, r1),
+         lambda r: _stepwise().gru_backward_rows(dhs[:, r], hs[:, r], aux[:, r], rkernel_t, rk_zr_t, rk_h_t,
+                                                 mask[:, r], rmask[r], act, ract, reset_after, dx[:, r], drec[:, r],
+                                                 dh[r]))
     return dx, drec, dh
 
 
