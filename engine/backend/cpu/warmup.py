@@ -43,7 +43,7 @@ KERNEL_MODULES: tuple[str, ...] = (
 COMPILE_COST_S: dict[str, float] = {
     "engine.backend.cpu.conv": 4.2,
     "engine.backend.cpu.pooling": 5.3,
-    "engine.backend.cpu.rnn": 9.7,
+    "engine.backend.cpu.rnn": 16.0,
     "engine.backend.cpu.dense": 1.9,
     "engine.backend.cpu.norm": 4.8,
     "engine.backend.cpu.embedding": 1.5,

@@ -1,0 +1,63 @@
+"""Where numba caches the compiled CPU kernels: one folder per version of the kernel sources.
+
+Numba checks a cached kernel against the timestamp of the file that defines it, not the
+files of the kernels it calls. The recurrent loops (`rnn_loops.py`) compile the step
+kernels of `rnn32.py` and `act32.py` into themselves, so after an edit or an upgrade that
+changed only those files numba would load the old machine code. Keying the cache folder
+by a hash of every kernel source closes that: a changed kernel file means a new folder
+and a fresh compile; an unchanged installation keeps its folder and its fast start.
+
+`use_versioned_cache_dir()` runs when the CPU backend is imported, before any kernel
+module (and usually before numba) is loaded. The base folder is NUMBA_CACHE_DIR when it
+is set, else the per-user folder the app uses; a base that already is a versioned folder
+(a warm-up worker inherits one) is replaced by its parent, so the call is idempotent.
+Folders of other versions are left alone: two checkouts may share the base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+PREFIX = "kernels-"
+DEFAULT_BASE = Path.home() / ".cache" / "strata" / "numba"
+
+
+def sources_fingerprint() -> str:
+    """A short hash of the kernel sources (every .py file of this package), or of the
+    engine version where the sources are not readable (a bundle without them)."""
+    digest = hashlib.sha256()
+    found = False
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        try:
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+            found = True
+        except OSError:
+            continue
+    if not found:
+        from engine.version import __version__
+
+        digest.update(__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def versioned_dir(base) -> Path:
+    """The folder for this version of the kernels under `base` (a versioned `base` is
+    replaced by its parent first)."""
+    base = Path(base)
+    if base.name.startswith(PREFIX):
+        base = base.parent
+    return base / f"{PREFIX}{sources_fingerprint()}"
+
+
+def use_versioned_cache_dir() -> Path:
+    """Point numba (and the processes this one starts) at `versioned_dir`; returns it."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or str(DEFAULT_BASE)
+    target = versioned_dir(base)
+    os.environ["NUMBA_CACHE_DIR"] = str(target)
+    config = sys.modules.get("numba.core.config")
+    if config is not None:  # numba already read the environment: tell it directly
+        config.CACHE_DIR = str(target)
+    return target
