@@ -4,7 +4,8 @@ Kernels are plain functions in the modules listed in `warmup.KERNEL_MODULES`
 (`engine/backend/cpu/<family>.py`). Ops reach them as attributes of the backend:
 `backend_of(x).conv_forward(...)` looks the name up in those modules on first use, so
 the CUDA backend can offer the same names and ops never change. Importing this package
-points numba's cache at a folder per version of the kernel sources (`kernel_cache`).
+points numba's cache at a folder per version of the kernel sources (`kernel_cache`) and
+keeps freed array memory in the process for the next batch (`memory`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import numpy as np
 from engine import backend as _backend
 from engine.backend.base import Backend
 from engine.backend.cpu import kernel_cache as _kernel_cache
+from engine.backend.cpu import memory as _memory
 from engine.backend.cpu import warmup as _warmup
 
 _kernel_cache.use_versioned_cache_dir()
+_memory.keep_freed_memory()
 
 
 class CPUBackend(Backend):
