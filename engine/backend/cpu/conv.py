@@ -31,7 +31,7 @@ convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from engine.backend.cpu import parallel
 from engine.backend.cpu.blas import single_threaded
@@ -46,7 +46,9 @@ def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od
     cells, zeros where a tap falls in the padding. Scattering (col2im) zeroes `image` and
     adds `cols` back onto the cells each tap read, dropping padding taps. A window row that
     lies inside the input (dilation 1) is one contiguous run of kw * channels in both
-    arrays, gathered as a slice copy (1.5x faster than per-tap copies on Conv1D shapes).
+    arrays, copied or added in one loop. Loops index with unsigned integers: numba's
+    wraparound of negative (signed) indices keeps LLVM from vectorizing them (the scatter-add
+    ran 2.4x, the gather 2x faster once unsigned).
     """
     n_batch, in_d, in_h, in_w, chans = image.shape
     cells = image.reshape(-1)
@@ -70,10 +72,14 @@ def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od
                             if inside and whole:
                                 at = (line + x0) * chans
                                 if scatter:
-                                    for i in range(run):
-                                        cells[at + i] += flat[pos + i]
+                                    # unsigned indices: numba's wraparound on signed ones blocks SIMD
+                                    dst, src = uint64(at), uint64(pos)
+                                    for i in range(uint64(run)):
+                                        cells[dst + i] += flat[src + i]
                                 else:
-                                    flat[pos:pos + run] = cells[at:at + run]
+                                    dst, src = uint64(pos), uint64(at)
+                                    for i in range(uint64(run)):
+                                        flat[dst + i] = cells[src + i]
                                 pos += run
                                 continue
                             for c in range(kw):
@@ -81,10 +87,13 @@ def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od
                                 if inside and 0 <= ix < in_w:
                                     at = (line + ix) * chans
                                     if scatter:
-                                        for ch in range(chans):
-                                            cells[at + ch] += flat[pos + ch]
+                                        dst, src = uint64(at), uint64(pos)
+                                        for ch in range(uint64(chans)):
+                                            cells[dst + ch] += flat[src + ch]
                                     else:
-                                        flat[pos:pos + chans] = cells[at:at + chans]
+                                        dst, src = uint64(pos), uint64(at)
+                                        for ch in range(uint64(chans)):
+                                            flat[dst + ch] = cells[src + ch]
                                 elif not scatter:
                                     flat[pos:pos + chans] = 0
                                 pos += chans
