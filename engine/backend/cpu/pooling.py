@@ -18,7 +18,7 @@ its own rows of the preallocated results.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from engine.backend.cpu import parallel
 
@@ -27,7 +27,8 @@ from engine.backend.cpu import parallel
 def _max_pool_into(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, out, where):
     n_batch, in_d, in_h, in_w, chans = x.shape
     od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
-    where[:] = -1
+    cells, best, won = x.reshape(-1), out.reshape(-1), where.reshape(-1)
+    width = uint64(chans)  # unsigned indices: no wraparound checks, so the channel loops vectorize
     for n in range(n_batch):
         for z in range(od):
             z0 = z * sd - pd
@@ -35,29 +36,45 @@ def _max_pool_into(x, kd, kh, kw, sd, sh, sw, pd, ph, pw, out, where):
                 y0 = y * sh - ph
                 for x_ in range(ow):
                     x0 = x_ * sw - pw
+                    dst = uint64(((n * od + z) * oh + y) * ow + x_) * width
+                    first = True
                     for iz in range(max(z0, 0), min(z0 + kd, in_d)):
                         for iy in range(max(y0, 0), min(y0 + kh, in_h)):
                             for ix in range(max(x0, 0), min(x0 + kw, in_w)):
                                 at = (iz * in_h + iy) * in_w + ix
-                                for ch in range(chans):
-                                    value = x[n, iz, iy, ix, ch]
-                                    if where[n, z, y, x_, ch] < 0 or value > out[n, z, y, x_, ch] or value != value:
-                                        out[n, z, y, x_, ch] = value
-                                        where[n, z, y, x_, ch] = at
+                                src = uint64((n * in_d + iz) * in_h * in_w + (iy * in_w + ix)) * width
+                                if first:
+                                    for ch in range(width):
+                                        best[dst + ch] = cells[src + ch]
+                                        won[dst + ch] = at
+                                    first = False
+                                    continue
+                                for ch in range(width):
+                                    value = cells[src + ch]
+                                    if value > best[dst + ch] or value != value:
+                                        best[dst + ch] = value
+                                        won[dst + ch] = at
+                    if first:  # a window entirely in the padding (not reachable with Keras padding)
+                        for ch in range(width):
+                            best[dst + ch] = 0
+                            won[dst + ch] = -1
 
 
 @njit(cache=True, nogil=True)
 def _max_pool_backward_into(grad_out, where, grad_in):
     n_batch, od, oh, ow, chans = grad_out.shape
-    grad_in[:] = 0
-    for n in range(n_batch):
-        for z in range(od):
-            for y in range(oh):
-                for x_ in range(ow):
-                    for ch in range(chans):
-                        at = where[n, z, y, x_, ch]
-                        if at >= 0:
-                            grad_in[n, at, ch] += grad_out[n, z, y, x_, ch]
+    cells = uint64(grad_in.shape[1])
+    width = uint64(chans)
+    upstream, won, into = grad_out.reshape(-1), where.reshape(-1), grad_in.reshape(-1)
+    into[:] = 0
+    positions = uint64(od * oh * ow)
+    for n in range(uint64(n_batch)):
+        for p in range(positions):
+            src = (n * positions + p) * width
+            for ch in range(width):
+                at = won[src + ch]
+                if at >= 0:
+                    into[(n * cells + uint64(at)) * width + ch] += upstream[src + ch]
 
 
 @njit(cache=True, nogil=True)
