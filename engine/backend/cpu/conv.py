@@ -30,6 +30,8 @@ convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, uint64
 
@@ -114,7 +116,7 @@ def _columns(x, kshape, strides, dilations, pads, out_spatial):
     x = np.ascontiguousarray(x)
     if _is_pointwise(kshape, strides, pads, x.shape[1:4], out_spatial):
         return x.reshape(-1, chans)
-    cols = np.empty((n_batch * int(np.prod(out_spatial)), int(np.prod(kshape)) * chans), dtype=x.dtype)
+    cols = np.empty((n_batch * math.prod(out_spatial), math.prod(kshape) * chans), dtype=x.dtype)
     if chans < TAP_GATHER_MAX_CHANNELS:
         _gather_by_tap(x, kshape, strides, dilations, pads, out_spatial, cols)
     else:
@@ -130,7 +132,7 @@ def _gather_by_tap(x, kshape, strides, dilations, pads, out_spatial, cols):
     after = [max(0, r - p - size) for r, p, size in zip(reach, pads, spatial)]
     if any(pads) or any(after):
         x = np.pad(x, ((0, 0),) + tuple(zip(pads, after)) + ((0, 0),))
-    by_tap = cols.reshape((x.shape[0],) + tuple(out_spatial) + (int(np.prod(kshape)), x.shape[-1]))
+    by_tap = cols.reshape((x.shape[0],) + tuple(out_spatial) + (math.prod(kshape), x.shape[-1]))
     tap = 0
     for a in range(kshape[0]):
         for b in range(kshape[1]):
@@ -209,11 +211,11 @@ MIN_MACS_PER_THREAD = 2**21
 
 
 def _per_sample_macs(out_spatial, kernel_shape, in_channels, out_channels):
-    return int(np.prod(out_spatial)) * int(np.prod(kernel_shape[:3])) * in_channels * max(out_channels, 1)
+    return math.prod(out_spatial) * math.prod(kernel_shape[:3]) * in_channels * max(out_channels, 1)
 
 
 def _column_bytes_per_sample(out_spatial, kernel_shape, in_channels, itemsize):
-    return int(np.prod(out_spatial)) * int(np.prod(kernel_shape[:3])) * in_channels * itemsize
+    return math.prod(out_spatial) * math.prod(kernel_shape[:3]) * in_channels * itemsize
 
 
 def _plan(n_batch, out_spatial, kernel_shape, in_channels, out_channels, itemsize):
@@ -240,7 +242,7 @@ def _run_plan(plan, work):
 
 def _kernel3(kernel):
     """(KD, KH, KW, cg, out) -> (taps, cg, out), a view."""
-    return np.ascontiguousarray(kernel).reshape(int(np.prod(kernel.shape[:3])), kernel.shape[3], kernel.shape[4])
+    return np.ascontiguousarray(kernel).reshape(math.prod(kernel.shape[:3]), kernel.shape[3], kernel.shape[4])
 
 
 def conv_forward(x, kernel, strides, dilations, pads, out_spatial, groups=1):

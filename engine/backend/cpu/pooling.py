@@ -17,6 +17,8 @@ its own rows of the preallocated results.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, uint64
 
@@ -133,7 +135,7 @@ MIN_CELLS_PER_THREAD = 2**16
 
 def _over_batch(work, x_shape):
     """work(rows) over batch ranges on up to `parallel.threads()` threads."""
-    per_sample = int(np.prod(x_shape[1:]))
+    per_sample = math.prod(x_shape[1:])
     parallel.over_rows(work, x_shape[0], min_rows=max(1, -(-MIN_CELLS_PER_THREAD // max(per_sample, 1))))
 
 
@@ -151,7 +153,7 @@ def max_pool_backward(grad_out, argmax, in_spatial):
     """Route each output gradient to the input cell that won its window."""
     grad_out = np.ascontiguousarray(grad_out)
     n_batch, chans = grad_out.shape[0], grad_out.shape[-1]
-    grad_in = np.empty((n_batch, int(np.prod(in_spatial)), chans), dtype=grad_out.dtype)
+    grad_in = np.empty((n_batch, math.prod(in_spatial), chans), dtype=grad_out.dtype)
     _over_batch(lambda r: _max_pool_backward_into(grad_out[r], argmax[r], grad_in[r]), grad_in.shape)
     return grad_in.reshape((n_batch,) + tuple(in_spatial) + (chans,))
 
