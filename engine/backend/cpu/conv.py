@@ -40,6 +40,19 @@ from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.dense import bias_activation, activation_bias_grad
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _move_run(cells, flat, at, pos, count, scatter):
+    """flat[pos:pos+count] = cells[at:at+count], or with `scatter` cells[at:...] += flat[pos:...].
+    Unsigned indices: numba's wraparound of negative signed ones keeps LLVM from vectorizing."""
+    cell, col = uint64(at), uint64(pos)
+    if scatter:
+        for i in range(uint64(count)):
+            cells[cell + i] += flat[col + i]
+    else:
+        for i in range(uint64(count)):
+            flat[col + i] = cells[cell + i]
+
+
 @njit(cache=True, nogil=True)
 def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od, oh, ow, scatter):
     """Visit every output position's receptive field in `image` (batch, D, H, W, channels).
@@ -73,29 +86,13 @@ def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od
                             line = ((n * in_d + iz) * in_h + iy) * in_w
                             if inside and whole:
                                 at = (line + x0) * chans
-                                if scatter:
-                                    # unsigned indices: numba's wraparound on signed ones blocks SIMD
-                                    dst, src = uint64(at), uint64(pos)
-                                    for i in range(uint64(run)):
-                                        cells[dst + i] += flat[src + i]
-                                else:
-                                    dst, src = uint64(pos), uint64(at)
-                                    for i in range(uint64(run)):
-                                        flat[dst + i] = cells[src + i]
+                                _move_run(cells, flat, at, pos, run, scatter)
                                 pos += run
                                 continue
                             for c in range(kw):
                                 ix = x0 + c * dw
                                 if inside and 0 <= ix < in_w:
-                                    at = (line + ix) * chans
-                                    if scatter:
-                                        dst, src = uint64(at), uint64(pos)
-                                        for ch in range(uint64(chans)):
-                                            cells[dst + ch] += flat[src + ch]
-                                    else:
-                                        dst, src = uint64(pos), uint64(at)
-                                        for ch in range(uint64(chans)):
-                                            flat[dst + ch] = cells[src + ch]
+                                    _move_run(cells, flat, (line + ix) * chans, pos, chans, scatter)
                                 elif not scatter:
                                     flat[pos:pos + chans] = 0
                                 pos += chans
