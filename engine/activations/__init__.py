@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.ops import nn as _nn
+from engine.ops.layer_ops import FUSED_ACTIVATIONS
 
 relu = _nn.relu
 relu6 = _nn.relu6
@@ -46,6 +47,12 @@ def get(identifier):
     if isinstance(identifier, str) and identifier in ALL:
         return ALL[identifier]
     raise ValueError(f"Unknown activation: {identifier!r}. Known: {', '.join(sorted(ALL))}")
+
+
+def fusable_name(fn):
+    """The name of `fn` when the fused layer ops (`ops.dense`, `ops.conv_bias_activation`)
+    apply it in-kernel (`ops.layer_ops.FUSED_ACTIVATIONS`), else None."""
+    return next((name for name in FUSED_ACTIVATIONS if ALL[name] is fn), None)
 
 
 def serialize(fn) -> str:

@@ -177,19 +177,18 @@ def _conv(inputs, kernel, strides=1, padding="valid", dilation_rate=1):
     return record(y.reshape(out_shape), (x, kernel), backward)
 
 
-FUSED_ACTIVATIONS = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3}
-
-
 def conv_bias_activation(inputs, kernel, bias=None, activation="linear", strides=1, padding="valid",
                          dilation_rate=1):
     """activation(conv(inputs, kernel) + bias) as one op, channels-last; what Conv1D/2D/3D call.
 
-    `activation` is one of FUSED_ACTIVATIONS. On the CPU the bias and activation run inside
+    `activation` is one of `layer_ops.FUSED_ACTIVATIONS`. On the CPU the bias and activation run inside
     the convolution's threads, and the backward pass takes the activation's derivative from the
     output. Elsewhere (device arrays) it is the composition of conv, add and activation.
     """
+    from engine.ops.layer_ops import FUSED_ACTIVATIONS
+
     if activation not in FUSED_ACTIVATIONS:
-        raise ValueError(f"conv_bias_activation: activation must be one of {tuple(FUSED_ACTIVATIONS)}. "
+        raise ValueError(f"conv_bias_activation: activation must be one of {FUSED_ACTIVATIONS}. "
                          f"Received: {activation!r}")
     x, kernel, xd, kd, rank = _common(inputs, kernel, "conv")
     b = None if bias is None else convert(bias)
@@ -206,7 +205,7 @@ def conv_bias_activation(inputs, kernel, bias=None, activation="linear", strides
                          f"Received: bias.shape={tuple(b.shape)}")
     from engine.backend.cpu import conv as kernels
 
-    code = FUSED_ACTIVATIONS[activation]
+    code = kernels.ACTIVATION_CODES[activation]
     bd = None if b is None else b.data
     x3, k3 = np.ascontiguousarray(_to3d(xd, rank)), np.ascontiguousarray(_kernel3d(kd, rank))
     y = kernels.conv_forward_fused(x3, k3, bd, code, *geometry, _pad3(out_spatial, rank, 1), groups)

@@ -11,6 +11,7 @@ from engine.autodiff.function import record
 from engine.autodiff.tensor import Tensor, convert
 from engine.backend import backend_of
 
+# what the fused kernels apply; their integer codes are `backend.cpu.dense.ACTIVATION_CODES`
 FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 
@@ -40,7 +41,9 @@ def dense(inputs, kernel, bias=None, activation="linear"):
     x2 = _contiguous(x.data.reshape(-1, x.shape[-1]), dtype)
     wd = _contiguous(w.data)
     bd = _contiguous(b.data, dtype) if b is not None else np.zeros(w.shape[1], dtype=dtype)
-    code = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3}[activation]
+    from engine.backend.cpu.dense import ACTIVATION_CODES
+
+    code = ACTIVATION_CODES[activation]
     cpu = backend_of(x2)
     out = cpu.dense_forward(x2, wd, bd, b is not None, code)
 

@@ -37,7 +37,7 @@ from numba import njit, uint64
 
 from engine.backend.cpu import parallel
 from engine.backend.cpu.blas import single_threaded
-from engine.backend.cpu.dense import bias_activation, activation_bias_grad
+from engine.backend.cpu.dense import ACTIVATION_CODES, activation_bias_grad, bias_activation
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -283,12 +283,13 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     Each thread takes its parts through the activation derivative and bias sum, the filter
     gradient (gathering the part's columns again: cheaper than keeping them, as a part's
     columns are built in cache) and the data gradient; the threads' kernel and bias sums
-    are added in batch order. Entries not asked for are None.
+    are added in batch order. Entries not asked for are None. `out` is only read for an
+    activation or bias (it may be None for a plain convolution).
     """
     x = np.ascontiguousarray(x)
     grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
     kshape, out_ch = tuple(kernel.shape[:3]), kernel.shape[-1]
-    out_spatial = tuple(out.shape[1:4])
+    out_spatial = tuple(grad_out.shape[1:4])
     weights = _kernel3(kernel)
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
@@ -351,10 +352,8 @@ def conv_backward_filter(x, grad_out, kernel_shape, strides, dilations, pads, gr
     """Gradient of `conv_forward` with respect to the kernel (shape `kernel_shape`).
 
     Each thread sums its parts; the threads' sums are added in batch order."""
-    out_ch = kernel_shape[-1]
     kernel = np.empty(tuple(kernel_shape), dtype=x.dtype)  # only its shape is read
-    out = np.empty(grad_out.shape[:4] + (out_ch,), dtype=x.dtype)
-    return conv_backward_fused(x, out, grad_out, kernel, 0, False, strides, dilations, pads, groups,
+    return conv_backward_fused(x, None, grad_out, kernel, 0, False, strides, dilations, pads, groups,
                                need_data=False, need_filter=True)[1]
 
 

@@ -80,7 +80,7 @@ class BaseConv(UnknownSizeShapes, Layer):
 
     def call(self, inputs):
         x = args.to_channels_last(inputs, self.data_format)
-        fused = next((name for fn, name in _FUSABLE if fn is self.activation), None)
+        fused = activations.fusable_name(self.activation)
         if fused is not None and x.dtype == self.kernel.dtype:
             # one op: convolution, bias and activation (and one for the backward pass)
             y = ops.conv_bias_activation(x, self.kernel, self.bias, fused, strides=self.strides,
@@ -124,6 +124,3 @@ class BaseConv(UnknownSizeShapes, Layer):
         })
         return config
 
-
-_FUSABLE = ((activations.linear, "linear"), (activations.relu, "relu"), (activations.sigmoid, "sigmoid"),
-            (activations.tanh, "tanh"))

@@ -55,7 +55,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        fused = next((name for fn, name in _FUSABLE if fn is self.activation), None)
+        fused = activations.fusable_name(self.activation)
         if fused is not None and inputs.dtype == self.kernel.dtype:
             # one kernel: matmul, bias and activation (and one for the backward pass)
             return ops.dense(inputs, self.kernel, self.bias, fused)
@@ -83,6 +83,3 @@ class Dense(Layer):
         })
         return config
 
-
-_FUSABLE = ((activations.linear, "linear"), (activations.relu, "relu"), (activations.sigmoid, "sigmoid"),
-            (activations.tanh, "tanh"))

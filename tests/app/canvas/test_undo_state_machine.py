@@ -17,6 +17,8 @@ TYPES = ["Input", "Dense", "Dense", "Output", "ActivityRegularizationLayer"]
 class EditorMachine(RuleBasedStateMachine):
     """History model: `states[i]` is the document after i commands of the undo stack."""
 
+    invariant_checks = 0  # how often the invariant below ran, over all examples
+
     def __init__(self):
         super().__init__()
         from app.main_window import MainWindow
@@ -114,6 +116,7 @@ class EditorMachine(RuleBasedStateMachine):
 
     @invariant()
     def document_matches_history_and_view(self):
+        EditorMachine.invariant_checks += 1
         assert structure(self.doc) == self.states[self.stack.index()]
         scene = self.window.scene
         block = self.doc.blocks[scene.block_id]
@@ -134,4 +137,8 @@ EditorMachine.TestCase.settings = hyp_settings(max_examples=20, stateful_step_co
 
 
 def test_random_edits_undo_and_redo(qapp):
+    """Random edits, undos and redos keep document, history and canvas in step (the
+    machine's invariant asserts it after every step; a failure raises from runTest)."""
+    EditorMachine.invariant_checks = 0
     EditorMachine.TestCase("runTest").runTest()
+    assert EditorMachine.invariant_checks >= 20  # the invariant really ran, at least once per example

@@ -1,6 +1,6 @@
 """Run one of our layers and the same Keras 3 layer (torch backend) on the same weights and data.
 
-`compare_layer` copies our weights into the Keras layer with `set_weights` (so weight
+`assert_layer_matches_keras` copies our weights into the Keras layer with `set_weights` (so weight
 order and shapes must match), then compares outputs, moving statistics and the gradients
 of sum(output * upstream) with respect to the float inputs and every trainable weight.
 """
@@ -51,7 +51,7 @@ def _torch_kwargs(call_kwargs):
             for k, v in call_kwargs.items()}
 
 
-def compare_layer(our_cls, keras_cls, kwargs, inputs, training_modes=(False, True), check_grads=True,
+def assert_layer_matches_keras(our_cls, keras_cls, kwargs, inputs, training_modes=(False, True), check_grads=True,
                   call_kwargs=None, rtol=RTOL, atol=ATOL, seed=0):
     """Assert our layer matches Keras in outputs, state and gradients for each training mode."""
     is_list = isinstance(inputs, (list, tuple))
@@ -95,4 +95,4 @@ def compare_layer(our_cls, keras_cls, kwargs, inputs, training_modes=(False, Tru
     return ours_layer, keras_layer
 
 
-__all__ = ["compare_layer", "keras", "ours"]
+__all__ = ["assert_layer_matches_keras", "keras", "ours"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.engine.parity.keras_oracle import compare_layer, keras, ours
+from tests.engine.parity.keras_oracle import assert_layer_matches_keras, keras, ours
 
 RNG = np.random.default_rng(0)
 
@@ -61,12 +61,12 @@ CASES = [
 def test_layer_parity(name, kwargs, make_input):
     random_in_training = name in ("Dropout", "SpatialDropout1D", "GaussianNoise")
     modes = (False, None) if random_in_training else (False, True)
-    compare_layer(getattr(ours.layers, name), getattr(keras.layers, name), kwargs, make_input(),
+    assert_layer_matches_keras(getattr(ours.layers, name), getattr(keras.layers, name), kwargs, make_input(),
                   training_modes=modes)
 
 
 def test_batch_normalization_moving_statistics_over_steps():
-    ours_layer, keras_layer = compare_layer(ours.layers.BatchNormalization, keras.layers.BatchNormalization,
+    ours_layer, keras_layer = assert_layer_matches_keras(ours.layers.BatchNormalization, keras.layers.BatchNormalization,
                                             {"momentum": 0.5}, _x(8, 3), training_modes=(True, True, False))
     np.testing.assert_allclose(ours_layer.moving_variance.numpy(), keras_layer.moving_variance.numpy(), rtol=1e-5)
 
@@ -90,7 +90,7 @@ def test_frozen_batch_normalization_parity():
 def test_embedding_parity():
     idx = np.array([[0, 3, 4], [1, 1, 2]], dtype="int32")
     for kwargs in ({"input_dim": 5, "output_dim": 3}, {"input_dim": 5, "output_dim": 2, "mask_zero": True}):
-        compare_layer(ours.layers.Embedding, keras.layers.Embedding, kwargs, idx)
+        assert_layer_matches_keras(ours.layers.Embedding, keras.layers.Embedding, kwargs, idx)
     masked = keras.layers.Embedding(5, 2, mask_zero=True)
     np.testing.assert_array_equal(ours.layers.Embedding(5, 2, mask_zero=True)(idx)._keras_mask.numpy(),
                                   masked.compute_mask(idx).cpu().numpy())
@@ -99,7 +99,7 @@ def test_embedding_parity():
 def test_masking_parity():
     x = _x(2, 4, 3)
     x[0, 1] = 0.0
-    compare_layer(ours.layers.Masking, keras.layers.Masking, {}, x, check_grads=False)
+    assert_layer_matches_keras(ours.layers.Masking, keras.layers.Masking, {}, x, check_grads=False)
     out = keras.layers.Masking()(x)
     np.testing.assert_array_equal(ours.layers.Masking()(x)._keras_mask.numpy(), out._keras_mask.cpu().numpy())
 
@@ -107,12 +107,12 @@ def test_masking_parity():
 def test_softmax_mask_parity():
     x = _x(2, 4)
     mask = np.array([[True, True, False, True], [False, True, True, True]])
-    compare_layer(ours.layers.Softmax, keras.layers.Softmax, {}, x, call_kwargs={"mask": mask})
+    assert_layer_matches_keras(ours.layers.Softmax, keras.layers.Softmax, {}, x, call_kwargs={"mask": mask})
 
 
 def test_lambda_parity_and_config_format():
     fn = lambda t: t * 2.0  # noqa: E731
-    compare_layer(ours.layers.Lambda, keras.layers.Lambda, {"function": fn}, _x(2, 3))
+    assert_layer_matches_keras(ours.layers.Lambda, keras.layers.Lambda, {"function": fn}, _x(2, 3))
     ours_config = ours.layers.Lambda(fn).get_config()["function"]
     keras_config = keras.layers.Lambda(fn).get_config()["function"]
     assert ours_config["class_name"] == keras_config["class_name"] == "__lambda__"

@@ -157,7 +157,7 @@ def test_time_distributed_parity():
             keras.layers.TimeDistributed(keras.layers.Dense(3, activation="tanh")))
 
 
-def _compare_conv(layer, klayer, shape, mask=None, seed=0):
+def _assert_conv_matches_keras(layer, klayer, shape, mask=None, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=shape).astype("float32")
     layer(x)
@@ -183,13 +183,13 @@ def _compare_conv(layer, klayer, shape, mask=None, seed=0):
     ("ConvLSTM2D", (2, 3, 2, 5, 4), dict(kernel_size=2, data_format="channels_first", return_sequences=True)),
 ])
 def test_conv_lstm_parity(name, shape, options):
-    _compare_conv(getattr(ours.layers, name)(3, **options), getattr(keras.layers, name)(3, **options), shape)
+    _assert_conv_matches_keras(getattr(ours.layers, name)(3, **options), getattr(keras.layers, name)(3, **options), shape)
 
 
 def test_conv_lstm_masked_parity():
     mask = np.array([[1, 1, 0], [1, 0, 1]], bool)
     options = dict(kernel_size=3, return_sequences=True)
-    _compare_conv(ours.layers.ConvLSTM1D(2, **options), keras.layers.ConvLSTM1D(2, **options), (2, 3, 5, 2), mask)
+    _assert_conv_matches_keras(ours.layers.ConvLSTM1D(2, **options), keras.layers.ConvLSTM1D(2, **options), (2, 3, 5, 2), mask)
 
 
 def test_keras_file_interop(tmp_path):
