@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _fresh_layer_names():
-    from engine.layers.layer import clear_session
+    from engine.layers.naming import clear_session
 
     clear_session()
     yield

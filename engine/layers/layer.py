@@ -10,8 +10,6 @@ each outermost call, and calling a layer on `keras.Input` tensors records a grap
 from __future__ import annotations
 
 import inspect
-import re
-from collections import defaultdict
 
 import numpy as np
 
@@ -20,6 +18,7 @@ from engine.autodiff.tape import stop_recording
 from engine.autodiff.tensor import Tensor, convert
 from engine.layers import call_context
 from engine.layers.input_spec import InputSpec, check as check_input_spec
+from engine.layers.naming import snake_case, unique_name
 from engine.layers.symbolic import KerasTensor, flatten, is_symbolic, map_structure
 from engine.variables import Variable, place
 from engine.layers.functional_calls import FunctionalCalls
@@ -29,8 +28,6 @@ from engine.layers.placeholders import (  # noqa: F401  (re-exported for other m
     _symbolic_error, _symbolic_shape,
 )
 
-_name_counts: dict[str, int] = defaultdict(int)
-
 # Attributes holding the layer's own bookkeeping; never scanned for tracked objects.
 _INTERNAL = frozenset({
     "_own_weights", "_call_losses", "_added_metrics", "_auto_config", "_inbound_nodes",
@@ -39,25 +36,6 @@ _INTERNAL = frozenset({
     "optimizer", "loss", "compiled_loss", "stop_training", "_train_counter", "_layer_list",
     "_loss_tracker", "_compiled_metrics", "_seq_layers",
 })
-
-
-def snake_case(name: str) -> str:
-    """CamelCase class name to the snake_case base of auto layer names."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(base: str) -> str:
-    """`dense`, then `dense_1`, `dense_2`... for each base name."""
-    count = _name_counts[base]
-    _name_counts[base] += 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def clear_session() -> None:
-    """Forget auto-name counters so names start again at `dense`."""
-    _name_counts.clear()
 
 
 class _CallSpec:
@@ -581,18 +559,9 @@ def _walk(value, depth=0):
         return
     if depth > 4:
         return
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            if isinstance(item, _TRACKABLE):
-                yield item
-            elif isinstance(item, (list, tuple, dict)):
-                yield from _walk(item, depth + 1)
-    elif isinstance(value, dict):
-        for item in value.values():
-            if isinstance(item, _TRACKABLE):
-                yield item
-            elif isinstance(item, (list, tuple, dict)):
-                yield from _walk(item, depth + 1)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    for item in items:
+        yield from _walk(item, depth + 1)
 
 
 def _shape_of(value):

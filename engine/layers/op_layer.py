@@ -84,7 +84,7 @@ class FunctionLayer(Layer):
 
 def apply_symbolic(fn, args, kwargs):
     """Record `fn(*args, **kwargs)` on symbolic tensors as a FunctionLayer node."""
-    from engine.layers.layer import snake_case
+    from engine.layers.naming import snake_case
     from engine.layers.symbolic import KerasTensor, map_structure
 
     symbolic = []
@@ -96,7 +96,7 @@ def apply_symbolic(fn, args, kwargs):
         return value
 
     template = map_structure(to_slot, (tuple(args), dict(kwargs)))
-    from engine.layers.layer import unique_name
+    from engine.layers.naming import unique_name
 
     layer = FunctionLayer(fn, template, name=unique_name(snake_case(getattr(fn, "__name__", "function"))))
     return layer(symbolic)

@@ -18,7 +18,7 @@ class Loss:
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        from engine.layers.layer import snake_case
+        from engine.layers.naming import snake_case
 
         if reduction not in ("sum_over_batch_size", "sum", "mean", "none", None, "mean_with_sample_weight"):
             raise ValueError(f"{type(self).__name__}: invalid reduction. Received: reduction={reduction!r}")

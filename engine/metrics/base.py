@@ -17,7 +17,7 @@ class Metric:
     """
 
     def __init__(self, name=None, dtype=None):
-        from engine.layers.layer import snake_case
+        from engine.layers.naming import snake_case
 
         self.name = name or snake_case(type(self).__name__)
         self._dtype = dtype or "float32"

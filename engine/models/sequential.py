@@ -12,7 +12,7 @@ class Sequential(Model):
     """`keras.Sequential([keras.Input((3,)), layers.Dense(4), ...])`."""
 
     def __init__(self, layers=None, trainable=True, name=None):
-        from engine.layers.layer import unique_name
+        from engine.layers.naming import unique_name
 
         # subclasses of Sequential are still auto-named "sequential", as in Keras
         Model.__init__(self, name=name or unique_name("sequential"), trainable=trainable)

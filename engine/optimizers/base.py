@@ -27,7 +27,7 @@ class Optimizer:
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
             if value is not None and not value > 0:
                 raise ValueError(f"{type(self).__name__}: {arg} must be positive. Received: {arg}={value}")
-        from engine.layers.layer import snake_case
+        from engine.layers.naming import snake_case
 
         self.name = name or snake_case(type(self).__name__)
         self._learning_rate = learning_rate

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import keras, ops, tf
-from engine.layers.layer import clear_session
+from engine.layers.naming import clear_session
 
 
 class Scale(keras.layers.Layer):

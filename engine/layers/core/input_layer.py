@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine import dtypes
-from engine.layers.layer import Layer, unique_name
+from engine.layers.layer import Layer
+from engine.layers.naming import unique_name
 from engine.layers.symbolic import KerasTensor, Node
 
 
