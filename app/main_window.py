@@ -16,20 +16,17 @@ from pathlib import Path
 import shiboken6
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCursor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QLabel, QLineEdit, QMainWindow, QToolBar, QVBoxLayout, QWidget,
 )
 
-from app.canvas import arrange
-from app.canvas.clipboard import MIME as NODES_MIME, PasteNodes, copy_nodes
 from app.canvas.commands import Editor
 from app.canvas.quick_search import QuickSearch
 from app.canvas.scene import GraphScene
 from app.canvas.style import make_style
 from app.canvas.view import GraphView
 from app.graph import document as gdoc
-from app.graph import operations as ops
 from app.i18n import tr
 from app.panels import files
 from app.panels.breadcrumb import Breadcrumb
@@ -41,6 +38,7 @@ from app.panels.settings_dialog import SettingsDialog, autosave_minutes
 from app.panels.summary import SummaryPanel
 from app.panels.theme import apply_theme
 from app.canvas.block_actions import BlockActions
+from app.canvas.edit_actions import EditActions
 from app.panels.file_actions import FileActions
 from app.firstrun.icons import app_icon
 
@@ -49,7 +47,7 @@ AUTOSAVE_INTERVAL_MS = 60_000
 AUTOSAVE_AFTER_EDIT_MS = 3_000
 
 
-class MainWindow(BlockActions, FileActions, QMainWindow):
+class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
     """The editor window. `settings` defaults to QSettings("Strata", "Strata")."""
 
     document_replaced = Signal(object)
@@ -467,10 +465,7 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
         self.inspector.show_node(self.block_id, node_ids[0] if len(node_ids) == 1 else None)
 
     def _select_only(self, node_id: str) -> None:
-        self.scene.clearSelection()
-        item = self.scene.node_items.get(node_id)
-        if item is not None:
-            item.setSelected(True)
+        self._select_nodes([node_id])
 
     def select_all(self) -> None:
         for item in self.scene.node_items.values():
@@ -511,92 +506,6 @@ class MainWindow(BlockActions, FileActions, QMainWindow):
             if parent_id != block_id:
                 return self._path_to(parent_id) + [block_id]
         return [gdoc.MODEL_ID, block_id]
-
-    # ----- editing ----------------------------------------------------------------------------
-    def delete_selection(self) -> None:
-        nodes = self.scene.selected_node_ids()
-        edges = self.scene.selected_edge_ids()
-        if nodes:
-            self.editor.execute(ops.RemoveNodes(self.block_id, nodes))
-        elif edges:
-            self.editor.execute(ops.Disconnect(self.block_id, edges))
-
-    def copy(self) -> bool:
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            return False
-        from PySide6.QtCore import QMimeData
-
-        payload = copy_nodes(self.document, self.block_id, nodes)
-        mime = QMimeData()
-        mime.setData(NODES_MIME, payload.encode("utf-8"))
-        mime.setText(payload)
-        QGuiApplication.clipboard().setMimeData(mime)
-        return True
-
-    def cut(self) -> None:
-        if self.copy():
-            self.editor.execute(ops.RemoveNodes(self.block_id, self.scene.selected_node_ids()), text=tr("Cut"))
-
-    def paste(self, offset=(40.0, 40.0)) -> list[str]:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(NODES_MIME):
-            return []
-        payload = bytes(mime.data(NODES_MIME)).decode("utf-8")
-        try:
-            op = PasteNodes(self.block_id, payload, offset)
-        except gdoc.EditError as error:
-            self.statusBar().showMessage(str(error), 6000)
-            return []
-        if self.editor.execute(op) is None:
-            return []
-        new_ids = list(op.new_ids.values())
-        self.scene.clearSelection()
-        for nid in new_ids:
-            if nid in self.scene.node_items:
-                self.scene.node_items[nid].setSelected(True)
-        return new_ids
-
-    def duplicate(self) -> list[str]:
-        nodes = self.scene.selected_node_ids()
-        if not nodes:
-            return []
-        payload = copy_nodes(self.document, self.block_id, nodes)
-        op = PasteNodes(self.block_id, payload, (40.0, 40.0))
-        op.text = tr("Duplicate")
-        if self.editor.execute(op) is None:
-            return []
-        self.scene.clearSelection()
-        for nid in op.new_ids.values():
-            self.scene.node_items[nid].setSelected(True)
-        return list(op.new_ids.values())
-
-    def _selected_positions(self) -> dict[str, tuple]:
-        block = self.document.blocks[self.block_id]
-        return {nid: tuple(block.nodes[nid].position) for nid in self.scene.selected_node_ids()}
-
-    def align(self, how: str) -> None:
-        positions = self._selected_positions()
-        if len(positions) > 1:
-            self.editor.execute(ops.MoveNodes(self.block_id, arrange.align(positions, how)), text=tr("Align"))
-
-    def distribute(self, horizontal: bool) -> None:
-        positions = self._selected_positions()
-        if len(positions) > 2:
-            self.editor.execute(ops.MoveNodes(self.block_id, arrange.distribute(positions, horizontal)),
-                                text=tr("Distribute"))
-
-    def auto_layout(self) -> None:
-        """Lay out the selection (or the whole block) left to right by data flow."""
-        block = self.document.blocks[self.block_id]
-        chosen = self.scene.selected_node_ids() or list(block.nodes)
-        if not chosen:
-            return
-        first = block.nodes[chosen[0]].position
-        edges = [(e.src[0], e.dst[0]) for e in block.edges.values()]
-        positions = arrange.layered_layout(chosen, edges, origin=(float(first[0]), float(first[1])))
-        self.editor.execute(ops.MoveNodes(self.block_id, positions), text=tr("Auto Layout"))
-        self.view.fit_readable()
 
     # ----- appearance -------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:

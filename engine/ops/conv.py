@@ -204,8 +204,9 @@ def conv_bias_activation(inputs, kernel, bias=None, activation="linear", strides
         raise ValueError(f"conv_bias_activation: bias must have shape ({kd.shape[-1]},). "
                          f"Received: bias.shape={tuple(b.shape)}")
     from engine.backend.cpu import conv as kernels
+    from engine.backend.cpu.dense import ACTIVATION_CODES
 
-    code = kernels.ACTIVATION_CODES[activation]
+    code = ACTIVATION_CODES[activation]
     bd = None if b is None else b.data
     x3, k3 = np.ascontiguousarray(_to3d(xd, rank)), np.ascontiguousarray(_kernel3d(kd, rank))
     y = kernels.conv_forward_fused(x3, k3, bd, code, *geometry, _pad3(out_spatial, rank, 1), groups)

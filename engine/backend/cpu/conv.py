@@ -37,7 +37,7 @@ from numba import njit, uint64
 
 from engine.backend.cpu import parallel
 from engine.backend.cpu.blas import single_threaded
-from engine.backend.cpu.dense import ACTIVATION_CODES, activation_bias_grad, bias_activation
+from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
 
 @njit(cache=True, nogil=True, inline="always")
