@@ -593,6 +593,6 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
             event.ignore()
             return
         self.save_layout()
-        self.clear_recovery()
+        self.release_recovery()
         self.scene.detach()
         event.accept()
