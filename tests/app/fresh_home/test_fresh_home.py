@@ -20,6 +20,10 @@ def assert_offered_and_restored(fresh_home, project: Path, saved: bytes, epochs)
     assert "edited_dense" in restarted["labels"] and restarted["epochs"] == epochs
     assert restarted["file_path"] == str(project) and restarted["modified"]
     assert project.read_bytes() == saved  # recovering does not write the user's file
+    settings = fresh_home.home / ".config" / "Strata" / "Strata.conf"  # Qt's folder for QSettings
+    assert settings.is_file()
+    if restarted["file_path"]:
+        assert "spiral.strata" in settings.read_text()  # the recent-files list
 
 
 def test_autosave_in_a_fresh_home_and_recovery_after_kill_during_editing(fresh_home):
