@@ -33,3 +33,26 @@ print("ok")
                           timeout=600)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
     assert (tmp_path / "t.strata").is_file()
+
+
+def _make_n(target: str, venv: Path) -> str:
+    done = subprocess.run(["make", "-n", f"VENV={venv}", target], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_run_installs_only_the_app_and_make_test_adds_the_oracles(tmp_path):
+    venv = tmp_path / "venv"  # never created: `make -n` only prints what it would do
+    run, test = _make_n("run", venv), _make_n("test", venv)
+    assert "pip install -q -e .\n" in run and "oracle" not in run and "[test" not in run
+    assert "-m app.demo" in run
+    assert "pip install -q -e '.[test,oracle]'" in test and "-m pytest" in test
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch(mode=0o755)
+    (venv / ".installed-app").touch()  # after `make run`: `make test` adds only the test extras
+    test_after_run = _make_n("test", venv)
+    assert "pip install -q -e .\n" not in test_after_run and "'.[test,oracle]'" in test_after_run
+    (venv / ".installed-test").touch()  # both done: neither installs again
+    assert "pip install" not in _make_n("test", venv) and "pip install" not in _make_n("run", venv)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -100,7 +100,8 @@ def main() -> int:
             elif box is None and getattr(win, "dashboard", None) is not None and not state["reported"]:
                 state["reported"] = True
                 report(phase="restarted", offered=state["offer"] is not None, offer=state["offer"],
-                       status=win.statusBar().currentMessage(), **document_state(win))
+                       status=win.statusBar().currentMessage(), first_menu=win.menuBar().actions()[0].text(),
+                       **document_state(win))
                 QTimer.singleShot(0, lambda: os._exit(0))
 
     timer = QTimer()

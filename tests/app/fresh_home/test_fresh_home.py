@@ -50,3 +50,10 @@ def test_recovery_after_kill_during_training(fresh_home):
     fresh_home.kill9(process)
     assert project.read_bytes() == saved
     assert_offered_and_restored(fresh_home, project, saved, epochs=1000)
+
+
+def test_a_clean_first_start_offers_nothing_and_honours_lang(fresh_home):
+    process, report = fresh_home.start("restart", "--lang=zh_CN")
+    started = fresh_home.wait_report(process, report, "restarted")
+    assert not started["offered"] and started["first_menu"] == "文件(&F)"
+    assert not (fresh_home.home / ".local" / "share" / "strata" / "recovery").exists()  # nothing autosaved yet
