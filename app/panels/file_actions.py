@@ -185,10 +185,12 @@ class FileActions:
         """If a session that ended without closing left unsaved work, offer to restore it (the
         newest; others wait for the next start). `ask` answers for tests."""
         slot = self.recovery
-        try:
-            slot.import_legacy(str(self.settings.value("recovery_source", "") or ""))
-        except OSError as error:
-            self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 15000)
+        if self.settings.contains("recovery_source"):  # the old single recovery file's source
+            try:
+                slot.import_legacy(str(self.settings.value("recovery_source", "") or ""))
+                self.settings.remove("recovery_source")
+            except OSError as error:
+                self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 15000)
         for orphan in slot.orphans():
             if slot.adopt(orphan):
                 break

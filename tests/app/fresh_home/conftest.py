@@ -82,6 +82,22 @@ class FreshHome:
         process.wait()
 
     @staticmethod
+    def wait_gone(pid: int) -> None:
+        """Wait until process `pid` has ended (it is not our child: poll /proc)."""
+        import time
+
+        deadline = time.monotonic() + SAFETY_S
+        while time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{pid}/stat") as handle:
+                    if handle.read().split(")")[-1].split()[0] == "Z":
+                        return  # ended; its parent (killed) will never reap it
+            except FileNotFoundError:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"process {pid} still runs after its GUI process was killed")
+
+    @staticmethod
     def stop(process) -> None:
         try:
             os.killpg(process.pid, signal.SIGKILL)  # the app and anything it started

@@ -89,8 +89,10 @@ def main() -> int:
                 edit(win, epochs=1000)
                 win.train_action.trigger()
             elif state["began"] and state["epochs_seen"] and recovery_written(win):
-                report(phase="training", recovery=recovery_written(win), pid=os.getpid(),
-                       epochs_seen=state["epochs_seen"], running=bool(dashboard.training.runner.running),
+                runner = dashboard.training.runner
+                child = runner.child.process.pid if runner.in_process and runner.child is not None else None
+                report(phase="training", recovery=recovery_written(win), pid=os.getpid(), child_pid=child,
+                       epochs_seen=state["epochs_seen"], running=bool(runner.running),
                        **document_state(win))
         elif MODE == "restart":
             box = next((w for w in qt_app.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)

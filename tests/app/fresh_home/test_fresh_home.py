@@ -49,6 +49,8 @@ def test_recovery_after_kill_during_training(fresh_home):
     assert training["running"] and training["epochs_seen"] >= 1
     fresh_home.kill9(process)
     assert project.read_bytes() == saved
+    assert training["child_pid"]  # the app trains in a separate process by default...
+    fresh_home.wait_gone(training["child_pid"])  # ...which notices its GUI is gone and ends by itself
     assert_offered_and_restored(fresh_home, project, saved, epochs=1000)
 
 
