@@ -69,7 +69,10 @@ def finish_startup(window, qt_app, file_given: bool = False, warm=None) -> None:
     # stop after the kernel being compiled: a thread still inside LLVM at interpreter exit can crash it
     qt_app.aboutToQuit.connect(lambda: warmup.cancel(wait_s=30.0))
     report_settings_problem(window)
-    if not file_given and not window.offer_recovery():
+    if file_given:  # only unsaved work on that file is offered
+        if window.file_path is not None:
+            window.offer_recovery(source=window.file_path)
+    elif not window.offer_recovery():
         from app.firstrun.welcome import should_show_at_start, show_welcome
 
         if should_show_at_start(window.settings):

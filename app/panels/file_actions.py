@@ -181,9 +181,10 @@ class FileActions:
         """The window closes normally: drop its recovery data and lock."""
         self.recovery.release()
 
-    def offer_recovery(self, ask=None) -> bool:
+    def offer_recovery(self, ask=None, source=None) -> bool:
         """If a session that ended without closing left unsaved work, offer to restore it (the
-        newest; others wait for the next start). `ask` answers for tests."""
+        newest; others wait for the next start); with `source`, only work on that file (the file
+        given on the command line). `ask` answers for tests."""
         slot = self.recovery
         if self.settings.contains("recovery_source"):  # the old single recovery file's source
             try:
@@ -192,6 +193,8 @@ class FileActions:
             except OSError as error:
                 self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 15000)
         for orphan in slot.orphans():
+            if source is not None and not _same_file(orphan.source, source):
+                continue
             if slot.adopt(orphan):
                 break
         else:
@@ -219,6 +222,13 @@ class FileActions:
         self.editor.undo_stack.resetClean()  # recovered work is unsaved
         self._update_title()
         return True
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return bool(a) and Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def _reason(error) -> str:

@@ -18,3 +18,18 @@ def test_the_old_single_recovery_file_is_offered_from_the_new_folder(window, set
     assert not old.exists() and not settings.contains("recovery_source")
     assert window.recovery_file().parent == tmp_path / "recovery"
     assert not window.offer_recovery(ask=True)  # moved, not copied: offered once
+
+
+def test_with_a_file_given_only_work_on_that_file_is_offered(window, settings, tmp_path):
+    from app.panels.recovery import RecoverySlot
+
+    folder = tmp_path / "recovery"
+    for name in ("other", "mine"):
+        crashed = RecoverySlot(folder)
+        crashed.write(project_bytes(Document())[0], str(tmp_path / f"{name}.strata"))
+        crashed.abandon()
+    assert not window.offer_recovery(ask=True, source=tmp_path / "third.strata")
+    assert window.offer_recovery(ask=True, source=tmp_path / "mine.strata")
+    assert window.file_path == tmp_path / "mine.strata"
+    (left,) = RecoverySlot(folder).orphans()
+    assert left.source == str(tmp_path / "other.strata")  # still there for a start without a file

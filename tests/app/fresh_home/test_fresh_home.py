@@ -11,8 +11,8 @@ def recovery_folder(home: Path) -> Path:
     return home / ".local" / "share" / "strata" / "recovery"
 
 
-def assert_offered_and_restored(fresh_home, project: Path, saved: bytes, epochs):
-    process, report = fresh_home.start("restart")  # no file: as after a crash, `strata` alone
+def assert_offered_and_restored(fresh_home, project: Path, saved: bytes, epochs, *args):
+    process, report = fresh_home.start("restart", *args)  # `strata`, or `strata FILE` when given
     restarted = fresh_home.wait_report(process, report, "restarted")
     assert restarted["offered"], restarted
     assert restarted["offer"]["title"] == "Recover work"
@@ -51,7 +51,7 @@ def test_recovery_after_kill_during_training(fresh_home):
     assert project.read_bytes() == saved
     assert training["child_pid"]  # the app trains in a separate process by default...
     fresh_home.wait_gone(training["child_pid"])  # ...which notices its GUI is gone and ends by itself
-    assert_offered_and_restored(fresh_home, project, saved, epochs=1000)
+    assert_offered_and_restored(fresh_home, project, saved, 1000, project)  # `strata FILE` offers FILE's work
 
 
 def test_a_clean_first_start_offers_nothing_and_honours_lang(fresh_home):
