@@ -190,8 +190,8 @@ class FileActions:
             try:
                 slot.import_legacy(str(self.settings.value("recovery_source", "") or ""))
                 self.settings.remove("recovery_source")
-            except OSError as error:
-                self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 15000)
+            except OSError as error:  # names the folder; the old file stays where it was
+                self.statusBar().showMessage(str(error), 15000)
         for orphan in slot.orphans():
             if source is not None and not _same_file(orphan.source, source):
                 continue
@@ -199,7 +199,6 @@ class FileActions:
                 break
         else:
             return False
-        self.recovery_offered = orphan
         if ask is None:
             answer = QMessageBox.question(self, tr("Recover work"),
                                           tr("Strata closed with unsaved changes. Restore them?"))

@@ -123,11 +123,15 @@ class RecoverySlot:
 
     def adopt(self, orphan: Orphan) -> bool:
         """Make `orphan`'s slot this window's (its files stay until the next autosave replaces
-        them); False if another instance took it first."""
+        them; this window's own slot, still empty at start-up, is released); False if another
+        instance took it first or its lock cannot be opened."""
         if not self.folder.is_dir():
             return False
         lock = _Lock(self.folder / f"{orphan.id}.lock")
-        if not lock.acquire():
+        try:
+            if not lock.acquire():
+                return False
+        except OSError:
             return False
         self.release()
         self.id, self._lock = orphan.id, lock
