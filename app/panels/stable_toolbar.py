@@ -8,41 +8,43 @@ change (▶ Train / ⏸ Pause / ▶ Resume) get a fixed width fitting the longes
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QToolBar, QToolButton
 
 from app.i18n import tr
 
 
-def _follow_stack(action: QAction, title: str, can_changed, text_changed, can, text, menu_action) -> None:
-    def tooltip(description: str) -> str:
-        hint = f"{title} {description}".strip() if description else title
-        keys = menu_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        return f"{hint} ({keys})" if keys else hint
+class StackAction(QAction):
+    """A toolbar Undo or Redo: fixed text, enabled with the stack, the stack's description in the tooltip."""
 
-    action.setEnabled(can())
-    action.setToolTip(tooltip(text()))
-    can_changed.connect(action.setEnabled)
-    text_changed.connect(lambda description: action.setToolTip(tooltip(description)))
+    def __init__(self, title: str, menu_action: QAction, stack: QUndoStack, redo: bool):
+        super().__init__(title, menu_action.parent())
+        self.title = title
+        self.menu_action = menu_action
+        self.setObjectName("toolbarRedo" if redo else "toolbarUndo")
+        self.triggered.connect(stack.redo if redo else stack.undo)
+        (stack.canRedoChanged if redo else stack.canUndoChanged).connect(self.setEnabled)
+        (stack.redoTextChanged if redo else stack.undoTextChanged).connect(self.describe)
+        self.setEnabled(stack.canRedo() if redo else stack.canUndo())
+        self.describe(stack.redoText() if redo else stack.undoText())
+
+    def describe(self, description: str) -> None:
+        """Tooltip: "Undo Change shape (Ctrl+Z)"."""
+        if not shiboken6.isValid(self.menu_action):
+            return  # the window is being destroyed
+        hint = f"{self.title} {description}" if description else self.title
+        keys = self.menu_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.setToolTip(f"{hint} ({keys})" if keys else hint)
 
 
 def toolbar_undo_redo(stack: QUndoStack, menu_undo: QAction, menu_redo: QAction) -> tuple[QAction, QAction]:
-    """(undo, redo) actions for the toolbar: fixed text, enabled with the stack, described in the tooltip.
+    """(undo, redo) actions for the toolbar (see StackAction).
 
     The shortcuts stay on the Edit menu's actions `menu_undo` / `menu_redo` (a key press is
     never ambiguous); the tooltip names them.
     """
-    undo = QAction(tr("Undo"), menu_undo.parent())
-    redo = QAction(tr("Redo"), menu_redo.parent())
-    undo.setObjectName("toolbarUndo")
-    redo.setObjectName("toolbarRedo")
-    undo.triggered.connect(stack.undo)
-    redo.triggered.connect(stack.redo)
-    _follow_stack(undo, tr("Undo"), stack.canUndoChanged, stack.undoTextChanged, stack.canUndo, stack.undoText,
-                  menu_undo)
-    _follow_stack(redo, tr("Redo"), stack.canRedoChanged, stack.redoTextChanged, stack.canRedo, stack.redoText,
-                  menu_redo)
-    return undo, redo
+    return StackAction(tr("Undo"), menu_undo, stack, False), StackAction(tr("Redo"), menu_redo, stack, True)
 
 
 def fix_width(toolbar: QToolBar, action: QAction, texts) -> int:

@@ -114,13 +114,13 @@ class DataPanel(QWidget):
         self.summary = QLabel(tr_dash("No data set loaded."))
         self.summary.setWordWrap(True)
         self.preview = pg.PlotWidget()
-        style_plot_widget(self.preview, plot_theme())
         self.preview.setMinimumHeight(120)
         self.image_preview = pg.ImageView()
         self.image_preview.ui.roiBtn.hide()
         self.image_preview.ui.menuBtn.hide()
         self.image_preview.ui.histogram.hide()
         self.image_preview.hide()
+        self.set_plot_theme(plot_theme())
         left = QVBoxLayout()
         row = QHBoxLayout()
         row.addWidget(QLabel(tr_dash("Data set")))
@@ -142,8 +142,10 @@ class DataPanel(QWidget):
         self._build_params(self.name.currentData())
 
     def set_plot_theme(self, theme) -> None:
-        """Draw the preview in the window's theme (an app.plots.plot_theme.PlotTheme)."""
+        """Draw the previews in the window's theme (an app.plots.plot_theme.PlotTheme)."""
         style_plot_widget(self.preview, theme)
+        for view in self.image_preview.findChildren(pg.GraphicsView):
+            view.setBackground(theme.background)
 
     def _build_params(self, name):
         while self.param_form.rowCount():
