@@ -40,6 +40,7 @@ def _open_window(app, project: Path, settings_path: Path, language: str = "en"):
 
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     settings.clear()
+    settings.setValue("recovery_path", str(settings_path.with_suffix(".recovery.strata")))  # removed after the shot
     install_translator(app, language)
     apply_theme(app, "dark", False)
     document = load_project(project, trust=TrustStore())  # shipped examples are trusted
@@ -213,6 +214,7 @@ def take(name: str, folder: Path = FOLDER) -> Path:
         window.close()
         install_translator(app, "en")
         settings_path.unlink(missing_ok=True)
+        settings_path.with_suffix(".recovery.strata").unlink(missing_ok=True)
     return out
 
 

@@ -110,8 +110,8 @@ class BoundaryView(pg.PlotWidget):
         """Background, axes, point outlines and the field's fade colour in `theme`."""
         self.theme = theme
         style_plot_widget(self, theme)
-        self.points.setPen(pg.mkPen(theme.point_edge, width=1.0 if theme.presentation else 0.6))
-        self.points.setSize(9 if theme.presentation else 6)
+        self.points.setPen(pg.mkPen(theme.point_edge, width=1.4 if theme.presentation else 0.9))
+        self.points.setSize(10 if theme.presentation else 7)
         if self._labels is not None:
             self.set_points(*self._labels)
         if self.last_boundary is not None:
@@ -127,7 +127,7 @@ class BoundaryView(pg.PlotWidget):
         self.last_boundary = boundary
         self.draws += 1
         rgb = CLASS_RGB[cls % len(CLASS_RGB)].astype("float64")
-        strength = (0.12 + 0.43 * np.clip(conf, 0, 1))[..., None]
+        strength = (0.10 + 0.32 * np.clip(conf, 0, 1))[..., None]  # soft: the points stay readable on it
         base = np.array(self.theme.rgb(), dtype="float64")
         rgb = base + (rgb - base) * strength
         self.last_rgb = rgb.astype("uint8")
