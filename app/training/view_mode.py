@@ -3,8 +3,9 @@
 Pressing Train (toolbar or Training tab) remembers the user's dock layout and rearranges it:
 the bottom docks grow to TRAINING_SHARE of the window with the Training tab in front, and for
 2-D point data the Results dock moves to their right with the decision boundary, square and at
-least BOUNDARY_MIN_PX. The canvas stays visible above (fitted to its smaller size, minimap
-hidden). "◀ Back to editing" in the status bar, View › Training View or Ctrl+Shift+T restore the
+least BOUNDARY_MIN_PX. The Training tab's settings column folds away (drag the splitter to open
+it; it opens by itself when a run fails or is refused, so its message shows), and the canvas
+stays visible above (fitted to its smaller size, minimap hidden). "◀ Back to editing" in the status bar, View › Training View or Ctrl+Shift+T restore the
 remembered layout and canvas view. When a run ends the view stays (the user may be reading the
 results); the status bar points at the way back instead.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QSplitter
 
 from app.training.i18n import tr_dash
 
@@ -46,6 +47,7 @@ class TrainingView(QObject):
         self._minimap_visible = True
         self._boundary_shown = False
         self._saved_front = []
+        self._splitter_sizes = None
         self.action = QAction(tr_dash("Training View"), window)
         self.action.setCheckable(True)
         self.action.setShortcut(QKeySequence(SHORTCUT))
@@ -89,6 +91,10 @@ class TrainingView(QObject):
             insight = self.dashboard.results
             insight.setCurrentWidget(insight.boundary)
             insight.boundary.setMinimumSize(BOUNDARY_MIN_PX, BOUNDARY_MIN_PX)
+        splitter = self._settings_splitter()
+        if splitter is not None:
+            self._splitter_sizes = splitter.sizes()
+            splitter.setSizes([0, sum(self._splitter_sizes)])
         self.active = True
         training.raise_()
         self.apply_sizes()
@@ -106,6 +112,7 @@ class TrainingView(QObject):
         window = self.window
         self.active = False
         self.dashboard.results.boundary.setMinimumSize(0, 0)
+        self.show_settings()
         if self._saved_state is not None:
             window.restoreState(self._saved_state)
             for dock in self._saved_front:  # the tabs that were in front (restoreState does not always keep them)
@@ -149,11 +156,26 @@ class TrainingView(QObject):
             window.resizeDocks([training, results], [width - side, side], Qt.Orientation.Horizontal)
         self.window.view.fit_all()
 
+    def _settings_splitter(self) -> QSplitter | None:
+        """The Training tab's splitter between its settings column and the plots."""
+        return self.dashboard.training.findChild(QSplitter)
+
+    def settings_folded(self) -> bool:
+        splitter = self._settings_splitter()
+        return splitter is not None and splitter.sizes()[0] == 0
+
+    def show_settings(self) -> None:
+        """Open the Training tab's settings column again (as it was before the training view)."""
+        splitter = self._settings_splitter()
+        if splitter is not None and self._splitter_sizes is not None and self.settings_folded():
+            splitter.setSizes(self._splitter_sizes)
+
     def show_training_tab(self) -> None:
-        """Bring the Training tab to the front (its messages say why a run did not start)."""
+        """Bring the Training tab to the front with its settings column (its messages say why a run did not start)."""
         training, _results = self._docks()
         training.show()
         training.raise_()
+        self.show_settings()
 
     def _run_finished(self, info) -> None:
         if not self.active:
@@ -162,6 +184,8 @@ class TrainingView(QObject):
         self.back_button.style().unpolish(self.back_button)
         self.back_button.style().polish(self.back_button)
         status = info.get("status")
+        if status in ("nan", "failed"):
+            self.show_settings()  # the message and Roll back are there
         text = (tr_dash("Training finished.") if status == "finished" else tr_dash("Training ended."))
         self.window.statusBar().showMessage(
             text + " " + tr_dash("Press “Back to editing” ({}) when you are done reading the results.").format(SHORTCUT),

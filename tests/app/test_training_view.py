@@ -76,6 +76,8 @@ def test_train_switches_to_the_training_view_at_once_and_back_on_demand(qtbot, m
         assert results.geometry().left() >= training.geometry().right()  # boundary beside the plots
         assert training.height() >= 0.55 * win.centralWidget().height() + training.height() * 0.55 - 1
         assert 100 < win.view.height() < canvas_height  # the canvas is still there, smaller
+        assert dash.view_mode.settings_folded()  # the plots take the settings column's width
+        assert dash.training.plots_scroll.width() > 0.5 * training.width()
         win.train_action.trigger()
         assert dash.controls.state() == PAUSED and win.train_action.text().endswith("Resume")
         win.train_action.trigger()
@@ -93,7 +95,7 @@ def test_train_switches_to_the_training_view_at_once_and_back_on_demand(qtbot, m
     assert not dash.view_mode.active and not dash.view_mode.back_button.isVisibleTo(win)
     assert not dash.view_mode.action.isChecked()
     assert win.view.height() == canvas_height and win.view.transform() == transform
-    assert not in_front(training)
+    assert not in_front(training) and not dash.view_mode.settings_folded()
     # and the View menu's toggle enters and leaves it too
     dash.view_mode.action.trigger()
     assert dash.view_mode.active
@@ -123,6 +125,20 @@ def test_a_refused_train_press_shows_the_training_tab_with_the_reason(mlp_window
     assert not dash.view_mode.active and in_front(dash.tabs["Training"])
     assert "data set" in dash.training.message.text()
     assert win.train_action.text().endswith("Train")
+
+
+def test_the_training_tabs_train_button_opens_the_view_and_a_refusal_unfolds_the_settings(qtbot, mlp_window):
+    win, dash = mlp_window
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        dash.training.train_button.click()
+        assert dash.view_mode.active and win.train_action.text().endswith("Pause")
+    pump()
+    assert dash.view_mode.settings_folded()
+    dash.training.set_dataset(None)
+    win.train_action.trigger()  # refused: no data set; the reason must be visible
+    pump()
+    assert dash.view_mode.active and not dash.view_mode.settings_folded()
+    assert dash.training.message.isVisible() and "data set" in dash.training.message.text()
 
 
 def test_status_bar_shows_epoch_batch_eta_and_samples_per_second(qtbot, mlp_window):
