@@ -203,10 +203,12 @@ class LayerOutputView(QWidget):
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=self.theme.current[0]))
 
     def set_plot_theme(self, theme: PlotTheme) -> None:
+        """Re-style what is shown (without running the model again)."""
         self.theme = theme
         self.plot.setBackground(theme.background)
-        if self.values is not None:
-            self.refresh()
+        for item in list(self.plot.ci.items):
+            if isinstance(item, pg.PlotItem):
+                style_plot_item(item, theme, tr_dash("histogram of values"))
 
 
 class InsightPanel(QTabWidget):

@@ -210,6 +210,10 @@ def test_plots_follow_the_theme_switch(mlp_window, theme):
         field = dash.results.boundary
         field.set_boundary((np.linspace(-1, 1, 4), np.linspace(-1, 1, 4), np.zeros((4, 4), int), np.zeros((4, 4))))
         assert field.last_rgb.max() < 140  # a low-confidence field fades into the dark background, not to white
+    confusion = dash.results.confusion
+    confusion.show_matrix(np.array([[5, 0], [1, 4]]))
+    assert confusion.item(0, 1).background().color().name() == expected.background  # an empty cell: no white box
+    assert confusion.item(0, 1).foreground().color().name() == expected.foreground
     # Presentation: thicker lines and larger text
     thin, small = epoch.opts["pen"].widthF(), axis.style["tickFont"].pixelSize()
     win.set_presentation(True)
