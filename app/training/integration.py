@@ -147,7 +147,8 @@ class DocumentBridge:
 
 
 def install_training_view(window, dashboard: Dashboard) -> None:
-    """Train/Pause/Resume in the toolbar, run status in the status bar, the training view, plots in the window's theme."""
+    """Train/Pause/Resume in the toolbar, run status in the status bar, the training view,
+    and plots in the window's theme."""
     from app.plots.plot_theme import plot_theme
     from app.training.run_controls import RunControls, RunStatus
     from app.training.view_mode import TrainingView

@@ -5,9 +5,10 @@ the bottom docks grow to TRAINING_SHARE of the window with the Training tab in f
 2-D point data the Results dock moves to their right with the decision boundary, square and at
 least BOUNDARY_MIN_PX. The Training tab's settings column folds away (drag the splitter to open
 it; it opens by itself when a run fails or is refused, so its message shows), and the canvas
-stays visible above (fitted to its smaller size, minimap hidden). "◀ Back to editing" in the status bar, View › Training View or Ctrl+Shift+T restore the
-remembered layout and canvas view. When a run ends the view stays (the user may be reading the
-results); the status bar points at the way back instead.
+stays visible above (fitted to its smaller size, minimap hidden). "◀ Back to editing" in the
+status bar, View › Training View or Ctrl+Shift+T restore the remembered layout and canvas
+view. When a run ends the view stays (the user may be reading the results); the status bar
+points at the way back instead.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ class TrainingView(QObject):
         self._saved_state = window.saveState()
         window.editing_state = self._saved_state
         self._saved_view = (view.transform(), view.mapToScene(view.viewport().rect().center()))
-        self._saved_front = [dock for dock in window.all_docks() if dock.isVisible() and not dock.visibleRegion().isEmpty()]
+        self._saved_front = [dock for dock in window.all_docks()
+                             if dock.isVisible() and not dock.visibleRegion().isEmpty()]
         self._minimap_visible = view.minimap.isVisible()
         training, results = self._docks()
         for dock in (training, results):
@@ -187,6 +189,5 @@ class TrainingView(QObject):
         if status in ("nan", "failed"):
             self.show_settings()  # the message and Roll back are there
         text = (tr_dash("Training finished.") if status == "finished" else tr_dash("Training ended."))
-        self.window.statusBar().showMessage(
-            text + " " + tr_dash("Press “Back to editing” ({}) when you are done reading the results.").format(SHORTCUT),
-            20000)
+        hint = tr_dash("Press “Back to editing” ({}) when you are done reading the results.").format(SHORTCUT)
+        self.window.statusBar().showMessage(text + " " + hint, 20000)

@@ -145,7 +145,8 @@ def test_status_bar_shows_epoch_batch_eta_and_samples_per_second(qtbot, mlp_wind
     win, dash = mlp_window
     status = dash.run_status
     seen = []
-    dash.training.runner.batches.connect(lambda _reports: seen.append((status.fields(), status.epoch_label.isVisible())))
+    dash.training.runner.batches.connect(
+        lambda _reports: seen.append((status.fields(), status.epoch_label.isVisible())))
     assert not status.epoch_label.isVisible()
     with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
         win.train_action.trigger()
