@@ -356,7 +356,7 @@ def open_gui(argv) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.launch import create_window
+    from app.launch import create_window, show_window
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setOrganizationName("Strata")
@@ -377,7 +377,7 @@ def open_gui(argv) -> int:
     except ImportError:
         pass
     window = create_window(settings=settings, dashboard=False)  # attached after the first paint
-    window.show()
+    show_window(window)  # maximised on a first start
     # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
     from app.firstrun.startup import schedule_startup
 

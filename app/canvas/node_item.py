@@ -18,6 +18,7 @@ CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
 LOD_NO_TEXT = 0.55
+BADGE_OVERHANG = 12.0  # how far the problem badge reaches past the card's top and right edges
 
 
 class NodeItem(QGraphicsItem):
@@ -88,7 +89,8 @@ class NodeItem(QGraphicsItem):
 
     # ----- geometry ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-3, -3, self._width + 6, self._height + 6)
+        # the outline's width, and the problem badge that sticks out of the top-right corner
+        return QRectF(-3, -BADGE_OVERHANG, self._width + 3 + BADGE_OVERHANG, self._height + 3 + BADGE_OVERHANG)
 
     def shape(self):
         path = QPainterPath()

@@ -332,16 +332,76 @@
       <translation>已完成：{}</translation>
     </message>
     <message>
-      <source>Choose data set</source>
-      <translation>选择数据集</translation>
-    </message>
-    <message>
       <source>Change training settings</source>
       <translation>更改训练设置</translation>
     </message>
     <message>
+      <source>Choose data set</source>
+      <translation>选择数据集</translation>
+    </message>
+    <message>
       <source>Some saved training settings could not be used: {}</source>
       <translation>部分已保存的训练设置无法使用：{}</translation>
+    </message>
+    <message>
+      <source>Train the model on the chosen data set</source>
+      <translation>用所选数据集训练模型</translation>
+    </message>
+    <message>
+      <source>Pause the run after the current batch</source>
+      <translation>在当前批次之后暂停训练</translation>
+    </message>
+    <message>
+      <source>Continue the paused run</source>
+      <translation>继续已暂停的训练</translation>
+    </message>
+    <message>
+      <source>paused</source>
+      <translation>已暂停</translation>
+    </message>
+    <message>
+      <source>epoch {}/{}</source>
+      <translation>第 {}/{} 轮</translation>
+    </message>
+    <message>
+      <source>batch {}/{}</source>
+      <translation>批次 {}/{}</translation>
+    </message>
+    <message>
+      <source>ETA {}</source>
+      <translation>剩余 {}</translation>
+    </message>
+    <message>
+      <source>{} samples/s</source>
+      <translation>{} 样本/秒</translation>
+    </message>
+    <message>
+      <source>Training View</source>
+      <translation>训练视图</translation>
+    </message>
+    <message>
+      <source>Live plots large, canvas above; again to go back to editing</source>
+      <translation>放大实时曲线，画布在上方；再按一次回到编辑</translation>
+    </message>
+    <message>
+      <source>Training finished.</source>
+      <translation>训练完成。</translation>
+    </message>
+    <message>
+      <source>Training ended.</source>
+      <translation>训练结束。</translation>
+    </message>
+    <message>
+      <source>Back to editing</source>
+      <translation>返回编辑</translation>
+    </message>
+    <message>
+      <source>Restore the layout you had before training ({})</source>
+      <translation>恢复训练前的布局（{}）</translation>
+    </message>
+    <message>
+      <source>Press “Back to editing” ({}) when you are done reading the results.</source>
+      <translation>看完结果后，按“返回编辑”（{}）。</translation>
     </message>
     <message>
       <source>Select a node to see its output.</source>
@@ -384,12 +444,12 @@
       <translation>损失</translation>
     </message>
     <message>
-      <source>{}: output shape {}, mean {}, std {}</source>
-      <translation>{}：输出形状 {}，均值 {}，标准差 {}</translation>
-    </message>
-    <message>
       <source>histogram of values</source>
       <translation>数值直方图</translation>
+    </message>
+    <message>
+      <source>{}: output shape {}, mean {}, std {}</source>
+      <translation>{}：输出形状 {}，均值 {}，标准差 {}</translation>
     </message>
     <message>
       <source>pred {}</source>
