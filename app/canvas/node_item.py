@@ -18,6 +18,7 @@ CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
 LOD_NO_TEXT = 0.55
+THUMB_HEIGHT = 40.0  # the live thumbnail strip under the body while training is shown
 
 
 class NodeItem(QGraphicsItem):
@@ -32,6 +33,8 @@ class NodeItem(QGraphicsItem):
         self.output_ports: list[PortItem] = []
         self._height = self._header + BODY_MIN_HEIGHT
         self._moving_from: QPointF | None = None
+        self.thumbnail = None       # QImage of the node's live output summary, or None
+        self.thumbnail_caption = ""
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -58,12 +61,25 @@ class NodeItem(QGraphicsItem):
         port_rows = max(len(info.inputs), len(info.outputs), 1)
         k = self.canvas_style.font_scale
         body = max(BODY_MIN_HEIGHT * k, port_rows * PORT_SPACING * k + 10)
-        self._height = self._header + body
+        self._height = self._header + body + (THUMB_HEIGHT * k if self.thumbnail is not None else 0.0)
         for ports, x in ((self.input_ports, 0.0), (self.output_ports, self._width)):
             for port in ports:
                 port.setPos(x, self._header + (15 + port.index * PORT_SPACING) * k)
-        self.setToolTip("\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})")
+        tip = "\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})"
+        self.setToolTip(tip + (f"\n{self.thumbnail_caption}" if self.thumbnail is not None and self.thumbnail_caption else ""))
         self.update()
+
+    def set_thumbnail(self, image, caption: str = "") -> None:
+        """Show a live thumbnail (a QImage drawn once per update) under the body; None hides it."""
+        had = self.thumbnail is not None
+        self.thumbnail = image
+        self.thumbnail_caption = caption if image is not None else ""
+        if had != (image is not None):
+            self.set_info(self.info)  # the card grows or shrinks by the strip
+        else:
+            tip = "\n".join(self.info.problems) if self.info.problems else f"{self.info.label} ({self.info.type_name})"
+            self.setToolTip(tip + (f"\n{caption}" if image is not None and caption else ""))
+            self.update()
 
     def set_canvas_style(self, canvas_style: CanvasStyle) -> None:
         """Repaint in another theme or presentation size."""
@@ -134,6 +150,10 @@ class NodeItem(QGraphicsItem):
         if lod < LOD_NO_TEXT:
             return
         self._paint_text(painter, style, info)
+        if self.thumbnail is not None:
+            k = style.font_scale
+            painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
+                                     (THUMB_HEIGHT - 6) * k), self.thumbnail)
         if has_problem:
             self._paint_badge(painter, style)
 
