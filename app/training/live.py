@@ -290,6 +290,10 @@ class LiveCallback(Callback):
         return {"epoch": self._epoch, "batch": batch, "term": term, "value": batch_loss, "message": message,
                 "rollback_epoch": rollback}
 
+    def on_train_end(self, logs=None):
+        if self.probe is not None and self.nan_info is None:
+            self.probe(self.model, self.batches_done, self._epoch, -1, force=True)  # the trained state
+
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         if self._added_counts:

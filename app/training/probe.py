@@ -239,7 +239,8 @@ class LiveProbe:
 
 class ProbeEvery:
     """Runs a `LiveProbe` after a batch when the canvas wants it: in step mode after every
-    batch, otherwise at most every `interval_s`; also once before the first batch.
+    batch, otherwise at most every `interval_s`; also once before the first batch and once at
+    the end of the run.
 
     `control.live` (canvas display on) or `control.step_mode` must be true; results go to
     `sink("probe", payload)` with the batch count added.
@@ -250,12 +251,13 @@ class ProbeEvery:
         self._last = None
         self.failed = None
 
-    def __call__(self, model, batches_done: int, epoch: int = 0, batch: int = -1) -> None:
+    def __call__(self, model, batches_done: int, epoch: int = 0, batch: int = -1, force: bool = False) -> None:
+        """Probe now if wanted; `force` ignores the rate limit (the end of a run)."""
         stepping = getattr(self.control, "step_mode", False)
         if self.failed is not None or not (getattr(self.control, "live", False) or stepping):
             return
         now = time.perf_counter()
-        if not stepping and self._last is not None and now - self._last < self.interval_s:
+        if not (stepping or force) and self._last is not None and now - self._last < self.interval_s:
             return
         self._last = now
         try:
