@@ -99,6 +99,7 @@ class LivePanel(QWidget):
         self.continue_button.clicked.connect(self.continue_run)
         self.runner.options_source = self.options
         self.runner.batches.connect(self._on_batches)
+        self.runner.probe.connect(self.on_probe)
         for signal in (self.runner.began, self.runner.paused, self.runner.done):
             signal.connect(lambda *_args: self.update_buttons())
         self.update_buttons()
@@ -156,6 +157,11 @@ class LivePanel(QWidget):
         low, high = gradient_range
         self.legend.setText(tr_dash("Gradient flow: thin blue {0} … thick orange {1} (log scale)").format(
             f"{low:.2g}", f"{high:.2g}"))
+
+    def on_probe(self, payload: dict) -> None:
+        """A probe that failed says why here (the run goes on without canvas summaries)."""
+        if "error" in payload:
+            self.legend.setText(tr_dash("Live canvas stopped: {}").format(payload["error"]))
 
     # -- reports ------------------------------------------------------------------------------
     def _on_batches(self, reports) -> None:

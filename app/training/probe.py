@@ -26,6 +26,7 @@ from app.training.summaries import gradient_norm, summarize_output
 
 PROBE_SAMPLES = 8
 PROBE_INTERVAL_S = 0.25  # at most four probes a second outside step mode
+PROBE_SHARE = 0.1        # ... and at most this share of the training time
 
 
 def document_spec(document, compiled) -> dict:
@@ -116,18 +117,29 @@ class _Hooks:
         return False
 
 
-def _state_variables(model) -> list:
-    """Variables a forward pass may change outside training: metrics and non-trainable weights."""
-    found, seen = [], set()
-    metrics = list(getattr(model, "metrics", []) or []) + list(model._added_metric_trackers().values())
-    compiled = getattr(model, "compiled_loss", None)
-    if compiled is not None:
-        metrics += list(compiled.trackers.values())
-    for variable in [v for m in metrics for v in m.variables] + list(model.non_trainable_weights):
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            found.append(variable)
-    return found
+class _StateVariables:
+    """Variables a forward pass may change outside training: metrics and non-trainable weights.
+
+    The model's layers and metric objects are found once; `add_metric` trackers, which appear
+    on a layer's first call, are looked up on every call (a dict per layer).
+    """
+
+    def __init__(self, model):
+        self.layers = model._flatten_layers()
+        metrics = list(getattr(model, "metrics", []) or [])
+        compiled = getattr(model, "compiled_loss", None)
+        if compiled is not None:
+            metrics += list(compiled.trackers.values())
+        self.fixed = [v for m in metrics for v in m.variables] + list(model.non_trainable_weights)
+
+    def __call__(self) -> list:
+        found, seen = [], set()
+        added = [v for layer in self.layers for m in layer._added_metrics.values() for v in m.variables]
+        for variable in self.fixed + added:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                found.append(variable)
+        return found
 
 
 class LiveProbe:
@@ -137,6 +149,7 @@ class LiveProbe:
         self.spec = spec
         self.x = probe_rows(x, samples)
         self.y = probe_rows(y, samples)
+        self._state = None  # (model, _StateVariables) of the model probed last
 
     def _input_tensors(self, model):
         """The probe inputs as watched Tensors in the model's input structure, and their paths."""
@@ -165,9 +178,12 @@ class LiveProbe:
         """The payload for the model's current weights (see the module docstring)."""
         from engine.autodiff.tape import GradientTape
 
-        wanted = self.spec.get("layers", {})
-        layers = [layer for layer in model._flatten_layers(include_self=False) if layer.name in wanted]
-        saved = [(v, np.array(v.numpy(), copy=True)) for v in _state_variables(model)]
+        if self._state is None or self._state[0] is not model:
+            wanted = self.spec.get("layers", {})
+            state = _StateVariables(model)
+            self._state = (model, state, [layer for layer in state.layers if layer is not model and layer.name in wanted])
+        _, state, layers = self._state
+        saved = [(v, np.array(v.numpy(), copy=True)) for v in state()]
         loss = None
         try:
             with _Hooks(layers) as hooks:
@@ -239,8 +255,8 @@ class LiveProbe:
 
 class ProbeEvery:
     """Runs a `LiveProbe` after a batch when the canvas wants it: in step mode after every
-    batch, otherwise at most every `interval_s`; also once before the first batch and once at
-    the end of the run.
+    batch, otherwise at most every `interval_s` and within `PROBE_SHARE` of the time; also once
+    before the first batch and once at the end of the run.
 
     `control.live` (canvas display on) or `control.step_mode` must be true; results go to
     `sink("probe", payload)` with the batch count added.
@@ -249,6 +265,7 @@ class ProbeEvery:
     def __init__(self, probe: LiveProbe, sink, control, interval_s: float = PROBE_INTERVAL_S):
         self.probe, self.sink, self.control, self.interval_s = probe, sink, control, interval_s
         self._last = None
+        self._cost = 0.0  # seconds the last probe took
         self.failed = None
 
     def __call__(self, model, batches_done: int, epoch: int = 0, batch: int = -1, force: bool = False) -> None:
@@ -257,11 +274,13 @@ class ProbeEvery:
         if self.failed is not None or not (getattr(self.control, "live", False) or stepping):
             return
         now = time.perf_counter()
-        if not (stepping or force) and self._last is not None and now - self._last < self.interval_s:
+        wait = max(self.interval_s, self._cost * (1 - PROBE_SHARE) / PROBE_SHARE)
+        if not (stepping or force) and self._last is not None and now - self._last < wait:
             return
-        self._last = now
         try:
             payload = self.probe.run(model)
+            self._last = time.perf_counter()
+            self._cost = self._last - now
         except Exception as exc:  # a probe must never end the run: report once, then stay quiet
             self.failed = f"{type(exc).__name__}: {exc}"
             self.sink("probe", {"error": self.failed, "batches_done": batches_done})

@@ -35,17 +35,13 @@ def histogram(values, bins: int = HIST_BINS) -> dict:
     return {"kind": "hist", "counts": counts.astype("int32"), "lo": lo, "hi": hi, "nonfinite": nonfinite}
 
 
-def _downsample_2d(image: np.ndarray, size: int) -> np.ndarray:
-    """Mean-pool a (h, w) image to at most (size, size), keeping small images as they are."""
-    h, w = image.shape
+def _mean_pool(maps: np.ndarray, size: int) -> np.ndarray:
+    """Mean-pool (h, w, c) maps to at most (size, size, c); maps this small are kept as they are."""
+    h, w = maps.shape[:2]
     rows = np.linspace(0, h, min(h, size) + 1).astype(int)
     cols = np.linspace(0, w, min(w, size) + 1).astype(int)
-    out = np.empty((len(rows) - 1, len(cols) - 1), dtype="float64")
-    for i in range(len(rows) - 1):
-        band = image[rows[i]:rows[i + 1]]
-        for j in range(len(cols) - 1):
-            out[i, j] = band[:, cols[j]:cols[j + 1]].mean()
-    return out
+    sums = np.add.reduceat(np.add.reduceat(maps, rows[:-1], axis=0), cols[:-1], axis=1)
+    return sums / np.multiply.outer(np.diff(rows), np.diff(cols))[..., None]
 
 
 def feature_tile(values, channels: int = TILE_CHANNELS, size: int = TILE_SIZE, channels_last: bool = True) -> dict:
@@ -57,12 +53,11 @@ def feature_tile(values, channels: int = TILE_CHANNELS, size: int = TILE_SIZE, c
     sample = array[0] if channels_last else np.moveaxis(array[0], 0, -1)
     sample = np.where(np.isfinite(sample), sample, 0.0)
     count = min(channels, sample.shape[-1])
-    maps = [_downsample_2d(sample[..., c], size) for c in range(count)]
-    tile = np.empty((count,) + maps[0].shape, dtype="uint8")
-    for c, image in enumerate(maps):
-        lo, hi = image.min(), image.max()
-        scaled = (image - lo) / (hi - lo) if hi > lo else np.zeros_like(image)
-        tile[c] = np.round(scaled * 255).astype("uint8")
+    pooled = np.moveaxis(_mean_pool(sample[..., :count], size), -1, 0)  # (count, h, w)
+    lo = pooled.min(axis=(1, 2), keepdims=True)
+    span = pooled.max(axis=(1, 2), keepdims=True) - lo
+    scaled = np.divide(pooled - lo, span, out=np.zeros_like(pooled), where=span > 0)
+    tile = np.round(scaled * 255).astype("uint8")
     return {"kind": "tile", "tile": tile, "lo": float(sample.min()), "hi": float(sample.max())}
 
 

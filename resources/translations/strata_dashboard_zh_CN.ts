@@ -404,6 +404,10 @@
       <translation>梯度流：细蓝线 {0} … 粗橙线 {1}（对数刻度）</translation>
     </message>
     <message>
+      <source>Live canvas stopped: {}</source>
+      <translation>画布实时显示已停止：{}</translation>
+    </message>
+    <message>
       <source>Batch {0} of epoch {1} done.</source>
       <translation>第 {1} 轮的第 {0} 个批次已完成。</translation>
     </message>
