@@ -30,7 +30,8 @@ def attach_live_canvas(window, dashboard) -> CanvasLive:
 
     panel.spec_source = spec
     window.view_menu.addSeparator()
-    window.view_menu.addAction(panel.activations_action)
-    window.view_menu.addAction(panel.gradients_action)
+    for action in (panel.activations_action, panel.gradients_action, panel.step_action, panel.continue_action):
+        window.view_menu.addAction(action)
+    window.scene.styleChanged.connect(live.refresh)
     window.document_replaced.connect(lambda _document: live.clear())
     return live

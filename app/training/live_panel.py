@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
@@ -58,6 +58,15 @@ class LivePanel(QWidget):
         self.gradients_action = QAction(tr_dash("Show gradient flow"), self)
         self.activations_box = QCheckBox(tr_dash("Show activations on canvas"))
         self.gradients_box = QCheckBox(tr_dash("Show gradient flow"))
+        self.activations_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.gradients_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        # Step and Continue keep a debugger's keys (step over, resume)
+        self.step_action = QAction(tr_dash("Step one batch"), self)
+        self.step_action.setShortcut(QKeySequence("F10"))
+        self.step_action.triggered.connect(self.step)
+        self.continue_action = QAction(tr_dash("Continue training"), self)
+        self.continue_action.setShortcut(QKeySequence("F8"))
+        self.continue_action.triggered.connect(self.continue_run)
         for action, box, signal in ((self.activations_action, self.activations_box, self.activationsToggled),
                                     (self.gradients_action, self.gradients_box, self.gradientsToggled)):
             action.setCheckable(True)
@@ -131,7 +140,10 @@ class LivePanel(QWidget):
             return bool(started)
         if not self.runner.step_mode:
             self.runner.set_step_mode(True)
-            self.training.status.setText(tr_dash("Step mode: waiting after this batch."))
+            if self.runner.control.paused:  # paused already: this Step trains one batch
+                self.runner.step()
+            else:
+                self.training.status.setText(tr_dash("Step mode: waiting after this batch."))
         else:
             self.runner.step()
         self.update_buttons()
@@ -146,8 +158,11 @@ class LivePanel(QWidget):
 
     def update_buttons(self) -> None:
         running = self.runner.running
-        self.step_button.setEnabled(running or self.training.train_button.isEnabled())
-        self.continue_button.setEnabled(running and self.runner.step_mode)
+        can_step = running or self.training.train_button.isEnabled()
+        stepping = running and self.runner.step_mode
+        for widget, enabled in ((self.step_button, can_step), (self.step_action, can_step),
+                                (self.continue_button, stepping), (self.continue_action, stepping)):
+            widget.setEnabled(enabled)
 
     def show_legend(self, gradient_range) -> None:
         """The gradient scale of the wires shown (thin blue = lowest, thick orange = highest)."""

@@ -352,6 +352,14 @@
       <translation>显示梯度流</translation>
     </message>
     <message>
+      <source>Step one batch</source>
+      <translation>单步训练一个批次</translation>
+    </message>
+    <message>
+      <source>Continue training</source>
+      <translation>继续训练（退出单步）</translation>
+    </message>
+    <message>
       <source>Step</source>
       <translation>单步</translation>
     </message>

@@ -96,6 +96,9 @@ def test_thumbnails_and_gradient_wires_appear_while_training_and_toggles_hide_th
     assert image_bytes(render(win.scene)) != image_bytes(shown)
     view_actions["Show activations on canvas"].trigger()  # the last probe comes back without training
     assert conv.thumbnail is not None and all(w.gradient is None for w in wires)
+    dark = image_bytes(dense.thumbnail)
+    win.light_action.trigger()  # thumbnails are drawn again in the new theme's colours
+    assert image_bytes(dense.thumbnail) != dark
 
 
 def test_inside_a_block_the_first_instance_is_shown(qtbot, open_example):
@@ -157,8 +160,10 @@ def test_step_mode_advances_one_batch_per_step_and_lists_add_loss_terms(qtbot, o
 def test_step_mode_lists_the_logistic_endpoint_add_metric(qtbot, open_example):
     win, dash = open_example("05_logistic_endpoint.strata")
     panel, runner = dash.training.live_panel, dash.training.runner
+    step = next(a for a in win.view_menu.actions() if a.text() == "Step one batch")
+    assert step.shortcut().toString() == "F10"
     with qtbot.waitSignal(runner.paused, timeout=WAIT_MS):
-        assert panel.step()
+        step.trigger()
     names = [(kind, name) for kind, name, _ in terms_table(panel)]
     endpoint = dash.bridge.compiled.layers[node_of_type(win.document, "LogisticEndpoint")].name
     assert ("add_metric", "accuracy") in names and ("add_loss", endpoint) in names
