@@ -24,9 +24,10 @@ def _blank(width: int, height: int) -> QImage:
 
 
 def histogram_image(summary: dict, colour: QColor, width: int = THUMB_WIDTH, height: int = THUMB_HEIGHT) -> QImage:
-    """Bars of the histogram counts, tallest bar full height, over a faint baseline."""
+    """Bars of the histogram counts on a square-root scale (a ReLU's spike at zero does not flatten
+    the rest), tallest bar full height, over a faint baseline with a tick where zero falls."""
     image = _blank(width, height)
-    counts = np.asarray(summary["counts"], dtype="float64")
+    counts = np.sqrt(np.asarray(summary["counts"], dtype="float64"))
     if counts.size == 0:
         return image
     painter = QPainter(image)

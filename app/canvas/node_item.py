@@ -147,13 +147,13 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        if lod < LOD_NO_TEXT:
-            return
-        self._paint_text(painter, style, info)
-        if self.thumbnail is not None:
+        if self.thumbnail is not None:  # an image reads from further out than text
             k = style.font_scale
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)
+        if lod < LOD_NO_TEXT:
+            return
+        self._paint_text(painter, style, info)
         if has_problem:
             self._paint_badge(painter, style)
 

@@ -154,12 +154,13 @@ class LiveProbe:
     def _input_tensors(self, model):
         """The probe inputs as watched Tensors in the model's input structure, and their paths."""
         from engine.autodiff.tensor import Tensor
+        from engine.variables import place
 
         names = [t.name for t in getattr(model, "inputs", None) or []]
         paths = list(self.spec.get("inputs", []))
 
-        def tensor(value, dtype):
-            return Tensor(np.asarray(value).astype(dtype, copy=False))
+        def tensor(value, dtype):  # on the current device, as the functional model places arrays
+            return Tensor(place(np.asarray(value).astype(dtype, copy=False)))
 
         dtypes = [t.dtype for t in getattr(model, "inputs", None) or []]
         if isinstance(self.x, dict):
