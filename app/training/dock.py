@@ -158,8 +158,10 @@ class TrainingPanel(QWidget):
         self.rollback_button = QPushButton(tr_dash("Roll back"))
         self.rollback_button.setVisible(False)
         self.export_png_button = QPushButton(tr_dash("Export PNG…"))
+        self.live_panel = LivePanel(self)  # canvas toggles, Step / Continue, this batch's loss terms
         buttons = QHBoxLayout()
-        for b in (self.train_button, self.pause_button, self.resume_button, self.stop_button, self.reset_button):
+        for b in (self.train_button, self.pause_button, self.resume_button, self.live_panel.step_button,
+                  self.live_panel.continue_button, self.stop_button, self.reset_button):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -172,7 +174,6 @@ class TrainingPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
-        self.live_panel = LivePanel(self)  # Step / Continue, canvas toggles, this batch's loss terms
         left_layout.addWidget(self.live_panel)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status)

@@ -13,7 +13,7 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+    QAbstractItemView, QCheckBox, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
 )
 
@@ -37,7 +37,8 @@ def _format(value) -> str:
 
 
 class LivePanel(QWidget):
-    """Controls under Train / Pause: canvas toggles, Step / Continue and the terms table.
+    """Canvas toggles, step status and the terms table; its `step_button` and `continue_button`
+    sit next to Train / Pause in the Training tab's button row.
 
     `spec_source(model)` (set by the live canvas) gives the probe spec of a run's model;
     without it a plain model is probed layer by layer (app.training.probe.model_spec).
@@ -90,18 +91,15 @@ class LivePanel(QWidget):
         self.terms.horizontalHeader().setStretchLastSection(True)
         self.terms.setMinimumHeight(90)
 
-        toggles = QHBoxLayout()
+        toggles = QVBoxLayout()
         toggles.addWidget(self.activations_box)
         toggles.addWidget(self.gradients_box)
-        steps = QHBoxLayout()
-        steps.addWidget(self.step_button)
-        steps.addWidget(self.continue_button)
-        steps.addWidget(self.step_status, 1)
+        # step_button and continue_button go in the Training tab's button row (TrainingPanel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(toggles)
         layout.addWidget(self.legend)
-        layout.addLayout(steps)
+        layout.addWidget(self.step_status)
         layout.addWidget(self.terms)
 
         self.step_button.clicked.connect(self.step)
