@@ -109,6 +109,7 @@ class LivePanel(QWidget):
         self.runner.probe.connect(self.on_probe)
         for signal in (self.runner.began, self.runner.paused, self.runner.done):
             signal.connect(lambda *_args: self.update_buttons())
+        self.runner.began.connect(lambda _info: self.step_status.setText(""))
         self.update_buttons()
 
     # -- what a run is started with --------------------------------------------------------

@@ -89,11 +89,14 @@ def test_thumbnails_and_gradient_wires_appear_while_training_and_toggles_hide_th
     shown = render(win.scene)
     conv_height = conv.height
 
-    view_actions["Show activations on canvas"].trigger()
     view_actions["Show gradient flow"].trigger()
-    assert conv.thumbnail is None and conv.height < conv_height
     assert all(w.gradient is None for w in wires) and panel.legend.text() == ""
-    assert image_bytes(render(win.scene)) != image_bytes(shown)
+    assert all(w.pen_width() == win.scene.canvas_style.wire_width for w in wires)
+    without_gradients = render(win.scene)
+    assert image_bytes(without_gradients) != image_bytes(shown)  # the wires were drawn differently
+    view_actions["Show activations on canvas"].trigger()
+    assert conv.thumbnail is None and conv.height < conv_height
+    assert image_bytes(render(win.scene)) != image_bytes(without_gradients)
     view_actions["Show activations on canvas"].trigger()  # the last probe comes back without training
     assert conv.thumbnail is not None and all(w.gradient is None for w in wires)
     dark = image_bytes(dense.thumbnail)
