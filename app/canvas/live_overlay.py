@@ -1,8 +1,9 @@
 """`CanvasLive`: paints training probes (app.training.probe) onto the canvas's node cards and wires.
 
-It keeps the latest probe payload; on each new payload, toggle or scene rebuild it renders one
-thumbnail QImage per visible node (cached on the item) and sets each wire's gradient level. With
-both toggles off, items carry nothing extra and paint as before.
+It keeps the latest probe payload; on each new payload, toggle or scene rebuild it gives each
+card its summary (the card renders it into a QImage the first time it is painted, and keeps it)
+and sets each wire's gradient level. With both toggles off, items carry nothing extra and paint
+as before.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ class CanvasLive(QObject):
         for nid, item in self.scene.node_items.items():
             summary = nodes.get(node_path(prefix, nid)) if self.show_activations and prefix is not None else None
             if summary is None:
-                if item.thumbnail is not None:
+                if item.has_thumbnail:
                     item.set_thumbnail(None)
                 continue
-            item.set_thumbnail(summary_image(summary, style.text), summary_caption(summary))
+            # drawn when the card is next painted: cards out of view cost nothing
+            item.set_thumbnail(lambda s=summary, c=style.text: summary_image(s, c), summary_caption(summary))
         self._apply_gradients(prefix, grads)
 
     def _apply_gradients(self, prefix, grads) -> None:

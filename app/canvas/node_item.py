@@ -33,7 +33,8 @@ class NodeItem(QGraphicsItem):
         self.output_ports: list[PortItem] = []
         self._height = self._header + BODY_MIN_HEIGHT
         self._moving_from: QPointF | None = None
-        self.thumbnail = None       # QImage of the node's live output summary, or None
+        self._thumbnail = None      # QImage of the node's live output summary (made on first use)
+        self._thumbnail_source = None  # a QImage, or a function making it when the card is first painted
         self.thumbnail_caption = ""
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -61,25 +62,42 @@ class NodeItem(QGraphicsItem):
         port_rows = max(len(info.inputs), len(info.outputs), 1)
         k = self.canvas_style.font_scale
         body = max(BODY_MIN_HEIGHT * k, port_rows * PORT_SPACING * k + 10)
-        self._height = self._header + body + (THUMB_HEIGHT * k if self.thumbnail is not None else 0.0)
+        self._height = self._header + body + (THUMB_HEIGHT * k if self._thumbnail_source is not None else 0.0)
         for ports, x in ((self.input_ports, 0.0), (self.output_ports, self._width)):
             for port in ports:
                 port.setPos(x, self._header + (15 + port.index * PORT_SPACING) * k)
-        tip = "\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})"
-        self.setToolTip(tip + (f"\n{self.thumbnail_caption}" if self.thumbnail is not None and self.thumbnail_caption else ""))
+        self._update_tooltip()
         self.update()
 
-    def set_thumbnail(self, image, caption: str = "") -> None:
-        """Show a live thumbnail (a QImage drawn once per update) under the body; None hides it."""
-        had = self.thumbnail is not None
-        self.thumbnail = image
-        self.thumbnail_caption = caption if image is not None else ""
-        if had != (image is not None):
+    def _update_tooltip(self) -> None:
+        info = self.info
+        tip = "\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})"
+        self.setToolTip(tip + (f"\n{self.thumbnail_caption}" if self.thumbnail_caption else ""))
+
+    def set_thumbnail(self, source, caption: str = "") -> None:
+        """Show a live thumbnail under the body: a QImage, or a function returning one, called
+        only when the card is painted (cards out of view cost nothing); None hides it."""
+        had = self._thumbnail_source is not None
+        self._thumbnail_source = source
+        self._thumbnail = None
+        self.thumbnail_caption = caption if source is not None else ""
+        if had != (source is not None):
             self.set_info(self.info)  # the card grows or shrinks by the strip
         else:
-            tip = "\n".join(self.info.problems) if self.info.problems else f"{self.info.label} ({self.info.type_name})"
-            self.setToolTip(tip + (f"\n{caption}" if image is not None and caption else ""))
+            self._update_tooltip()
             self.update()
+
+    @property
+    def has_thumbnail(self) -> bool:
+        return self._thumbnail_source is not None
+
+    @property
+    def thumbnail(self):
+        """The live thumbnail QImage (made now if it was given as a function), or None."""
+        if self._thumbnail is None and self._thumbnail_source is not None:
+            source = self._thumbnail_source
+            self._thumbnail = source() if callable(source) else source
+        return self._thumbnail
 
     def set_canvas_style(self, canvas_style: CanvasStyle) -> None:
         """Repaint in another theme or presentation size."""
@@ -147,7 +165,7 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        if self.thumbnail is not None:  # an image reads from further out than text
+        if self._thumbnail_source is not None:  # an image reads from further out than text
             k = style.font_scale
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)

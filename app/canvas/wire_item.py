@@ -117,12 +117,13 @@ class WireItem(QGraphicsItem):
         colour = style.error if self.mismatched else (style.selection if self.isSelected() else style.wire)
         if self.gradient is not None and not (self.mismatched or self.isSelected()):
             colour = gradient_colour(self.gradient_level)
-        pen = QPen(colour, self.pen_width())
+        # zoomed far out a straight, plain-width line reads the same and costs far less
+        pen = QPen(colour, self.pen_width() if lod >= 0.35 else style.wire_width)
         if self.mismatched:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if lod < 0.35:  # zoomed far out: a straight line reads the same and costs far less
+        if lod < 0.35:
             painter.setRenderHint(painter.RenderHint.Antialiasing, False)
             start, end = self.endpoints()
             painter.drawLine(start, end)
