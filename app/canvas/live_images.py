@@ -56,7 +56,8 @@ def histogram_image(summary: dict, colour: QColor, width: int = THUMB_WIDTH, hei
         return _rgba_image(pixels)
     index, gap = _bar_columns(width, counts.size)
     peak = counts.max() or 1.0
-    tops = np.round((height - 2) * (1 - counts[index] / peak)).astype(int)  # first filled row per column
+    bars = np.round((height - 1) * counts[index] / peak).astype(int)  # rows above the baseline
+    tops = height - 1 - bars  # first filled row per column
     filled = (np.arange(height)[:, None] >= tops[None, :]) & (counts[index] > 0)[None, :] & ~gap[None, :]
     alpha = filled.astype("uint8") * np.uint8(255)
     alpha[height - 1] = 110  # faint baseline

@@ -216,3 +216,25 @@ def test_step_during_a_normal_run_enters_step_mode(qtbot, process):
         assert blocker.args[0]["status"] == "stopped"
     finally:
         panel.runner.shutdown()
+
+
+def test_thumbnail_images_follow_the_summaries(qtbot):
+    from PySide6.QtGui import QColor
+
+    from app.canvas.live_images import histogram_image, summary_image
+    from app.training.summaries import feature_tile, sparkline
+
+    colour = QColor("#ffffff")
+    image = histogram_image({"counts": np.array([0, 4, 16]), "lo": 1.0, "hi": 2.0}, colour, width=30, height=21)
+
+    def bar_height(column):
+        return sum(image.pixelColor(column, y).alpha() == 255 for y in range(image.height() - 1))
+
+    # square-root scale: 16 fills the 20 rows, 4 half of them, 0 none
+    assert (bar_height(25), bar_height(15), bar_height(5)) == (20, 10, 0)
+    assert image.pixelColor(5, image.height() - 1).alpha() == 110  # the baseline
+    tile = summary_image(feature_tile(np.random.default_rng(0).normal(size=(1, 8, 8, 4))), colour)
+    spark = summary_image(sparkline(np.sin(np.linspace(0, 3, 20)).reshape(1, 20, 1)), colour)
+    assert not tile.isNull() and not spark.isNull() and image_bytes(tile) != image_bytes(spark)
+    with pytest.raises(ValueError, match="unknown summary kind"):
+        summary_image({"kind": "nope"}, colour)

@@ -269,3 +269,39 @@ def test_probe_every_waits_for_live_or_step_mode_and_reports_errors_once():
     broken(model, 3)
     broken(model, 4)
     assert "error" in sent[-1] and sum("error" in p for p in sent) == 1
+
+
+def test_shared_weight_instances_get_their_own_outputs_in_call_order():
+    from app.graph import AddBlock, AddNode, Connect, Document, MODEL_ID
+    from app.graph.compiler import compile_document
+    from app.graph.operations import SetSharedWeights
+
+    doc = Document("Shared")
+    block = doc.apply(AddBlock("Hidden")).block_id
+    inner_in = next(n.id for n in doc.blocks[block].nodes.values() if n.type == "Input")
+    inner_out = next(n.id for n in doc.blocks[block].nodes.values() if n.type == "Output")
+    dense = doc.apply(AddNode(block, "Dense", {"units": 6, "activation": "tanh"})).node_id
+    doc.apply(Connect(block, (inner_in, "output"), (dense, "inputs")))
+    doc.apply(Connect(block, (dense, "output"), (inner_out, "inputs")))
+    inp = doc.apply(AddNode(MODEL_ID, "Input", {"shape": (6,)})).node_id
+    first = doc.apply(AddNode(MODEL_ID, "Block", {}, block_ref=block)).node_id
+    second = doc.apply(AddNode(MODEL_ID, "Block", {}, block_ref=block)).node_id
+    out = doc.apply(AddNode(MODEL_ID, "Output", {})).node_id
+    for src, dst in ((inp, first), (first, second), (second, out)):
+        doc.apply(Connect(MODEL_ID, (src, doc.output_ports(MODEL_ID, src)[0].name),
+                          (dst, doc.input_ports(MODEL_ID, dst)[0].name)))
+    for node in (first, second):
+        doc.apply(SetSharedWeights(MODEL_ID, node, True))
+    compiled = compile_document(doc)
+    spec = document_spec(doc, compiled)
+    assert compiled.instances[first] is compiled.instances[second]
+    model = compiled.model
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(4).normal(size=(8, 6)).astype("float32")
+    payload = LiveProbe(spec, x, np.zeros((8, 6), "float32")).run(model)
+    kernel, bias = compiled.layers[f"shared:{block}/{dense}"].get_weights()
+    once = np.tanh(x @ kernel + bias)
+    np.testing.assert_allclose(payload["nodes"][first]["mean"], once.mean(), rtol=1e-5)
+    np.testing.assert_allclose(payload["nodes"][second]["mean"], np.tanh(once @ kernel + bias).mean(), rtol=1e-5)
+    assert instance_prefix(doc, [MODEL_ID, block]) == f"shared:{block}"
+    assert f"shared:{block}/{dense}" in payload["nodes"]
