@@ -36,6 +36,7 @@ def document_spec(document, compiled) -> dict:
     layers: dict[str, list[str]] = {}
     ports: dict[str, list[str]] = {}
     block_inputs: dict[str, list[str]] = {}
+    inner_prefix: dict[str, str] = {}  # a shared-weights instance's inner nodes live under "shared:<definition>"
     channels_first: list[str] = []
     for path, layer in list(compiled.layers.items()) + list(compiled.instances.items()):
         paths = layers.setdefault(layer.name, [])
@@ -50,8 +51,10 @@ def document_spec(document, compiled) -> dict:
         node = document.blocks[block].nodes[nid]
         if node.block is not None and node.block in document.blocks:
             block_inputs[path] = [n.id for n in document.block_inputs(node.block)]
+            if node.shared_weights:
+                inner_prefix[path] = f"shared:{node.block}"
     return {"layers": layers, "ports": ports, "inputs": [n.id for n in document.block_inputs(MODEL_ID)],
-            "block_inputs": block_inputs, "channels_first": channels_first}
+            "block_inputs": block_inputs, "inner_prefix": inner_prefix, "channels_first": channels_first}
 
 
 def _definition_of(document, path: str):
@@ -77,7 +80,8 @@ def model_spec(model) -> dict:
     """A probe spec for a plain engine model: each top-level layer's path is its name."""
     inputs = [t.name for t in getattr(model, "inputs", None) or []]
     layers = {layer.name: [layer.name] for layer in model.layers}
-    return {"layers": layers, "ports": {}, "inputs": inputs, "block_inputs": {}, "channels_first": []}
+    return {"layers": layers, "ports": {}, "inputs": inputs, "block_inputs": {}, "inner_prefix": {},
+            "channels_first": []}
 
 
 def probe_rows(data, samples: int = PROBE_SAMPLES):
@@ -234,9 +238,10 @@ class LiveProbe:
                 values = {p: t for p, t in values.items() if isinstance(t, Tensor)}
                 if values:
                     outputs[path] = values
+                prefix = self.spec.get("inner_prefix", {}).get(path, path)
                 for inner, arg in zip(self.spec.get("block_inputs", {}).get(path, []), args):
-                    if isinstance(arg, Tensor):
-                        outputs[f"{path}/{inner}"] = {"output": arg}
+                    if isinstance(arg, Tensor):  # a block's Input nodes pass on its arguments (first call wins)
+                        outputs.setdefault(f"{prefix}/{inner}", {"output": arg})
         return outputs
 
     @staticmethod

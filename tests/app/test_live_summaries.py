@@ -305,3 +305,5 @@ def test_shared_weight_instances_get_their_own_outputs_in_call_order():
     np.testing.assert_allclose(payload["nodes"][second]["mean"], np.tanh(once @ kernel + bias).mean(), rtol=1e-5)
     assert instance_prefix(doc, [MODEL_ID, block]) == f"shared:{block}"
     assert f"shared:{block}/{dense}" in payload["nodes"]
+    # the wire out of the definition's Input node: the first instance's input
+    np.testing.assert_allclose(payload["nodes"][f"shared:{block}/{inner_in}"]["mean"], x.mean(), rtol=1e-5)
