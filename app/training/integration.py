@@ -194,6 +194,9 @@ def attach_dashboard(window) -> Dashboard:
         training.device.findData(combo.currentData())))
     training.device.currentIndexChanged.connect(lambda _i: combo.setCurrentIndex(
         combo.findData(training.device.currentData())))
+    from app.training.live_canvas import attach_live_canvas
+
+    dashboard.live_canvas = attach_live_canvas(window, dashboard)
     dashboard.load_history(window.document.history)
     bridge.show_data(window.document.settings.get("data"))
     bridge.show_training(window.document.settings.get("training"))

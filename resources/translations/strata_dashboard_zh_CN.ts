@@ -402,6 +402,81 @@
     <message>
       <source>Press “Back to editing” ({}) when you are done reading the results.</source>
       <translation>看完结果后，按“返回编辑”（{}）。</translation>
+
+      <source>Show activations on canvas</source>
+      <translation>在画布上显示激活值</translation>
+    </message>
+    <message>
+      <source>Show gradient flow</source>
+      <translation>显示梯度流</translation>
+    </message>
+    <message>
+      <source>Step one batch</source>
+      <translation>单步训练一个批次</translation>
+    </message>
+    <message>
+      <source>Continue training</source>
+      <translation>继续训练（退出单步）</translation>
+    </message>
+    <message>
+      <source>Step</source>
+      <translation>单步</translation>
+    </message>
+    <message>
+      <source>Train one batch, then wait</source>
+      <translation>训练一个批次，然后等待</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>继续训练</translation>
+    </message>
+    <message>
+      <source>Leave step mode and train on</source>
+      <translation>退出单步模式并继续训练</translation>
+    </message>
+    <message>
+      <source>total loss</source>
+      <translation>总损失</translation>
+    </message>
+    <message>
+      <source>compiled loss</source>
+      <translation>编译损失</translation>
+    </message>
+    <message>
+      <source>regularizers</source>
+      <translation>正则化项</translation>
+    </message>
+    <message>
+      <source>metric</source>
+      <translation>指标</translation>
+    </message>
+    <message>
+      <source>Term</source>
+      <translation>项</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <source>Value</source>
+      <translation>数值</translation>
+    </message>
+    <message>
+      <source>Step mode: waiting after this batch.</source>
+      <translation>单步模式：本批次结束后等待。</translation>
+    </message>
+    <message>
+      <source>Gradient flow: thin blue {0} … thick orange {1} (log scale)</source>
+      <translation>梯度流：细蓝线 {0} … 粗橙线 {1}（对数刻度）</translation>
+    </message>
+    <message>
+      <source>Live canvas stopped: {}</source>
+      <translation>画布实时显示已停止：{}</translation>
+    </message>
+    <message>
+      <source>Batch {0} of epoch {1} done.</source>
+      <translation>第 {1} 轮的第 {0} 个批次已完成。</translation>
     </message>
     <message>
       <source>Select a node to see its output.</source>
