@@ -1,0 +1,149 @@
+"""Coordinates for a layered layout (see `app.graph.layout`): positions across the flow, and
+wrapping a long flow into bands. Pure Python, no Qt."""
+
+from __future__ import annotations
+
+import math
+
+SWEEPS = 8
+
+
+def assign_across(layers, preds, succs, size, real_count, gap):
+    """Centre coordinate across the flow of every vertex (real nodes first, then dummies).
+
+    Each layer in turn is fitted, by weighted least squares, to the mean position of its
+    neighbours in the layer before (down sweeps), after (up sweeps) or both (final sweeps),
+    subject to the order and spacing within the layer. Edges between dummies weigh most, so
+    long edges run straight; a chain follows its neighbours, so it stays straight too."""
+    centre = [0.0] * len(size)
+    offsets = []
+    for layer in layers:
+        offs = _offsets(layer, size, real_count, gap)
+        offsets.append(offs)
+        middle = offs[-1] / 2 if offs else 0.0
+        for v, o in zip(layer, offs):
+            centre[v] = o - middle
+
+    def weight(a, b):
+        dummies = (a >= real_count) + (b >= real_count)
+        return (1.0, 2.0, 8.0)[dummies]
+
+    def sweep(order, sides):
+        for k in order:
+            layer = layers[k]
+            targets, weights = [], []
+            for v in layer:
+                total = moment = 0.0
+                for side in sides:
+                    for u in side[v]:
+                        w = weight(u, v)
+                        total += w
+                        moment += w * centre[u]
+                if total:
+                    targets.append(moment / total)
+                    weights.append(total)
+                else:
+                    targets.append(centre[v])
+                    weights.append(0.25)
+            for v, c in zip(layer, _fit(targets, weights, offsets[k])):
+                centre[v] = c
+
+    down, up = range(1, len(layers)), range(len(layers) - 2, -1, -1)
+    for _ in range(SWEEPS):
+        sweep(down, (preds,))
+        sweep(up, (succs,))
+    for _ in range(2):
+        sweep(range(len(layers)), (preds, succs))
+        sweep(reversed(range(len(layers))), (preds, succs))
+    return centre
+
+
+def _offsets(layer, size, real_count, gap):
+    """Minimal centre offsets from the first vertex of a layer (spacing by size)."""
+    offs, at = [], 0.0
+    for i, v in enumerate(layer):
+        if i:
+            u = layer[i - 1]
+            space = gap if u < real_count and v < real_count else (gap / 3 if u < real_count or v < real_count
+                                                                    else gap / 6)
+            at += (size[u] + size[v]) / 2 + space
+        offs.append(at)
+    return offs
+
+
+def _fit(targets, weights, offsets):
+    """argmin sum w (c - t)^2 with c[i + 1] - c[i] >= offsets[i + 1] - offsets[i]: isotonic
+    regression of t - offset by pooling adjacent violators."""
+    blocks = []     # [weight, weighted sum, count]
+    for t, w, o in zip(targets, weights, offsets):
+        blocks.append([w, w * (t - o), 1])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][0] > blocks[-1][1] / blocks[-1][0]:
+            w2, s2, n2 = blocks.pop()
+            blocks[-1][0] += w2
+            blocks[-1][1] += s2
+            blocks[-1][2] += n2
+    out = []
+    for w, s, n in blocks:
+        out.extend([s / w] * n)
+    return [y + o for y, o in zip(out, offsets)]
+
+
+def wrap_bands(graph, across, across_size, layer_extent, layer_gap, band_gap, aspect, flow_axis):
+    """(band, start along the flow, centre across) per vertex. Layers run along the flow; when
+    the whole is far longer than `aspect` asks, consecutive layers are cut into bands placed
+    side by side across the flow, cutting where fewest edges pass."""
+    layers = graph.layers
+    lengths = [extent + layer_gap for extent in layer_extent]
+    low = [min((across[v] - across_size[v] / 2 for v in layer), default=0.0) for layer in layers]
+    high = [max((across[v] + across_size[v] / 2 for v in layer), default=0.0) for layer in layers]
+    cuts = _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis)
+    result = [None] * graph.count
+    starts = [0] + cuts
+    ends = cuts + [len(layers)]
+    band_at = 0.0
+    for band, (a, b) in enumerate(zip(starts, ends)):
+        band_low = min(low[a:b])
+        band_high = max(high[a:b])
+        along = 0.0
+        for k in range(a, b):
+            for v in layers[k]:
+                result[v] = (band, along, across[v] - band_low + band_at)
+            along += lengths[k]
+        band_at += band_high - band_low + band_gap
+    return result
+
+
+def _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis):
+    """Layer indices where a new band starts ([] for one band)."""
+    total = sum(lengths)
+    if aspect is None or len(lengths) < 4 or total <= 0:
+        return []
+    breadth = max(high) - min(low)
+
+    def shape(bands):
+        along, across = total / bands, bands * breadth + (bands - 1) * band_gap
+        ratio = along / across if flow_axis == 0 else across / along
+        return abs(math.log(ratio / aspect))
+
+    bands = min(range(1, len(lengths) // 2 + 1), key=lambda b: (shape(b), b))
+    if bands == 1:
+        return []
+    passing = [sum(len(graph.succs[v]) for v in layer) for layer in graph.layers]   # edges from layer k to k + 1
+    cumulative, at = [], 0.0
+    for length in lengths:
+        at += length
+        cumulative.append(at)
+    cuts, previous = [], 0
+    window = total / bands / 4
+    for i in range(1, bands):
+        ideal = total * i / bands
+        candidates = [k for k in range(previous + 1, len(lengths))
+                      if abs(cumulative[k - 1] - ideal) <= window]
+        if not candidates:
+            candidates = [min(range(previous + 1, len(lengths)), key=lambda k: abs(cumulative[k - 1] - ideal))]
+        best = min(candidates, key=lambda k: (passing[k - 1], abs(cumulative[k - 1] - ideal)))
+        if best >= len(lengths):
+            break
+        cuts.append(best)
+        previous = best
+    return cuts
