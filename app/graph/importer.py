@@ -54,12 +54,13 @@ def _history(tensor):
     return None
 
 
-def import_keras(path) -> Document:
+def import_keras(path, fold: bool = True) -> Document:
     """A Document for a .keras file. Raises ImportError_ naming the file and the problem.
 
     Functional and Sequential models of built-in layers (wrappers included) open as nodes.
     A nested model becomes a block definition with one instance per call; a layer called
-    more than once (shared) becomes a one-layer block whose instances share weights."""
+    more than once (shared) becomes a one-layer block whose instances share weights.
+    With `fold`, repeated structure becomes linked block instances (`app.graph.fold_op`)."""
     path = str(path)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -90,6 +91,10 @@ def import_keras(path) -> Document:
     doc.recheck()
     if weights_blob is not None:
         _load_weights(doc, path, weights_blob, builder.leaf_weights(MODEL_ID, ""))
+    if fold:
+        from app.graph.fold_op import fold_repeated
+
+        fold_repeated(doc)
     return doc
 
 

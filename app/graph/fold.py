@@ -1,0 +1,222 @@
+"""Finding repeated structure in the Model (ResNet's bottlenecks, Inception modules, inverted
+residuals) so it can be folded into instances of shared block definitions (`app.graph.fold_op`).
+
+The Model's graph is cut at its *cut nodes*, the nodes every path from the inputs to the
+outputs passes through; between two consecutive cut nodes lies a single-entry, single-exit
+segment. A segment with more than one node (a branch and its merge) is a *unit*; layer names
+are only a hint that widens a unit: the chain nodes just before or after it whose labels start
+with the unit's common label prefix (Keras names `conv2_block1_1_conv` ... `conv2_block1_out`)
+join it, and neighbouring units with the same prefix merge. Units are compared structurally:
+the same layer types wired the same way form a family, and a family of two or more is folded.
+Within a family, units with equal parameters (names aside) share one definition; a differently
+configured repeat (the first block of a ResNet stage, with its projection shortcut and stride)
+gets a definition of its own. Every instance keeps its own weights.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+
+from app.graph.document import BLOCK, CUSTOM, INPUT, MODEL_ID, OUTPUT, Document, edge_sort_key
+from app.graph.evaluate import freeze
+
+NOT_FOLDABLE = (INPUT, OUTPUT, BLOCK, CUSTOM)
+
+
+@dataclass
+class Unit:
+    """One repeat: its nodes in canonical order, where its inputs come from (distinct
+    (node, port) sources outside it) and which (node, port) of it feed the rest."""
+
+    nodes: list
+    entries: list
+    exits: list
+    prefix: list
+    topology: tuple = ()
+    config: tuple = ()
+
+
+@dataclass
+class Definition:
+    """Units with one structure and one configuration: one block definition."""
+
+    units: list = field(default_factory=list)
+
+
+@dataclass
+class FoldPlan:
+    """What folding would do: definitions in the order of their first instance."""
+
+    block: str
+    definitions: list = field(default_factory=list)
+
+    @property
+    def instance_count(self) -> int:
+        return sum(len(d.units) for d in self.definitions)
+
+
+def tokens(label: str) -> list:
+    return [t for t in re.split(r"_+", label or "") if t]
+
+
+def common_prefix(lists) -> list:
+    lists = list(lists)
+    if not lists:
+        return []
+    prefix = list(lists[0])
+    for other in lists[1:]:
+        n = 0
+        while n < len(prefix) and n < len(other) and prefix[n] == other[n]:
+            n += 1
+        prefix = prefix[:n]
+    return prefix
+
+
+def topological_order(doc: Document, block_id: str):
+    """Node ids in dependency order, ties by id (numeric), or None if the block has a cycle."""
+    block = doc.blocks[block_id]
+    succ = {n: [] for n in block.nodes}
+    indeg = {n: 0 for n in block.nodes}
+    for e in block.edges.values():
+        if e.src[0] in succ and e.dst[0] in indeg:
+            succ[e.src[0]].append(e.dst[0])
+            indeg[e.dst[0]] += 1
+    heap = [(edge_sort_key(n), n) for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        _, n = heapq.heappop(heap)
+        order.append(n)
+        for m in succ[n]:
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                heapq.heappush(heap, (edge_sort_key(m), m))
+    return order if len(order) == len(block.nodes) else None
+
+
+def segments(doc: Document, block_id: str, order: list) -> list:
+    """The block cut at its cut nodes: lists of node ids, each ending at a cut node (nodes after
+    the last cut node form the last list). Every path from a source to a sink passes each cut
+    node, which in a topological order means no edge jumps over it (sources hang from a virtual
+    start, sinks from a virtual end)."""
+    block = doc.blocks[block_id]
+    pos = {n: i for i, n in enumerate(order)}
+    n = len(order)
+    spans = [0] * (n + 1)
+    has_in, has_out = set(), set()
+    for e in block.edges.values():
+        a, b = pos[e.src[0]], pos[e.dst[0]]
+        has_out.add(e.src[0])
+        has_in.add(e.dst[0])
+        if b > a + 1:
+            spans[a + 1] += 1
+            spans[b] -= 1
+    for nid in order:
+        if nid not in has_in and pos[nid] > 0:
+            spans[0] += 1
+            spans[pos[nid]] -= 1
+        if nid not in has_out and pos[nid] < n - 1:
+            spans[pos[nid] + 1] += 1
+            spans[n] -= 1
+    result, current, depth = [], [], 0
+    for i, nid in enumerate(order):
+        depth += spans[i]
+        current.append(nid)
+        if depth == 0:
+            result.append(current)
+            current = []
+    if current:
+        result.append(current)
+    return result
+
+
+def find_units(doc: Document, block_id: str = MODEL_ID) -> list:
+    """The candidate units of a block, in flow order."""
+    order = topological_order(doc, block_id)
+    if order is None:
+        return []
+    block = doc.blocks[block_id]
+    pieces = segments(doc, block_id, order)
+    label = {nid: tokens(block.nodes[nid].label) for nid in order}
+
+    def starts(nid, prefix):
+        return bool(prefix) and label[nid][:len(prefix)] == prefix
+
+    groups = []       # [first piece index, last piece index, prefix]
+    for i, piece in enumerate(pieces):
+        if len(piece) > 1:
+            prefix = common_prefix(label[n] for n in piece)
+            if groups and prefix and groups[-1][2] == prefix and \
+                    all(starts(n, prefix) for p in pieces[groups[-1][1] + 1:i] for n in p):
+                groups[-1][1] = i
+            else:
+                groups.append([i, i, prefix])
+    taken_until = -1
+    for g, group in enumerate(groups):
+        first, last, prefix = group
+        limit = groups[g + 1][0] if g + 1 < len(groups) else len(pieces)
+        while last + 1 < limit and len(pieces[last + 1]) == 1 and starts(pieces[last + 1][0], prefix):
+            last += 1
+        while first - 1 > taken_until and len(pieces[first - 1]) == 1 and starts(pieces[first - 1][0], prefix):
+            first -= 1
+        group[0], group[1] = first, last
+        taken_until = last
+    units = []
+    for first, last, prefix in groups:
+        nodes = [n for piece in pieces[first:last + 1] for n in piece]
+        unit = _make_unit(doc, block_id, nodes, prefix)
+        if unit is not None:
+            units.append(unit)
+    return units
+
+
+def _make_unit(doc, block_id, nodes, prefix):
+    block = doc.blocks[block_id]
+    if any(block.nodes[n].type in NOT_FOLDABLE for n in nodes):
+        return None
+    inside = set(nodes)
+    local = {n: i for i, n in enumerate(nodes)}
+    edges = sorted(block.edges.values(), key=lambda e: edge_sort_key(e.id))
+    into = {n: [] for n in nodes}
+    entries, exits = [], []
+    for e in edges:
+        if e.dst[0] in inside:
+            into[e.dst[0]].append(e)
+            if e.src[0] not in inside and tuple(e.src) not in entries:
+                entries.append(tuple(e.src))
+        elif e.src[0] in inside and tuple(e.src) not in exits:
+            exits.append(tuple(e.src))
+    if not entries or not exits:
+        return None
+    exits.sort(key=lambda s: (local[s[0]], s[1]))
+    wiring = []
+    for n in nodes:
+        ins = []
+        for e in into[n]:
+            source = ("node", local[e.src[0]], e.src[1]) if e.src[0] in inside else ("entry", entries.index(tuple(e.src)))
+            ins.append((e.dst[1], source))
+        wiring.append((block.nodes[n].type, tuple(ins)))
+    topology = (tuple(wiring), len(entries), tuple((local[n], p) for n, p in exits))
+    config = tuple(freeze(block.nodes[n].params) for n in nodes)
+    return Unit(nodes, entries, exits, prefix, topology, config)
+
+
+def plan_folds(doc: Document, block_id: str = MODEL_ID) -> FoldPlan:
+    """Which units of a block fold into which definitions (an empty plan when none repeat)."""
+    units = find_units(doc, block_id)
+    families: dict = {}
+    for unit in units:
+        families.setdefault(unit.topology, []).append(unit)
+    plan = FoldPlan(block_id)
+    by_config: dict = {}
+    for unit in units:
+        if len(families[unit.topology]) < 2:
+            continue
+        key = (unit.topology, unit.config)
+        if key not in by_config:
+            by_config[key] = Definition()
+            plan.definitions.append(by_config[key])
+        by_config[key].units.append(unit)
+    return plan
