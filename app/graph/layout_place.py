@@ -55,7 +55,63 @@ def assign_across(layers, preds, succs, size, real_count, gap):
     for _ in range(2):
         sweep(range(len(layers)), (preds, succs))
         sweep(reversed(range(len(layers))), (preds, succs))
+    _straighten(layers, preds, succs, size, real_count, gap, centre)
     return centre
+
+
+def _straighten(layers, preds, succs, size, real_count, gap, centre):
+    """Put each chain (vertices joined one-to-one: a single successor feeding a single
+    predecessor) on one line where the neighbours in its layers leave room, longest first."""
+    slot = {}
+    for layer in layers:
+        for i, v in enumerate(layer):
+            slot[v] = (layer, i)
+    straight = {u: succs[u][0] for u in range(len(size)) if len(succs[u]) == 1 and len(preds[succs[u][0]]) == 1}
+    has_straight_pred = set(straight.values())
+    chains = []
+    for start in sorted(straight):
+        if start in has_straight_pred:
+            continue
+        chain = [start]
+        while chain[-1] in straight:
+            chain.append(straight[chain[-1]])
+        chains.append(chain)
+    chains.sort(key=lambda c: (-len(c), c[0]))
+
+    def room(v):
+        layer, i = slot[v]
+        low, high = -math.inf, math.inf
+        if i > 0:
+            u = layer[i - 1]
+            low = centre[u] + _space(u, v, size, real_count, gap)
+        if i + 1 < len(layer):
+            w = layer[i + 1]
+            high = centre[w] - _space(v, w, size, real_count, gap)
+        return low, high
+
+    pending = [c for c in chains if len({centre[v] for v in c}) > 1]
+    for _ in range(3):      # a chain moved aside can make room for one tried before it
+        waiting = []
+        for chain in pending:
+            bounds = [room(v) for v in chain]
+            low = max(b[0] for b in bounds)
+            high = min(b[1] for b in bounds)
+            if low > high + 0.5:
+                waiting.append(chain)
+                continue
+            ordered = sorted(centre[v] for v in chain)
+            target = min(max(ordered[len(ordered) // 2], low), max(low, high))
+            for v in chain:
+                centre[v] = target
+        if len(waiting) == len(pending):
+            break
+        pending = waiting
+
+
+def _space(u, v, size, real_count, gap):
+    """Least distance between the centres of neighbours u, v in a layer."""
+    dummies = (u >= real_count) + (v >= real_count)
+    return (size[u] + size[v]) / 2 + gap / (1, 3, 6)[dummies]
 
 
 def _offsets(layer, size, real_count, gap):
@@ -63,10 +119,7 @@ def _offsets(layer, size, real_count, gap):
     offs, at = [], 0.0
     for i, v in enumerate(layer):
         if i:
-            u = layer[i - 1]
-            space = gap if u < real_count and v < real_count else (gap / 3 if u < real_count or v < real_count
-                                                                    else gap / 6)
-            at += (size[u] + size[v]) / 2 + space
+            at += _space(layer[i - 1], v, size, real_count, gap)
         offs.append(at)
     return offs
 
@@ -88,10 +141,13 @@ def _fit(targets, weights, offsets):
     return [y + o for y, o in zip(out, offsets)]
 
 
+WRAP_AFTER = 2400.0     # a flow shorter than this (about 9 cards) is never wrapped
+
+
 def wrap_bands(graph, across, across_size, layer_extent, layer_gap, band_gap, aspect, flow_axis):
     """(band, start along the flow, centre across) per vertex. Layers run along the flow; when
-    the whole is far longer than `aspect` asks, consecutive layers are cut into bands placed
-    side by side across the flow, cutting where fewest edges pass."""
+    the whole is longer than `WRAP_AFTER` and than `aspect` asks, consecutive layers are cut
+    into bands placed side by side across the flow, cutting where fewest edges pass."""
     layers = graph.layers
     lengths = [extent + layer_gap for extent in layer_extent]
     low = [min((across[v] - across_size[v] / 2 for v in layer), default=0.0) for layer in layers]
@@ -116,7 +172,7 @@ def wrap_bands(graph, across, across_size, layer_extent, layer_gap, band_gap, as
 def _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis):
     """Layer indices where a new band starts ([] for one band)."""
     total = sum(lengths)
-    if aspect is None or len(lengths) < 4 or total <= 0:
+    if aspect is None or len(lengths) < 6 or total <= WRAP_AFTER:
         return []
     breadth = max(high) - min(low)
 
@@ -125,7 +181,7 @@ def _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis):
         ratio = along / across if flow_axis == 0 else across / along
         return abs(math.log(ratio / aspect))
 
-    bands = min(range(1, len(lengths) // 2 + 1), key=lambda b: (shape(b), b))
+    bands = min(range(1, len(lengths) // 3 + 1), key=lambda b: (shape(b), b))
     if bands == 1:
         return []
     passing = [sum(len(graph.succs[v]) for v in layer) for layer in graph.layers]   # edges from layer k to k + 1
