@@ -96,20 +96,20 @@ def topological_order(doc: Document, block_id: str):
     return order if len(order) == len(block.nodes) else None
 
 
-def segments(doc: Document, block_id: str, order: list) -> list:
-    """The block cut at its cut nodes: lists of node ids, each ending at a cut node (nodes after
+def segments(order: list, pairs: list) -> list:
+    """The nodes `order` (topologically sorted) cut at their cut nodes, given the edges
+    `pairs` [(src, dst)] among them: lists of node ids, each ending at a cut node (nodes after
     the last cut node form the last list). Every path from a source to a sink passes each cut
-    node, which in a topological order means no edge jumps over it (sources hang from a virtual
-    start, sinks from a virtual end)."""
-    block = doc.blocks[block_id]
+    node, which in a topological order means no edge jumps over it (sources hang from a
+    virtual start, sinks from a virtual end)."""
     pos = {n: i for i, n in enumerate(order)}
     n = len(order)
     spans = [0] * (n + 1)
     has_in, has_out = set(), set()
-    for e in block.edges.values():
-        a, b = pos[e.src[0]], pos[e.dst[0]]
-        has_out.add(e.src[0])
-        has_in.add(e.dst[0])
+    for src, dst in pairs:
+        a, b = pos[src], pos[dst]
+        has_out.add(src)
+        has_in.add(dst)
         if b > a + 1:
             spans[a + 1] += 1
             spans[b] -= 1
@@ -132,14 +132,48 @@ def segments(doc: Document, block_id: str, order: list) -> list:
     return result
 
 
+@dataclass
+class _Candidate:
+    unit: Unit
+    inner: list       # candidates inside it (in its parallel branches)
+
+
 def find_units(doc: Document, block_id: str = MODEL_ID) -> list:
-    """The candidate units of a block, in flow order."""
+    """The candidate units of a block as a tree: a unit's `inner` candidates lie in the
+    parallel branches inside it (a long skip edge spanning repeats makes them one big unit
+    whose branches hold the repeats)."""
     order = topological_order(doc, block_id)
     if order is None:
         return []
     block = doc.blocks[block_id]
-    pieces = segments(doc, block_id, order)
+    pairs = [(e.src[0], e.dst[0]) for e in block.edges.values()]
     label = {nid: tokens(block.nodes[nid].label) for nid in order}
+    return _candidates(doc, block_id, order, pairs, label, depth=0)
+
+
+def _components(nodes, pairs):
+    """Weakly connected parts of `nodes` (each in the given order)."""
+    parent = {n: n for n in nodes}
+
+    def root(n):
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in pairs:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict = {}
+    for n in nodes:
+        groups.setdefault(root(n), []).append(n)
+    return list(groups.values())
+
+
+def _candidates(doc, block_id, order, pairs, label, depth):
+    inside = set(order)
+    local_pairs = [(a, b) for a, b in pairs if a in inside and b in inside]
+    pieces = segments(order, local_pairs)
 
     def starts(nid, prefix):
         return bool(prefix) and label[nid][:len(prefix)] == prefix
@@ -163,13 +197,21 @@ def find_units(doc: Document, block_id: str = MODEL_ID) -> list:
             first -= 1
         group[0], group[1] = first, last
         taken_until = last
-    units = []
+    result = []
     for first, last, prefix in groups:
         nodes = [n for piece in pieces[first:last + 1] for n in piece]
+        inner = []
+        if depth < 8:
+            for piece in pieces[first:last + 1]:
+                if len(piece) > 2:
+                    for part in _components(piece[:-1], local_pairs):
+                        inner += _candidates(doc, block_id, part, local_pairs, label, depth + 1)
         unit = _make_unit(doc, block_id, nodes, prefix)
         if unit is not None:
-            units.append(unit)
-    return units
+            result.append(_Candidate(unit, inner))
+        else:
+            result += inner
+    return result
 
 
 def _make_unit(doc, block_id, nodes, prefix):
@@ -204,14 +246,34 @@ def _make_unit(doc, block_id, nodes, prefix):
 
 
 def plan_folds(doc: Document, block_id: str = MODEL_ID) -> FoldPlan:
-    """Which units of a block fold into which definitions (an empty plan when none repeat)."""
-    units = find_units(doc, block_id)
+    """Which units of a block fold into which definitions (an empty plan when none repeat).
+    A unit whose structure occurs at least twice folds (the outermost such one: what lies
+    inside a folded unit goes into its definition); otherwise the units inside it are tried."""
+    tree = find_units(doc, block_id)
+    counts: dict = {}
+
+    def count(candidates):
+        for c in candidates:
+            counts[c.unit.topology] = counts.get(c.unit.topology, 0) + 1
+            count(c.inner)
+
+    count(tree)
+    chosen = []
+
+    def choose(candidates):
+        for c in candidates:
+            if counts[c.unit.topology] >= 2:
+                chosen.append(c.unit)
+            else:
+                choose(c.inner)
+
+    choose(tree)
     families: dict = {}
-    for unit in units:
+    for unit in chosen:
         families.setdefault(unit.topology, []).append(unit)
     plan = FoldPlan(block_id)
     by_config: dict = {}
-    for unit in units:
+    for unit in sorted(chosen, key=lambda u: edge_sort_key(u.nodes[0])):
         if len(families[unit.topology]) < 2:
             continue
         key = (unit.topology, unit.config)
