@@ -170,36 +170,38 @@ def wrap_bands(graph, across, across_size, layer_extent, layer_gap, band_gap, as
 
 
 def _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis):
-    """Layer indices where a new band starts ([] for one band)."""
+    """Layer indices where a new band starts ([] for one band): the band count whose whole
+    picture comes closest to `aspect`, each cut where the fewest edges pass near its ideal place."""
     total = sum(lengths)
     if aspect is None or len(lengths) < 6 or total <= WRAP_AFTER:
-        return []
-    breadth = max(high) - min(low)
-
-    def shape(bands):
-        along, across = total / bands, bands * breadth + (bands - 1) * band_gap
-        ratio = along / across if flow_axis == 0 else across / along
-        return abs(math.log(ratio / aspect))
-
-    bands = min(range(1, len(lengths) // 3 + 1), key=lambda b: (shape(b), b))
-    if bands == 1:
         return []
     passing = [sum(len(graph.succs[v]) for v in layer) for layer in graph.layers]   # edges from layer k to k + 1
     cumulative, at = [], 0.0
     for length in lengths:
         at += length
         cumulative.append(at)
-    cuts, previous = [], 0
-    window = total / bands / 4
-    for i in range(1, bands):
-        ideal = total * i / bands
-        candidates = [k for k in range(previous + 1, len(lengths))
-                      if abs(cumulative[k - 1] - ideal) <= window]
-        if not candidates:
-            candidates = [min(range(previous + 1, len(lengths)), key=lambda k: abs(cumulative[k - 1] - ideal))]
-        best = min(candidates, key=lambda k: (passing[k - 1], abs(cumulative[k - 1] - ideal)))
-        if best >= len(lengths):
-            break
-        cuts.append(best)
-        previous = best
-    return cuts
+
+    def cuts_for(bands):
+        cuts, previous = [], 0
+        window = total / bands / 4
+        for i in range(1, bands):
+            ideal = total * i / bands
+            options = [k for k in range(previous + 1, len(lengths)) if abs(cumulative[k - 1] - ideal) <= window]
+            if not options:
+                options = [min(range(previous + 1, len(lengths)), key=lambda k: abs(cumulative[k - 1] - ideal))]
+            best = min(options, key=lambda k: (passing[k - 1], abs(cumulative[k - 1] - ideal)))
+            if best >= len(lengths):
+                break
+            cuts.append(best)
+            previous = best
+        return cuts
+
+    def mismatch(cuts):
+        starts, ends = [0] + cuts, cuts + [len(lengths)]
+        along = max(sum(lengths[a:b]) for a, b in zip(starts, ends))
+        across = sum(max(high[a:b]) - min(low[a:b]) for a, b in zip(starts, ends)) + band_gap * len(cuts)
+        ratio = along / across if flow_axis == 0 else across / along
+        return abs(math.log(ratio / aspect))
+
+    options = [cuts_for(bands) for bands in range(1, len(lengths) // 3 + 1)]
+    return min(options, key=lambda cuts: (round(mismatch(cuts), 3), len(cuts)))
