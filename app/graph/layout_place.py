@@ -141,7 +141,8 @@ def _fit(targets, weights, offsets):
     return [y + o for y, o in zip(out, offsets)]
 
 
-WRAP_AFTER = 2400.0     # a flow shorter than this (about 9 cards) is never wrapped
+WRAP_AFTER = 3600.0     # a flow shorter than this (about 14 layers of cards) is never wrapped
+CUT_PENALTY = 0.1       # per extra edge a band cut breaks, against the log of the aspect mismatch
 
 
 def wrap_bands(graph, across, across_size, layer_extent, layer_gap, band_gap, aspect, flow_axis):
@@ -201,7 +202,8 @@ def _choose_cuts(graph, lengths, low, high, band_gap, aspect, flow_axis):
         along = max(sum(lengths[a:b]) for a, b in zip(starts, ends))
         across = sum(max(high[a:b]) - min(low[a:b]) for a, b in zip(starts, ends)) + band_gap * len(cuts)
         ratio = along / across if flow_axis == 0 else across / along
-        return abs(math.log(ratio / aspect))
+        broken = sum(passing[k - 1] - 1 for k in cuts)
+        return abs(math.log(ratio / aspect)) + CUT_PENALTY * broken
 
     options = [cuts_for(bands) for bands in range(1, len(lengths) // 3 + 1)]
     return min(options, key=lambda cuts: (round(mismatch(cuts), 3), len(cuts)))
