@@ -176,7 +176,8 @@ def _candidates(doc, block_id, order, pairs, label, depth):
     pieces = segments(order, local_pairs)
 
     def starts(nid, prefix):
-        return bool(prefix) and label[nid][:len(prefix)] == prefix
+        return bool(prefix) and label[nid][:len(prefix)] == prefix and \
+            doc.blocks[block_id].nodes[nid].type not in NOT_FOLDABLE
 
     groups = []       # [first piece index, last piece index, prefix]
     for i, piece in enumerate(pieces):

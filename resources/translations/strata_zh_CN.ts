@@ -152,6 +152,10 @@
       <translation>自动布局</translation>
     </message>
     <message>
+      <source>Strata projects and Keras models (*.strata *.keras);;All files (*)</source>
+      <translation>Strata 项目和 Keras 模型 (*.strata *.keras);;所有文件 (*)</translation>
+    </message>
+    <message>
       <source>Flow Left to Right</source>
       <translation>从左到右排列</translation>
     </message>

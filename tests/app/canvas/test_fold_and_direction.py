@@ -74,3 +74,20 @@ def test_flow_direction_is_a_project_setting_and_lays_out(window):
     window.editor.undo_stack.undo()
     window.editor.undo_stack.undo()
     assert doc.settings.get("layout_direction") is None
+
+
+def test_opening_a_keras_model_imports_it_folded(window, tmp_path):
+    import keras
+
+    inputs = keras.Input(shape=(4,), name="x")
+    h = keras.layers.Dense(4, name="stem")(inputs)
+    for i in range(2):
+        branch = keras.layers.Dense(4, activation="relu", name=f"block{i}_a")(h)
+        h = keras.layers.Add(name=f"block{i}_add")([h, keras.layers.Dense(4, name=f"block{i}_b")(branch)])
+    path = tmp_path / "model.keras"
+    keras.Model(inputs, h).save(path)
+    assert window.open_path(str(path))
+    assert window.file_path is None                      # Save asks for a project name
+    labels = sorted(n.label for n in window.document.model.nodes.values() if n.type == BLOCK)
+    assert labels == ["block0", "block1"]
+    assert set(window.scene.node_items) == set(window.document.model.nodes)
