@@ -6,7 +6,8 @@ outputs passes through; between two consecutive cut nodes lies a single-entry, s
 segment. A segment with more than one node (a branch and its merge) is a *unit*; layer names
 are only a hint that widens a unit: the chain nodes just before or after it whose labels start
 with the unit's common label prefix (Keras names `conv2_block1_1_conv` ... `conv2_block1_out`)
-join it, and neighbouring units with the same prefix merge. Units are compared structurally:
+join it, and neighbouring units with the same prefix merge. A run of chain nodes named as one
+block (`block_3_expand` ... `block_3_project_BN`) is a unit too. Units are compared structurally:
 the same layer types wired the same way form a family, and a family of two or more is folded.
 Within a family, units with equal parameters (names aside) share one definition; a differently
 configured repeat (the first block of a ResNet stage, with its projection shortcut and stride)
@@ -199,6 +200,11 @@ def _candidates(doc, block_id, order, pairs, label, depth):
         group[0], group[1] = first, last
         taken_until = last
     result = []
+    taken = {i for first, last, _ in groups for i in range(first, last + 1)}
+    for run in _chain_runs(doc, block_id, pieces, taken, label):
+        unit = _make_unit(doc, block_id, run, _chain_key(label[run[0]]))
+        if unit is not None:
+            result.append(_Candidate(unit, []))
     for first, last, prefix in groups:
         nodes = [n for piece in pieces[first:last + 1] for n in piece]
         inner = []
@@ -215,9 +221,52 @@ def _candidates(doc, block_id, order, pairs, label, depth):
     return result
 
 
+def _chain_key(words):
+    """A chain node's unit name from its label: the words up to the first one with a digit
+    (`block_3_expand_BN` -> block, 3; `pool2_conv` -> pool2), or None."""
+    for i, word in enumerate(words):
+        if any(c.isdigit() for c in word):
+            return words[:i + 1] if i + 1 < len(words) else None
+    return None
+
+
+def _chain_runs(doc, block_id, pieces, taken, label):
+    """Runs of two or more consecutive single nodes outside every unit whose labels share a
+    chain key (a block of layers without branches, like MobileNetV2's strided inverted
+    residuals or VGG's conv blocks)."""
+    runs, current, key = [], [], None
+    for i, piece in enumerate(pieces + [[None]]):
+        nid = piece[0] if len(piece) == 1 and i not in taken else None
+        node_key = _chain_key(label[nid]) if nid is not None else None
+        if nid is not None and doc.blocks[block_id].nodes[nid].type in NOT_FOLDABLE:
+            node_key = None
+        if node_key is not None and node_key == key:
+            current.append(nid)
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current, key = ([nid], node_key) if node_key is not None else ([], None)
+    return runs
+
+
+def _storable(node) -> bool:
+    """Whether a node's parameters pass the checks a block definition's saved copy must pass
+    (a compiled block validates its sub-document like a project file)."""
+    from app.graph.catalogue import node_type, param_error
+
+    t = node_type(node.type)
+    if t is None:
+        return False
+    for key, value in node.params.items():
+        spec = t.param(key)
+        if spec is not None and param_error(spec, value):
+            return False
+    return True
+
+
 def _make_unit(doc, block_id, nodes, prefix):
     block = doc.blocks[block_id]
-    if any(block.nodes[n].type in NOT_FOLDABLE for n in nodes):
+    if any(block.nodes[n].type in NOT_FOLDABLE or not _storable(block.nodes[n]) for n in nodes):
         return None
     inside = set(nodes)
     local = {n: i for i, n in enumerate(nodes)}
