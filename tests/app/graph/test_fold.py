@@ -7,13 +7,14 @@ import pytest
 
 from app.cli import main
 from app.graph import MODEL_ID, History
-from app.graph.autolayout import block_positions
+from app.graph.autolayout import block_positions, card_size
 from app.graph.compiler import compile_document
 from app.graph.document import BLOCK
 from app.graph.fold import _storable, plan_folds
 from app.graph.fold_op import FoldRepeatedBlocks
 from app.graph.importer import import_keras
 from app.graph.project import load_project, save_project
+from tests.app.graph.test_layout import _forward, _overlaps
 
 
 def _np(y):
@@ -102,6 +103,15 @@ def test_import_folds_by_default_and_lays_out_as_a_picture(resnet50_file):
     assert not any(n.type == BLOCK for n in flat.model.nodes.values())
     width, height = _extent(flat)
     assert 0.4 < width / height < 4 and width < 12000      # not a 60,000 px strip
+    for doc in (folded, flat):
+        layout = block_positions(doc, MODEL_ID)
+        sizes = {nid: card_size(doc, MODEL_ID, nid) for nid in doc.model.nodes}
+        edges = [(e.src[0], e.dst[0]) for e in doc.model.edges.values()]
+        assert not _overlaps(layout, sizes)
+        assert not _forward(layout, edges, "LR", sizes)
+        assert layout.crossings == 0
+        placed = {nid: tuple(n.position) for nid, n in doc.model.nodes.items()}
+        assert placed == {nid: (round(x, 1), round(y, 1)) for nid, (x, y) in layout.positions.items()}
 
 
 @pytest.mark.oracle
