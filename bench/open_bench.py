@@ -35,16 +35,20 @@ def build_keras_files(folder: Path) -> dict:
     return paths
 
 
-def layout_times(doc, repeats: int = 5) -> float:
-    """Median seconds of one layered layout of the Model block."""
+def layout_times(doc, repeats: int = 5) -> tuple[float, str]:
+    """(median seconds of one layered layout of the Model block, its crossings and extent)."""
     from app.graph.autolayout import block_positions
 
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        block_positions(doc, "model")
+        layout = block_positions(doc, "model")
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    xs = [p[0] for p in layout.positions.values()]
+    ys = [p[1] for p in layout.positions.values()]
+    facts = (f"{layout.crossings} crossings, {max(xs) - min(xs) + 184:.0f} x {max(ys) - min(ys) + 100:.0f} px "
+             f"in {max(layout.band.values()) + 1} bands")
+    return statistics.median(times), facts
 
 
 def open_time(window, path: Path, shot: Path | None = None) -> tuple[float, float]:
@@ -106,9 +110,10 @@ def main(argv=None) -> int:
                 imported = time.perf_counter() - start
                 kind = "folded" if fold else "flat"
                 blocks = sum(n.type == "Block" for n in doc.model.nodes.values())
+                seconds, facts = layout_times(doc)
                 line = (f"  {name:12s} {kind:6s}: {len(doc.model.nodes):3d} top-level nodes, {blocks:2d} block "
                         f"instances of {len(doc.blocks) - 1} definitions; import {imported:.2f} s; "
-                        f"layout {layout_times(doc) * 1000:.0f} ms")
+                        f"layout {seconds * 1000:.0f} ms ({facts})")
                 project = folder / f"{name}-{kind}.strata"
                 shot = shots / f"{name}-{kind}.png" if shots else None
                 if shots:
