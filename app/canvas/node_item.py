@@ -18,7 +18,7 @@ CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
 LOD_NO_TEXT = 0.55
-OVERVIEW_TEXT_PX = 12.0   # zoomed out, labels aim at this size on screen...
+OVERVIEW_TEXT_PX = 11.0   # zoomed out, labels aim at this size on screen...
 OVERVIEW_MIN_PX = 6.0     # ...and are left out when they would be smaller than this
 
 
@@ -150,7 +150,7 @@ class NodeItem(QGraphicsItem):
         font = _font(size, bold=True)
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
-        box = QRectF(6, 0, self._width - 12, self._height)
+        box = QRectF(4, 0, self._width - 8, self._height)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _elide(self.info.label, font, box.width()))
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
