@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="open a .keras file as a project")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--no-fold", action="store_true", help="keep repeated structure flat (no linked blocks)")
     sub.add_parser("warmup", help="compile every numba kernel into the cache now")
     return parser
 
@@ -305,7 +306,7 @@ def cmd_import(args) -> int:
     from app.graph.project import save_project
 
     try:
-        doc = import_keras(args.file)
+        doc = import_keras(args.file, fold=not args.no_fold)
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     try:
