@@ -230,12 +230,14 @@ def _plan(n_batch, out_spatial, kernel_shape, in_channels, out_channels, itemsiz
     """How a batch is cut: a list of parts (batch slices) per thread.
 
     Threads get disjoint row ranges (`parallel.row_slices`, none smaller than
-    MIN_MACS_PER_THREAD of work); each range is cut into parts whose column matrices fit
-    PART_COLUMN_BYTES."""
+    MIN_MACS_PER_THREAD of work); each range is cut into parts whose column matrices and
+    outputs each fit PART_COLUMN_BYTES (a shallow input's output is the larger: 28x28x1 in,
+    26x26x32 out)."""
     macs = _per_sample_macs(out_spatial, kernel_shape, in_channels, out_channels)
     min_rows = max(1, -(-MIN_MACS_PER_THREAD // max(macs, 1)))
     ranges = parallel.row_slices(n_batch, min_rows=min_rows)
-    per_sample = _column_bytes_per_sample(out_spatial, kernel_shape, in_channels, itemsize)
+    per_sample = max(_column_bytes_per_sample(out_spatial, kernel_shape, in_channels, itemsize),
+                     math.prod(out_spatial) * out_channels * itemsize)
     step = max(1, PART_COLUMN_BYTES // max(per_sample, 1))
     return [[slice(start, min(start + step, rows.stop)) for start in range(rows.start, rows.stop, step)]
             for rows in ranges]
