@@ -15,7 +15,7 @@ import pytest
 from engine import ops
 from engine.autodiff import GradientTape, Tensor
 from engine.backend.cpu import conv as kernels
-from engine.backend.cpu import parallel
+from engine.backend.cpu import parallel, pooling
 from tests.engine.gradcheck import check_gradients
 from tests.engine.parity.spatial_parity import check_parity
 
@@ -166,3 +166,15 @@ KERAS_CASES = [
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_CASES)])
 def test_fast_path_layers_match_keras(class_name, kwargs, input_shape):
     check_parity(class_name, kwargs, input_shape)
+
+
+def test_conv_and_pooling_warmups_compile_the_new_kernels_for_both_float_types():
+    from numba import float32, float64
+
+    from engine.backend.cpu import conv_direct
+
+    for job in kernels.WARMUP + pooling.WARMUP:
+        job()
+    for fn in (conv_direct.depthwise_forward, conv_direct.depthwise_backward, pooling._max_pool_pairs_into,
+               pooling._max_pool_into):
+        assert {float32, float64} <= {signature[0].dtype for signature in fn.signatures}, fn.__name__

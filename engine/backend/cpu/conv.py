@@ -435,7 +435,7 @@ def _warm(dtype):
         out = np.empty((1, 1, 2, 2, 4), dtype=dtype)
         flat, dflat, db = np.ones((8, 4), dtype=dtype), np.zeros((8, 4), dtype=dtype), np.zeros(4)
         depthwise = np.empty((1, 1, 2, 2, 4), dtype=dtype)
-        conv_direct.depthwise_forward(x, flat[:4], out[0, 0, 0], True, 1, *geometry, depthwise)
+        conv_direct.depthwise_forward(x, flat[:4], out[0, 0, 0, 0], True, 1, *geometry, depthwise)
         conv_direct.depthwise_backward(x, depthwise, depthwise, flat[:4], 1, *geometry, np.empty_like(x), True,
                                        dflat[:4], db)
     return job
