@@ -4,9 +4,10 @@
 when the pair allows it, else None (the caller then calls the layers one by one). The pair
 allows it when both layers are built and channels-last, the conv's activation is relu, the
 pooling is "valid" max pooling of the same rank, neither layer has an activity regularizer,
-and `x` is an eager float tensor of the conv's dtype on the host without a mask. The
-numbers equal the two layers' (same weights, same gradients); what is skipped is the
-full-size conv output (see `engine/backend/cpu/conv_pool.py`).
+`x` is an eager float tensor of the conv's dtype without a mask, and `x` and the weights are
+host (numpy) arrays (device models keep the layer-by-layer path). The numbers equal the two
+layers' (same weights, same gradients); what is skipped is the full-size conv output (see
+`engine/backend/cpu/conv_pool.py`).
 """
 
 from __future__ import annotations
@@ -43,4 +44,5 @@ def _fusable(conv, pool, x):
         return False
     if not isinstance(x, Tensor) or getattr(x, "_keras_mask", None) is not None:
         return False
-    return isinstance(x.data, np.ndarray) and x.dtype == conv.kernel.dtype == conv.compute_dtype
+    on_host = all(isinstance(t.data, np.ndarray) for t in (x, conv.kernel, conv.bias) if t is not None)
+    return on_host and x.dtype == conv.kernel.dtype == conv.compute_dtype
