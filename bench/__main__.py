@@ -4,8 +4,8 @@ Prints per workload: epoch time (best of 3 after a warm-up epoch) for both and t
 ratio; first-batch latency with a cold kernel cache (fresh NUMBA_CACHE_DIR) and a warm
 one; peak memory of a one-epoch training run in its own process; each workload's
 roofline fraction (its training FLOP/s against numpy GEMM FLOP/s on the same shapes,
-`bench/roofline.py`); and the Dense forward+backward FLOP/s as a fraction of numpy matmul. `--only W1,W3` picks workloads;
-`--quick` skips the subprocess probes.
+`bench/roofline.py`); and the Dense forward+backward FLOP/s as a fraction of numpy matmul.
+`--only W1,W3` picks workloads; `--quick` skips the subprocess probes.
 """
 
 from __future__ import annotations

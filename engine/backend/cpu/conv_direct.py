@@ -98,7 +98,8 @@ def depthwise_backward(x, out, grad, weights, act, kd, kh, kw, sd, sh, sw, dd, d
     n_batch, in_d, in_h, in_w, chans = x.shape
     od, oh, ow, width = grad.shape[1], grad.shape[2], grad.shape[3], grad.shape[4]
     mult = uint64(width // chans)
-    cells, g, y, wflat, dwf = x.reshape(-1), grad.reshape(-1), out.reshape(-1), weights.reshape(-1), dweights.reshape(-1)
+    cells, g, y = x.reshape(-1), grad.reshape(-1), out.reshape(-1)
+    wflat, dwf = weights.reshape(-1), dweights.reshape(-1)
     into = dx.reshape(-1)
     if need_data:
         into[:] = 0
