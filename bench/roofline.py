@@ -14,6 +14,8 @@ achieved FLOP/s over what numpy's BLAS reaches on those shapes; pooling, normali
 and element-wise work count as time but not as FLOPs. A fraction above 1 means the
 framework beats numpy on those shapes: a depthwise conv is 96 products of (positions, 9)
 @ (9, 1), which numpy's stacked matmul runs far below BLAS speed, and the direct kernels do not.
+numpy is timed (best of 15) after the epochs, so on a loaded machine the fraction moves with
+the load between the two; read it next to the load.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _best(fn, repeats):
     return best
 
 
-def numpy_seconds(gemms, repeats=5) -> float:
+def numpy_seconds(gemms, repeats=15) -> float:
     """Seconds numpy (float32, its BLAS as configured) takes for the products of `gemms`."""
     rng = np.random.default_rng(0)
     total = 0.0
