@@ -2,9 +2,10 @@
 
 Prints per workload: epoch time (best of 3 after a warm-up epoch) for both and their
 ratio; first-batch latency with a cold kernel cache (fresh NUMBA_CACHE_DIR) and a warm
-one; peak memory of a one-epoch training run in its own process; and the Dense
-forward+backward FLOP/s as a fraction of numpy matmul. `--only W1,W3` picks workloads;
-`--quick` skips the subprocess probes.
+one; peak memory of a one-epoch training run in its own process; each workload's
+roofline fraction (its training FLOP/s against numpy GEMM FLOP/s on the same shapes,
+`bench/roofline.py`); and the Dense forward+backward FLOP/s as a fraction of numpy matmul.
+`--only W1,W3` picks workloads; `--quick` skips the subprocess probes.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(argv=None):
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch.get_num_threads()="
           f"{torch.get_num_threads()}; batch 64, Adam; epoch time = best of 3 after a warm-up epoch")
     print(f"{'workload':<9}{'ours s/epoch':>14}{'torch s/epoch':>15}{'ours/torch':>12}")
-    runnable = []
+    runnable, epochs = [], {}
     for name in names:
         workload = REGISTRY[name]
         missing = workload.missing_layers()
@@ -68,6 +69,17 @@ def main(argv=None):
         ours, theirs = best_epoch_times(workload)
         print(f"{name:<9}{ours:>14.4f}{theirs:>15.4f}{ours / theirs:>12.2f}  ({workload.description})")
         runnable.append(name)
+        epochs[name] = {"ours": ours, "torch": theirs}
+
+    from bench.roofline import roofline
+
+    print("\nroofline: training FLOP/s (im2col GEMMs of forward + backward) vs numpy GEMM on the same shapes")
+    print(f"{'workload':<9}{'GFLOP/epoch':>12}{'numpy GFLOP/s':>15}{'ours GFLOP/s':>14}{'ours frac':>11}"
+          f"{'torch GFLOP/s':>15}{'torch frac':>12}")
+    for name in runnable:
+        r = roofline(REGISTRY[name], epochs[name])
+        print(f"{name:<9}{r['gflop_per_epoch']:>12.2f}{r['numpy_gflops']:>15.1f}{r['ours_gflops']:>14.1f}"
+              f"{r['ours_fraction']:>11.2f}{r['torch_gflops']:>15.1f}{r['torch_fraction']:>12.2f}")
 
     if not args.quick:
         print("\nfirst-batch latency (s), each in a fresh process")

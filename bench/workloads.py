@@ -164,3 +164,117 @@ def _w5_torch():
 
 register(Workload("W5", "Conv1D stack (32-64-64, kernel 5) on 256 steps x 8 features, 512 samples", 512,
                   (256, 8), ("Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "Dense"), _w5_ours, _w5_torch))
+
+
+# -- W6/W7: residual stacks on 32x32x3 (functional models) -------------------------------------
+
+def _ours_functional(body, input_shape):
+    """A compiled functional model: `body(L, x)` maps the input tensor to the logits."""
+    from engine import keras
+
+    inputs = keras.Input(input_shape)
+    model = keras.Model(inputs, body(keras.layers, inputs))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _conv_bn(L, x, filters, kernel, strides=1, relu=True):
+    """Conv (no bias) - BatchNorm - ReLU (optional), 'same' padding."""
+    x = L.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False)(x)
+    x = L.BatchNormalization()(x)
+    return L.ReLU()(x) if relu else x
+
+
+def _w6_body(L, x):
+    x = _conv_bn(L, x, 16, 3)
+    for _ in range(2):
+        y = _conv_bn(L, _conv_bn(L, x, 16, 3), 16, 3, relu=False)
+        x = L.ReLU()(L.Add()([x, y]))
+    y = _conv_bn(L, _conv_bn(L, x, 32, 3, strides=2), 32, 3, relu=False)
+    shortcut = _conv_bn(L, x, 32, 1, strides=2, relu=False)
+    x = L.ReLU()(L.Add()([shortcut, y]))
+    return L.Dense(CLASSES)(L.GlobalAveragePooling2D()(x))
+
+
+def _torch_conv_bn(filters_in, filters, kernel, strides=1, relu=True):
+    from torch import nn
+
+    layers = [nn.Conv2d(filters_in, filters, kernel, stride=strides, padding=kernel // 2, bias=False),
+              nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01)]
+    return nn.Sequential(*layers, nn.ReLU()) if relu else nn.Sequential(*layers)
+
+
+def _w6_torch():
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, filters_in, filters, strides):
+            super().__init__()
+            self.body = nn.Sequential(_torch_conv_bn(filters_in, filters, 3, strides),
+                                      _torch_conv_bn(filters, filters, 3, relu=False))
+            self.shortcut = (nn.Identity() if strides == 1 and filters_in == filters
+                             else _torch_conv_bn(filters_in, filters, 1, strides, relu=False))
+
+        def forward(self, x):
+            return (self.shortcut(x) + self.body(x)).relu()
+
+    body = nn.Sequential(_torch_conv_bn(3, 16, 3), Block(16, 16, 1), Block(16, 16, 1), Block(16, 32, 2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, CLASSES))
+    return _ChannelsLast.build(body)
+
+
+register(Workload("W6", "ResNet blocks on 32x32x3: stem 16, 2 blocks 16, 1 block 32 stride 2 (Conv-BN-ReLU + Add), "
+                  "512 samples", 512, (32, 32, 3),
+                  ("Conv2D", "BatchNormalization", "ReLU", "Add", "GlobalAveragePooling2D", "Dense"),
+                  lambda: _ours_functional(_w6_body, (32, 32, 3)), _w6_torch))
+
+
+# (expansion, output channels, stride) of each inverted residual block; the residual is added
+# where the stride is 1 and the channels match
+W7_BLOCKS = ((6, 16, 1), (6, 24, 2), (6, 24, 1))
+
+
+def _w7_body(L, x):
+    x = L.ReLU(max_value=6.0)(L.BatchNormalization()(L.Conv2D(16, 3, padding="same", use_bias=False)(x)))
+    for expansion, filters, strides in W7_BLOCKS:
+        y = L.Conv2D(x.shape[-1] * expansion, 1, use_bias=False)(x)
+        y = L.ReLU(max_value=6.0)(L.BatchNormalization()(y))
+        y = L.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(y)
+        y = L.ReLU(max_value=6.0)(L.BatchNormalization()(y))
+        y = L.BatchNormalization()(L.Conv2D(filters, 1, use_bias=False)(y))
+        x = L.Add()([x, y]) if strides == 1 and x.shape[-1] == filters else y
+    return L.Dense(CLASSES)(L.GlobalAveragePooling2D()(x))
+
+
+def _w7_torch():
+    from torch import nn
+
+    class Inverted(nn.Module):
+        def __init__(self, filters_in, expansion, filters, strides):
+            super().__init__()
+            hidden = filters_in * expansion
+            self.residual = strides == 1 and filters_in == filters
+            self.body = nn.Sequential(
+                nn.Conv2d(filters_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden, eps=1e-3, momentum=0.01),
+                nn.ReLU6(),
+                nn.Conv2d(hidden, hidden, 3, stride=strides, padding=1, groups=hidden, bias=False),
+                nn.BatchNorm2d(hidden, eps=1e-3, momentum=0.01), nn.ReLU6(),
+                nn.Conv2d(hidden, filters, 1, bias=False), nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01))
+
+        def forward(self, x):
+            return x + self.body(x) if self.residual else self.body(x)
+
+    blocks, channels = [], 16
+    for expansion, filters, strides in W7_BLOCKS:
+        blocks.append(Inverted(channels, expansion, filters, strides))
+        channels = filters
+    body = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16, eps=1e-3, momentum=0.01),
+                         nn.ReLU6(), *blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES))
+    return _ChannelsLast.build(body)
+
+
+register(Workload("W7", "MobileNetV2-style inverted residuals on 32x32x3 (1x1 expand x6, depthwise 3x3, 1x1 "
+                  "project, residual): 16, 24/2, 24, 512 samples", 512, (32, 32, 3),
+                  ("Conv2D", "DepthwiseConv2D", "BatchNormalization", "ReLU", "Add", "GlobalAveragePooling2D",
+                   "Dense"), lambda: _ours_functional(_w7_body, (32, 32, 3)), _w7_torch))

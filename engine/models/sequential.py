@@ -104,10 +104,19 @@ class Sequential(Model):
             shape = (None,) + tuple(inputs.shape[1:])
             self._input_layer = InputLayer(batch_shape=shape)
             self._maybe_rebuild()
+        from engine.layers.convolution.fusion import conv_then_pool
+
         x = inputs
-        for layer in self._seq_layers:
+        layers, i = self._seq_layers, 0
+        while i < len(layers):
+            # a Conv (relu) + MaxPooling pair runs as one op when it can (same numbers, less memory traffic)
+            fused = conv_then_pool(layers[i], layers[i + 1], x) if i + 1 < len(layers) else None
+            if fused is not None:
+                x, i = fused, i + 2
+                continue
             kwargs = {} if training is None else {"training": training}
-            x = layer(x, **kwargs)
+            x = layers[i](x, **kwargs)
+            i += 1
         return x
 
     def compute_output_shape(self, input_shape):

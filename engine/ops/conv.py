@@ -15,7 +15,8 @@ from engine.autodiff.function import record
 from engine.autodiff.tensor import convert
 
 # Only the keras.ops names are exported; the size helpers are imported from this module.
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "conv_bias_activation"]
+__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "conv_bias_activation",
+           "depthwise_conv_bias_activation"]
 
 
 def _backend(array):
@@ -266,13 +267,25 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     kernel is (*kernel_size, in_channels, depth_multiplier); output channel c*m + j comes
     from input channel c and filter j.
     """
+    return depthwise_conv_bias_activation(inputs, kernel, None, "linear", strides, padding, data_format,
+                                          dilation_rate)
+
+
+def depthwise_conv_bias_activation(inputs, kernel, bias=None, activation="linear", strides=1, padding="valid",
+                                   data_format=None, dilation_rate=1):
+    """activation(depthwise_conv(inputs, kernel) + bias) as one op; what DepthwiseConv1D/2D call.
+
+    The depthwise kernel (*kernel_size, in_channels, depth_multiplier) is the grouped kernel
+    (*kernel_size, 1, in_channels * depth_multiplier), which the CPU backend runs through its
+    direct depthwise kernels (`engine/backend/cpu/conv_direct.py`).
+    """
     from engine.ops.array import reshape
 
     kernel = convert(kernel)
     shape = kernel.shape
     grouped = reshape(kernel, tuple(shape[:-2]) + (1, shape[-2] * shape[-1]))
-    return conv(inputs, grouped, strides=strides, padding=padding, data_format=data_format,
-                dilation_rate=dilation_rate)
+    return in_format(data_format, lambda x: conv_bias_activation(x, grouped, bias, activation, strides, padding,
+                                                                 dilation_rate), inputs)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,

@@ -35,7 +35,7 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from engine.backend.cpu import parallel
+from engine.backend.cpu import conv_direct, parallel
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
@@ -98,9 +98,15 @@ def _column_walk(image, cols, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw, od
                                 pos += chans
 
 
-def _is_pointwise(kernel_shape, strides, pads, in_spatial, out_spatial):
-    return (tuple(kernel_shape) == (1, 1, 1) and tuple(strides) == (1, 1, 1) and tuple(pads) == (0, 0, 0)
-            and tuple(in_spatial) == tuple(out_spatial))
+def _pointwise_cells(image, kernel_shape, strides, pads, out_spatial):
+    """For a 1x1 conv without padding, the view of `image` (batch, D, H, W, channels) whose cells
+    are the output positions (every stride-th cell); None for any other conv. A 1x1 conv is
+    then one GEMM over these rows, with no im2col (ResNet bottlenecks, MobileNet's expand
+    and project convs, strided shortcuts)."""
+    if tuple(kernel_shape) != (1, 1, 1) or tuple(pads) != (0, 0, 0):
+        return None
+    (sd, sh, sw), (od, oh, ow) = strides, out_spatial
+    return image[:, 0:od * sd:sd, 0:oh * sh:sh, 0:ow * sw:sw]
 
 
 # Inputs with fewer channels than this are gathered tap by tap with numpy (see above).
@@ -108,11 +114,13 @@ TAP_GATHER_MAX_CHANNELS = 8
 
 
 def _columns(x, kshape, strides, dilations, pads, out_spatial):
-    """The im2col matrix of `x`, (positions, taps * channels); `x` itself for a 1x1 conv."""
+    """The im2col matrix of `x`, (positions, taps * channels); for a 1x1 conv, `x`'s output cells
+    (`x` itself at stride 1)."""
     n_batch, chans = x.shape[0], x.shape[-1]
     x = np.ascontiguousarray(x)
-    if _is_pointwise(kshape, strides, pads, x.shape[1:4], out_spatial):
-        return x.reshape(-1, chans)
+    cells = _pointwise_cells(x, kshape, strides, pads, out_spatial)
+    if cells is not None:
+        return np.ascontiguousarray(cells).reshape(-1, chans)
     cols = np.empty((n_batch * math.prod(out_spatial), math.prod(kshape) * chans), dtype=x.dtype)
     if chans < TAP_GATHER_MAX_CHANNELS:
         _gather_by_tap(x, kshape, strides, dilations, pads, out_spatial, cols)
@@ -192,8 +200,11 @@ def _data_grad_part(dz, weights, groups, geometry, out_spatial, kshape, dest):
             dzg = np.ascontiguousarray(dz[:, g * og:(g + 1) * og])
             dcols[:, :, g * cg:(g + 1) * cg] = np.dot(dzg, wg.T).reshape(positions, taps, cg)
         dcols = dcols.reshape(positions, taps * in_ch)
-    if _is_pointwise(kshape, strides, pads, dest.shape[1:4], out_spatial):
-        dest.reshape(-1, in_ch)[...] = dcols
+    cells = _pointwise_cells(dest, kshape, strides, pads, out_spatial)
+    if cells is not None:
+        if cells.shape != dest.shape:
+            dest[...] = 0
+        cells[...] = dcols.reshape(cells.shape)
     else:
         _column_walk(dest, dcols, *kshape, *strides, *dilations, *pads, *out_spatial, True)
 
@@ -219,12 +230,14 @@ def _plan(n_batch, out_spatial, kernel_shape, in_channels, out_channels, itemsiz
     """How a batch is cut: a list of parts (batch slices) per thread.
 
     Threads get disjoint row ranges (`parallel.row_slices`, none smaller than
-    MIN_MACS_PER_THREAD of work); each range is cut into parts whose column matrices fit
-    PART_COLUMN_BYTES."""
+    MIN_MACS_PER_THREAD of work); each range is cut into parts whose column matrices and
+    outputs each fit PART_COLUMN_BYTES (a shallow input's output is the larger: 28x28x1 in,
+    26x26x32 out)."""
     macs = _per_sample_macs(out_spatial, kernel_shape, in_channels, out_channels)
     min_rows = max(1, -(-MIN_MACS_PER_THREAD // max(macs, 1)))
     ranges = parallel.row_slices(n_batch, min_rows=min_rows)
-    per_sample = _column_bytes_per_sample(out_spatial, kernel_shape, in_channels, itemsize)
+    per_sample = max(_column_bytes_per_sample(out_spatial, kernel_shape, in_channels, itemsize),
+                     math.prod(out_spatial) * out_channels * itemsize)
     step = max(1, PART_COLUMN_BYTES // max(per_sample, 1))
     return [[slice(start, min(start + step, rows.stop)) for start in range(rows.start, rows.stop, step)]
             for rows in ranges]
@@ -263,6 +276,12 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     out = np.empty((x.shape[0],) + tuple(out_spatial) + (out_ch,), dtype=x.dtype)
     has_bias = bias is not None
     bias = np.ascontiguousarray(bias, dtype=x.dtype) if has_bias else np.zeros(out_ch, dtype=x.dtype)
+    if is_depthwise(x.shape[-1], kernel.shape, groups):
+        geometry = (*kshape, *strides, *dilations, *pads)
+        flat = weights.reshape(-1, out_ch)
+        _over_samples(lambda r: conv_direct.depthwise_forward(x[r], flat, bias, has_bias, act, *geometry, out[r]),
+                      x.shape[0], _per_sample_macs(out_spatial, kshape, 1, out_ch))
+        return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
 
     def work(parts):
@@ -291,6 +310,9 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     kshape, out_ch = tuple(kernel.shape[:3]), kernel.shape[-1]
     out_spatial = tuple(grad_out.shape[1:4])
     weights = _kernel3(kernel)
+    if is_depthwise(x.shape[-1], kernel.shape, groups):
+        return _depthwise_backward(x, out, grad_out, kernel, weights, act, has_bias, strides, dilations, pads,
+                                   need_data, need_filter)
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
     sums = {}
@@ -324,6 +346,49 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     if has_bias and db is None:
         db = np.zeros(out_ch, dtype=x.dtype)
     return dx, dk, (db if has_bias else None)
+
+
+# Depthwise convs take the direct kernels of `conv_direct`; False sends them through the
+# grouped im2col + GEMM path (for A/B measurements and tests).
+DIRECT_DEPTHWISE = True
+
+
+def is_depthwise(in_channels, kernel_shape, groups):
+    """Whether a conv of this kernel and grouping takes the direct depthwise kernels."""
+    return DIRECT_DEPTHWISE and groups > 1 and groups == in_channels and kernel_shape[3] == 1
+
+
+def _over_samples(work, n_batch, macs_per_sample):
+    """work(rows) over batch ranges, one per thread, none under MIN_MACS_PER_THREAD of work."""
+    parallel.over_rows(work, n_batch, min_rows=max(1, -(-MIN_MACS_PER_THREAD // max(macs_per_sample, 1))))
+
+
+def _depthwise_backward(x, out, grad_out, kernel, weights, act, has_bias, strides, dilations, pads,
+                        need_data, need_filter):
+    """`conv_backward_fused` through the depthwise kernel: each thread sums its samples' filter and
+    bias gradients and scatters its samples' data gradient; the sums are added in batch order."""
+    out_ch = kernel.shape[-1]
+    geometry = (*kernel.shape[:3], *strides, *dilations, *pads)
+    y = grad_out if out is None else np.ascontiguousarray(out)
+    act = act if out is not None else 0
+    flat = weights.reshape(-1, out_ch)
+    dx = np.empty(x.shape, dtype=x.dtype) if need_data else np.empty((0,) * 5, dtype=x.dtype)
+    sums = {}
+
+    def work(rows):
+        dk = np.zeros(flat.shape, dtype=x.dtype)
+        db = np.zeros(out_ch, dtype=np.float64)
+        conv_direct.depthwise_backward(x[rows], y[rows], grad_out[rows], flat, act, *geometry,
+                                       dx[rows] if need_data else dx, need_data, dk, db)
+        sums[rows.start] = (dk, db)
+
+    _over_samples(work, x.shape[0], 2 * _per_sample_macs(grad_out.shape[1:4], kernel.shape[:3], 1, out_ch))
+    parts = [sums[start] for start in sorted(sums)]
+    dk, db = parts[0]
+    for part_dk, part_db in parts[1:]:
+        dk, db = dk + part_dk, db + part_db
+    return (dx if need_data else None, dk.reshape(kernel.shape) if need_filter else None,
+            db.astype(x.dtype) if has_bias else None)
 
 
 def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, groups=1):
@@ -366,6 +431,13 @@ def _warm(dtype):
         y = np.ones((4, 3), dtype=dtype)
         bias_activation(y, np.ones(3, dtype=dtype), True, 1)
         activation_bias_grad(y, y, 1)
+        geometry = (1, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0)
+        out = np.empty((1, 1, 2, 2, 4), dtype=dtype)
+        flat, dflat, db = np.ones((8, 4), dtype=dtype), np.zeros((8, 4), dtype=dtype), np.zeros(4)
+        depthwise = np.empty((1, 1, 2, 2, 4), dtype=dtype)
+        conv_direct.depthwise_forward(x, flat[:4], out[0, 0, 0, 0], True, 1, *geometry, depthwise)
+        conv_direct.depthwise_backward(x, depthwise, depthwise, flat[:4], 1, *geometry, np.empty_like(x), True,
+                                       dflat[:4], db)
     return job
 
 

@@ -27,14 +27,16 @@ def bias_activation(out, bias, has_bias, act):
     zero = flat.dtype.type(0)
     for i in range(uint64(out.shape[0])):
         row = i * cols
+        if act == 1:
+            # one pass, and a select rather than a conditional store, so it vectorizes (a NaN stays NaN)
+            for j in range(cols):
+                z = flat[row + j] + bias[j] if has_bias else flat[row + j]
+                flat[row + j] = zero if z < 0 else z
+            continue
         if has_bias:
             for j in range(cols):
                 flat[row + j] += bias[j]
-        if act == 1:
-            for j in range(cols):
-                if flat[row + j] < 0:
-                    flat[row + j] = zero
-        elif act == 2:
+        if act == 2:
             for j in range(cols):
                 z = flat[row + j]
                 if z >= 0:

@@ -7,7 +7,7 @@ from engine.layers.convolution import arguments as args
 from engine.layers.input_spec import InputSpec
 from engine.layers.convolution.symbolic_shapes import UnknownSizeShapes
 from engine.layers.layer import Layer
-from engine.ops.conv import conv_output_length
+from engine.ops.conv import conv_output_length, depthwise_conv_bias_activation
 
 
 class BaseDepthwiseConv(UnknownSizeShapes, Layer):
@@ -71,6 +71,11 @@ class BaseDepthwiseConv(UnknownSizeShapes, Layer):
 
     def call(self, inputs):
         x = args.to_channels_last(inputs, self.data_format)
+        fused = activations.fusable_name(self.activation)
+        if fused is not None and x.dtype == self.kernel.dtype:
+            y = depthwise_conv_bias_activation(x, self.kernel, self.bias, fused, strides=self.strides,
+                                               padding=self.padding, dilation_rate=self.dilation_rate)
+            return args.to_channels_first(y, self.data_format)
         y = ops.depthwise_conv(x, self.kernel, strides=self.strides, padding=self.padding,
                                dilation_rate=self.dilation_rate)
         if self.bias is not None:

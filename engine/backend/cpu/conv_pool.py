@@ -1,0 +1,93 @@
+"""A convolution with bias and relu followed by max pooling, in one pass over each part (CPU).
+
+Conv -> ReLU -> MaxPooling is the common CNN stage (W2 has two). Run as two ops, the
+convolution's output, a full-size feature map (5.5 MB for W2's first conv), is written,
+passed over for the bias and relu, read by the pooling, and in the backward pass zeroed and
+scattered into by the pooling's gradient, then read twice more for relu's derivative. Here
+each part of the batch (the same cache-sized parts as `conv.py`) goes through the GEMM,
+bias, relu and pooling while its conv output is in cache; only the pooled output and the
+winners' indices are kept. The backward pass rebuilds a part's conv-output gradient from
+the pooled gradient (relu's derivative at a window's winner is whether the pooled value is
+positive), so the bias gradient is a sum over the pooled gradient and the conv output is
+never stored. No new numba kernels: the conv GEMM parts and the pooling kernels are reused
+with the argument types their own warm-ups compile.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.backend.cpu import conv, pooling
+from engine.backend.cpu.dense import activation_bias_grad, bias_activation
+
+RELU = 1
+
+
+def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_spatial, groups, pool_size,
+                               pool_strides, pooled_spatial):
+    """(pooled, winners): max pooling ("valid") of relu(conv(x, kernel) + bias).
+
+    `winners` holds, per pooled cell, the flat spatial index of the conv output cell that won
+    (as `pooling.max_pool_forward`)."""
+    x = np.ascontiguousarray(x)
+    kshape, out_ch = tuple(kernel.shape[:3]), kernel.shape[-1]
+    weights = conv._kernel3(kernel)
+    has_bias = bias is not None
+    bias = np.ascontiguousarray(bias, dtype=x.dtype) if has_bias else np.zeros(out_ch, dtype=x.dtype)
+    shape = (x.shape[0],) + tuple(pooled_spatial) + (out_ch,)
+    pooled, winners = np.empty(shape, dtype=x.dtype), np.empty(shape, dtype=np.int64)
+    plan = conv._plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
+
+    def work(parts):
+        for part in parts:
+            count = part.stop - part.start
+            dest = np.empty((count * math.prod(out_spatial), out_ch), dtype=x.dtype)
+            cols = conv._columns(x[part], kshape, strides, dilations, pads, out_spatial)
+            conv._forward_part(cols, weights, groups, dest)
+            bias_activation(dest, bias, has_bias, RELU)
+            pooling.max_pool_part(dest.reshape((count,) + tuple(out_spatial) + (out_ch,)), pool_size,
+                                  pool_strides, (0, 0, 0), pooled[part], winners[part])
+
+    conv._run_plan(plan, work)
+    return pooled, winners
+
+
+def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bias, strides, dilations, pads,
+                                out_spatial, groups, need_data=True, need_filter=True):
+    """(dx, dkernel, dbias) of `conv_relu_max_pool_forward`; entries not asked for are None."""
+    x = np.ascontiguousarray(x)
+    kshape, out_ch = tuple(kernel.shape[:3]), kernel.shape[-1]
+    weights = conv._kernel3(kernel)
+    # relu's derivative at each window's winner (the pooled value is the winner's relu output),
+    # and the bias gradient as the sum of what reaches the winners: one pass over the pooled arrays
+    grad_rows = np.ascontiguousarray(grad_pooled, dtype=x.dtype).reshape(-1, out_ch)
+    routed, db = activation_bias_grad(grad_rows, pooled.reshape(-1, out_ch), RELU)
+    routed = routed.reshape(pooled.shape)
+    plan = conv._plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
+    dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
+    cells = math.prod(out_spatial)
+    sums = {}
+
+    def work(parts):
+        dk = None
+        for part in parts:
+            count = part.stop - part.start
+            dz = np.empty((count, cells, out_ch), dtype=x.dtype)
+            pooling._max_pool_backward_into(routed[part], winners[part], dz)
+            dz = dz.reshape(-1, out_ch)
+            if need_filter:
+                cols = conv._columns(x[part], kshape, strides, dilations, pads, out_spatial)
+                dk_part = conv._filter_grad_part(cols, dz, weights, groups)
+                dk = dk_part if dk is None else dk + dk_part
+            if need_data:
+                conv._data_grad_part(dz, weights, groups, (strides, dilations, pads), out_spatial, kshape, dx[part])
+        sums[parts[0].start] = dk
+
+    conv._run_plan(plan, work)
+    dk = None
+    for start in sorted(sums):
+        if sums[start] is not None:
+            dk = sums[start] if dk is None else dk + sums[start]
+    return dx, (dk.reshape(kernel.shape) if need_filter else None), (db if has_bias else None)
