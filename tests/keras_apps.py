@@ -6,8 +6,9 @@ the suite's cost in check:
 
 * `NUMERIC` (the smallest member of each family, plus VGG19): `build_keras_file(name, tmpdir)`
   builds the model once per test session, gives every weight seeded values (a fresh model's
-  batch-norm statistics, biases and layer scales are constants, which would hide swapped or
-  misread weights), saves it as `.keras` and returns `(path, sample_input, keras_prediction)`.
+  biases, scales and layer scales are constants, which would hide swapped or misread weights),
+  sets the batch-norm statistics from one seeded batch (so the two sample images get clearly
+  different logits), saves it as `.keras` and returns `(path, sample_input, keras_prediction)`.
 * `STRUCTURAL` (the bigger variants: ResNet152, EfficientNetB7, ConvNeXtXLarge, ... up to 1.4 GB
   of weights each): `build_config(name)` builds the model on torch's "meta" device (no weight
   memory, no arithmetic) and returns its serialized config. `layer_signatures(config)` reduces a
@@ -97,11 +98,26 @@ def _construct(name: str):
     return constructor(weights=None, input_shape=(side, side, 3), classes=NUM_CLASSES, classifier_activation=None)
 
 
+# name prefix -> the keras.applications module whose preprocess_input gives the input range it expects
+_PREPROCESS_MODULE = (
+    ("MobileNetV3", "mobilenet_v3"), ("MobileNetV2", "mobilenet_v2"), ("MobileNet", "mobilenet"),
+    ("ResNet50V2", "resnet_v2"), ("ResNet101V2", "resnet_v2"), ("ResNet152V2", "resnet_v2"), ("ResNet", "resnet"),
+    ("DenseNet", "densenet"), ("EfficientNetV2", "efficientnet_v2"), ("EfficientNet", "efficientnet"),
+    ("ConvNeXt", "convnext"), ("Xception", "xception"), ("InceptionV3", "inception_v3"),
+    ("VGG16", "vgg16"), ("VGG19", "vgg19"),
+)
+
+
 def sample_input(name: str) -> np.ndarray:
-    """The fixed float32 batch fed to `name`: pixels in [0, 255) like the images the models expect."""
+    """The fixed float32 batch fed to `name`: seeded pixels in [0, 255) put through the family's
+    `preprocess_input` (e.g. [-1, 1] for MobileNet, mean-subtracted BGR for ResNet), so that
+    activations stay in the range the architecture was designed for."""
     side = INPUT_SIDE[name]
     rng = np.random.default_rng([SEED, ALL.index(name)])
-    return rng.uniform(0.0, 255.0, size=(BATCH, side, side, 3)).astype("float32")
+    pixels = rng.uniform(0.0, 255.0, size=(BATCH, side, side, 3)).astype("float32")
+    module = next(module for prefix, module in _PREPROCESS_MODULE if name.startswith(prefix))
+    keras = _keras()
+    return np.asarray(getattr(keras.applications, module).preprocess_input(pixels.copy()), dtype="float32")
 
 
 def _seed_weights(model, name: str) -> None:
@@ -119,6 +135,27 @@ def _seed_weights(model, name: str) -> None:
             variable.assign(new.astype(value.dtype))
 
 
+def _calibrate_batch_norm(model, name: str, x: np.ndarray) -> None:
+    """Set every batch-norm's moving statistics to those of one seeded batch (holding `x`).
+
+    With a fresh model's statistics (mean 0, variance 1) the normalized activations shrink layer
+    after layer until every input gives the same logits, and a wrong early layer goes unseen.
+    """
+    import torch
+
+    rng = np.random.default_rng([SEED, ALL.index(name), 2])
+    extra = rng.permutation(np.concatenate([x] * 3)[:, ::-1])[: 6]  # flipped copies, other order
+    batch = np.concatenate([x, extra]).astype("float32")
+    norms = [layer for layer in model._flatten_layers() if type(layer).__name__ == "BatchNormalization"]
+    saved = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.momentum = 0.0
+    with torch.no_grad():
+        model(batch, training=True)
+    for layer, momentum in zip(norms, saved):
+        layer.momentum = momentum
+
+
 def build_keras_file(name: str, tmpdir) -> BuiltApp:
     """Build `name` with real Keras once per session, save it under `tmpdir`, predict the sample.
 
@@ -134,12 +171,15 @@ def build_keras_file(name: str, tmpdir) -> BuiltApp:
     start = time.perf_counter()
     model = _construct(name)
     _seed_weights(model, name)
+    x = sample_input(name)
+    _calibrate_batch_norm(model, name, x)
     path = os.path.join(os.fspath(tmpdir), f"{name}.keras")
     model.save(path)
-    x = sample_input(name)
     y = np.asarray(model.predict(x, verbose=0, batch_size=BATCH))
     if not np.all(np.isfinite(y)):
         raise AssertionError(f"{name}: Keras' own prediction is not finite; the corpus weights need rescaling")
+    if np.allclose(y[0], y[1], rtol=1e-3):
+        raise AssertionError(f"{name}: Keras predicts the same for different inputs; the corpus input is saturated")
     built = BuiltApp(name, path, x, y, time.perf_counter() - start)
     _BUILT[name] = built
     del model
