@@ -229,6 +229,7 @@ _SIZE_KEYS = {
     "target_shape", "rate", "batch_shape", "shape", "dims", "axis", "groups", "depth_multiplier",
     "dilation_rate", "trainable", "seed", "size", "n", "momentum", "epsilon", "init_values",
     "projection_dim", "mean", "variance", "scale", "offset", "noise_shape", "drop_path_rate",
+    "shared_object_id",  # written by `.keras` saving, not by a plain serialization
 }
 
 
