@@ -190,6 +190,9 @@ def _class_identity(cls) -> dict:
     if category in _PUBLIC_MODULE and cls.__module__.startswith("engine."):
         if cls.__name__ in ("OpLayer", "SliceLayer", "FunctionLayer"):
             return {"module": cls.__module__, "registered_name": cls.__name__}
+        keras_module = cls.__dict__.get("KERAS_MODULE")  # a Keras-internal class (ConvNeXt's LayerScale)
+        if keras_module:
+            return {"module": keras_module, "registered_name": cls.__name__}
         return {"module": _PUBLIC_MODULE[category], "registered_name": None}
     module = None if cls.__module__ == "__main__" else cls.__module__
     return {"module": module, "registered_name": cls.__name__}

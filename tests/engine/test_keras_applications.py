@@ -54,3 +54,19 @@ def test_layer_signatures_tell_families_apart(keras_app):
     resnet = keras_apps.layer_signatures(keras_apps.keras_file_config(keras_app("ResNet50").path))
     assert {"LayerScale", "LayerNormalization", "Normalization"} <= {sig[1] for sig in convnext - resnet}
     assert {"BatchNormalization", "ZeroPadding2D"} <= {sig[1] for sig in resnet - convnext}
+
+
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "ConvNeXtTiny"])
+def test_engine_saves_a_loaded_application_that_real_keras_reads_back(name, keras_app, tmp_path):
+    """Operation nodes (`x + 3.0`), Rescaling, Normalization and LayerScale are written as Keras writes them."""
+    import keras as real_keras
+
+    path, x, expected = keras_app(name)
+    saved = str(tmp_path / f"{name}_again.keras")
+    keras.models.load_model(path).save(saved)
+    config = keras_apps.keras_file_config(saved)
+    modules = {(layer.get("module"), layer["class_name"]) for layer in config["config"]["layers"]}
+    assert not any(str(module).startswith("engine") for module, _ in modules), modules
+    again = real_keras.models.load_model(saved)
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), expected, rtol=1e-3,
+                               atol=1e-4 * float(np.abs(expected).max()))
