@@ -245,3 +245,13 @@ def test_bad_image_layer_arguments_are_clear_errors(cls, kwargs, message):
 def test_image_layers_name_themselves_on_non_image_inputs():
     with pytest.raises(ValueError, match='"resize_me" expects images'):
         L.Resizing(2, 2, name="resize_me")(np.zeros((2, 3), "float32"))
+
+
+def test_augmentation_runs_in_fit_and_not_in_predict():
+    inputs = keras.Input((4, 5, 1))
+    flipped = L.RandomFlip("horizontal", seed=0)(inputs)
+    model = keras.Model(inputs, flipped)
+    x = np.arange(3 * 20, dtype="float32").reshape(3, 4, 5, 1)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    out = model(x, training=True).numpy()
+    assert any(np.array_equal(o, xi[:, ::-1]) and not np.array_equal(o, xi) for o, xi in zip(out, x))

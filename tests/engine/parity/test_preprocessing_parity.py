@@ -81,3 +81,12 @@ def test_affine_sampling_matches_keras_affine_transform(fill_mode, interpolation
     want = keras.ops.image.affine_transform(IMAGES, matrices.astype("float32"), interpolation=interpolation,
                                             fill_mode=fill_mode, fill_value=5.0)
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-4, atol=1e-2)
+
+
+def test_rescaling_with_array_scale_saved_by_keras_loads(tmp_path):
+    inputs = keras.Input((7, 9, 3))
+    model = keras.Model(inputs, keras.layers.Rescaling(np.array([0.5, 1.5, 2.0], "float32"), offset=-1.0)(inputs))
+    path = str(tmp_path / "rescale.keras")
+    model.save(path)
+    np.testing.assert_allclose(ours.models.load_model(path).predict(IMAGES, verbose=0),
+                               np.asarray(model.predict(IMAGES, verbose=0)), rtol=1e-6)
