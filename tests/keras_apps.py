@@ -8,7 +8,8 @@ the suite's cost in check:
   `build_keras_file(name, tmpdir)` builds the model once per test session, gives every weight
   seeded values (a fresh model's biases, scales and layer scales are constants, which would
   hide swapped or misread weights), sets the batch-norm statistics from one seeded batch (so
-  the two sample images get clearly different logits), saves it as `.keras` and returns `(path, sample_input, keras_prediction)`.
+  the two sample images get clearly different logits), saves it as `.keras` and returns
+  `(path, sample_input, keras_prediction)`.
 * `STRUCTURAL` (the bigger variants: ResNet152, EfficientNetB7, ConvNeXtXLarge, ... up to 1.4 GB
   of weights each): `build_config(name)` builds the model on torch's "meta" device (no weight
   memory, no arithmetic) and returns its serialized config. `layer_signatures(config)` reduces a
