@@ -32,7 +32,8 @@ class RandomContrast(RandomLayer):
         self.factor = as_config_value(factor)
         self._low, self._high = 1.0 - float(pair[0]), 1.0 + float(pair[1])
         if len(value_range) != 2 or not value_range[0] < value_range[1]:
-            raise ValueError(f"RandomContrast: value_range must be (min, max) with min < max. Received: {value_range!r}")
+            raise ValueError("RandomContrast: value_range must be (min, max) with min < max. "
+                             f"Received: value_range={value_range!r}")
         self.value_range = [float(v) for v in value_range]
 
     def transform(self, inputs):
