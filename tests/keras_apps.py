@@ -169,6 +169,22 @@ def _calibrate_batch_norm(model, name: str, x: np.ndarray) -> None:
         layer.moving_variance.assign(variance + 0.5 * variance.mean())
 
 
+class _OneTorchThread:
+    """Run torch on one thread while building: these small inputs gain nothing from more, and on a
+    busy machine torch's waiting worker threads cost several times the work itself."""
+
+    def __enter__(self):
+        import torch
+
+        self.saved = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self.saved)
+
+
 def build_keras_file(name: str, tmpdir) -> BuiltApp:
     """Build `name` with real Keras once per session, save it under `tmpdir`, predict the sample.
 
@@ -182,13 +198,14 @@ def build_keras_file(name: str, tmpdir) -> BuiltApp:
     import time
 
     start = time.perf_counter()
-    model = _construct(name)
-    _seed_weights(model, name)
-    x = sample_input(name)
-    _calibrate_batch_norm(model, name, x)
-    path = os.path.join(os.fspath(tmpdir), f"{name}.keras")
-    model.save(path)
-    y = np.asarray(model.predict(x, verbose=0, batch_size=BATCH))
+    with _OneTorchThread():
+        model = _construct(name)
+        _seed_weights(model, name)
+        x = sample_input(name)
+        _calibrate_batch_norm(model, name, x)
+        path = os.path.join(os.fspath(tmpdir), f"{name}.keras")
+        model.save(path)
+        y = np.asarray(model.predict(x, verbose=0, batch_size=BATCH))
     if not np.all(np.isfinite(y)):
         raise AssertionError(f"{name}: Keras' own prediction is not finite; the corpus weights need rescaling")
     if np.allclose(y[0], y[1], rtol=1e-3):
@@ -208,7 +225,7 @@ def build_config(name: str) -> dict:
         keras = _keras()
         from keras.src.backend.torch.core import device_scope
 
-        with device_scope("meta"):
+        with device_scope("meta"), _OneTorchThread():
             model = _construct(name)
         _CONFIGS[name] = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
         del model
