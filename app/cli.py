@@ -9,8 +9,9 @@
     strata warmup                            compile every numba kernel now (the GUI does it in the background)
     strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
 
-User mistakes (missing files, broken projects, bad options) print one message to stderr and
-exit non-zero without a traceback.
+User mistakes print one line, `strata: error: FILE: what and where`, to stderr and never a
+traceback: exit status 1 when the command failed (a missing, broken or refused file, a model
+that cannot build, an unwritable output), 2 when the command line is wrong (usage).
 """
 
 from __future__ import annotations
@@ -23,15 +24,23 @@ COMMANDS = ("validate", "summary", "train", "export", "import", "warmup")
 
 
 class CliError(Exception):
-    """A user-facing error: printed to stderr, exit status `code`."""
+    """A user-facing error: printed to stderr as one line, exit status `code` (1: the command
+    failed, e.g. on a bad file; 2: the command line itself is wrong)."""
 
-    def __init__(self, message, code=2):
+    def __init__(self, message, code=1):
         super().__init__(message)
         self.code = code
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as a CliError (one line, exit status 2)."""
+
+    def error(self, message):
+        raise CliError(message, code=2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="strata", description="Build, check, train and export Strata projects.")
+    parser = _Parser(prog="strata", description="Build, check, train and export Strata projects.")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("validate", help="check a project and list its problems")
     p.add_argument("file")
@@ -179,7 +188,7 @@ def cmd_train(args) -> int:
     settings = dict(doc.settings.get("training") or {})
     epochs = args.epochs if args.epochs is not None else int(settings.get("epochs", 5))
     if epochs < 1:
-        raise CliError(f"--epochs must be at least 1; received {epochs}")
+        raise CliError(f"--epochs must be at least 1; received {epochs}", code=2)
     device = args.device or settings.get("device") or "cpu"
     from engine.backend.cuda import CudaUnavailable
 
@@ -251,13 +260,18 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from app.graph.importer import ImportError_, import_keras
     from app.graph.project import save_project
+    from app.graph.serialize import ProjectError
 
+    if not str(args.output).endswith(".strata"):
+        raise CliError(f"{args.output}: the project to write must be a .strata file", code=2)
     try:
         doc = import_keras(args.file)
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     try:
         save_project(doc, args.output)
+    except ProjectError as exc:          # nothing was written
+        raise CliError(f"{args.file}: imported, but {exc}") from None
     except OSError as exc:
         raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {args.output} ({len(doc.model.nodes)} nodes, {doc.total_params():,} parameters)", file=sys.stderr)
@@ -279,8 +293,45 @@ def cmd_warmup(args) -> int:
     return 0
 
 
+def check_gui_arguments(argv) -> None:
+    """Refuse, before Qt starts, what the editor cannot open: an unknown option, more than one
+    file, a missing or unreadable project, or no display to show a window on."""
+    import os
+    from pathlib import Path
+
+    if argv and argv[0] == "--screenshot":
+        return
+    options = [a for a in argv if a.startswith("-")]
+    if options:
+        raise CliError(f"unknown option {options[0]!r}; the commands are {', '.join(COMMANDS)} "
+                       "(strata --help), or give one .strata file to open in the editor", code=2)
+    if len(argv) > 1:
+        raise CliError(f"the editor opens one file; received {len(argv)}: {' '.join(argv)}", code=2)
+    if argv:
+        path = Path(argv[0])
+        if not path.exists():
+            hint = f" (the commands are {', '.join(COMMANDS)})" if not path.suffix else ""
+            raise CliError(f"{path}: no such file{hint}")
+        if path.suffix == ".keras":
+            raise CliError(f"{path}: a Keras model, not a Strata project; convert it first: "
+                           f"strata import {path} -o {path.with_suffix('.strata')}")
+        from app.graph.project import load_project
+
+        load_project(path)      # a ProjectError names the file and the place; nothing opens
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise CliError("no display to show the editor on (DISPLAY is not set); the command-line tools work "
+                       "without one: strata validate|summary|train|export|import ...")
+
+
 def open_gui(argv) -> int:
     """Start the editor; the window lives in app.main_window (loaded only now)."""
+    from app.graph.serialize import ProjectError
+
+    try:
+        check_gui_arguments(argv)
+    except ProjectError as exc:
+        raise CliError(str(exc)) from None
     try:
         import app.main_window  # noqa: F401
     except ImportError as exc:
@@ -321,6 +372,37 @@ def open_gui(argv) -> int:
     return qt_app.exec()
 
 
+def one_line(message: str) -> str:
+    """A possibly multi-line message (a list of problems) as one line."""
+    lines = [line.strip().removeprefix("- ").strip() for line in message.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) <= 1:
+        return lines[0] if lines else message
+    return lines[0] + " " + "; ".join(lines[1:])
+
+
+def _guarded(handler, args) -> int:
+    """Run a command; an expected failure (a bad file, a refused import or export, a model
+    that cannot build or train, a file that cannot be written) becomes a CliError naming the
+    file, exit status 1. Programming errors keep their traceback."""
+    from app.graph.evaluate import CustomCodeError
+
+    subject = getattr(args, "file", None)
+    try:
+        return handler(args)
+    except OSError as exc:
+        where = exc.filename or subject
+        what = exc.strerror or str(exc)
+        raise CliError(f"{where}: {what}" if where else what, code=1) from None
+    except MemoryError:
+        raise CliError(f"{subject}: out of memory" if subject else "out of memory", code=1) from None
+    except (ValueError, CustomCodeError) as exc:   # the project's, importer's, exporter's and engine's errors
+        message = str(exc) or type(exc).__name__
+        if subject and not message.startswith(str(subject)):
+            message = f"{subject}: {message}"
+        raise CliError(message, code=1) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `strata` script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -329,10 +411,12 @@ def main(argv: list[str] | None = None) -> int:
             return open_gui(argv)
         args = _parser().parse_args(argv)
         handler = {"validate": cmd_validate, "summary": cmd_summary, "train": cmd_train, "export": cmd_export,
-                   "import": cmd_import, "warmup": cmd_warmup}[args.command]
-        return handler(args)
+                   "import": cmd_import, "warmup": cmd_warmup}.get(args.command)
+        if handler is None:
+            raise CliError(f"a command is needed: {', '.join(COMMANDS)} (strata --help lists them)")
+        return _guarded(handler, args)
     except CliError as exc:
-        print(f"strata: error: {exc}", file=sys.stderr)
+        print(f"strata: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("strata: interrupted", file=sys.stderr)

@@ -116,6 +116,8 @@ def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
         return ACTIVATION, _choices(ACTIVATION)
     if name.endswith("dtype"):
         return DTYPE, _choices(DTYPE)
+    if name == "padding" and isinstance(default, (int, tuple)) and not isinstance(default, bool):
+        return INT_OR_TUPLE, ()     # ZeroPadding*: an amount, per-axis amounts or (before, after) pairs
     if has_default and default is not None:
         if isinstance(default, bool):
             return BOOL, ()
@@ -377,6 +379,14 @@ def node_ports(doc: Document, node: Node) -> tuple[list[Port], list[Port]]:
     return list(t.inputs), list(t.outputs)
 
 
+def as_tuples(value):
+    """A parameter value read from JSON with its lists as tuples again, nested ones included
+    (padding ((0, 1), (0, 1)) is saved as [[0, 1], [0, 1]])."""
+    if isinstance(value, (list, tuple)):
+        return tuple(as_tuples(v) for v in value)
+    return value
+
+
 def param_error(spec: ParamSpec, value) -> str | None:
     """Why `value` has the wrong type for `spec` (None if acceptable). Range checks are left to
     the engine's own messages (shown as problems)."""
@@ -404,8 +414,10 @@ def param_error(spec: ParamSpec, value) -> str | None:
         return f"{spec.name} must be one of {', '.join(map(str, spec.choices))}, got {value!r}"
     if kind in (TUPLE, SHAPE) and not (isinstance(value, (list, tuple)) and all(v is None or is_int(v) for v in value)):
         return f"{spec.name} must be a list of integers, got {value!r}"
-    if kind == INT_OR_TUPLE and not (is_int(value) or isinstance(value, (list, tuple)) and all(is_int(v) for v in value)):
-        return f"{spec.name} must be an integer or a list of integers, got {value!r}"
+    if kind == INT_OR_TUPLE and not (is_int(value) or isinstance(value, (list, tuple)) and all(
+            is_int(v) or isinstance(v, (list, tuple)) and v and all(is_int(w) for w in v) for v in value)):
+        return (f"{spec.name} must be an integer, a list of integers or a list of integer pairs "
+                f"such as ((0, 1), (0, 1)), got {value!r}")
     if kind in (ACTIVATION, INITIALIZER, REGULARIZER, CONSTRAINT, DTYPE):
         if isinstance(value, str):
             if spec.choices and value not in spec.choices and kind != INITIALIZER:

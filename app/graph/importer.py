@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import re
 import zipfile
 
@@ -61,6 +62,8 @@ def import_keras(path) -> Document:
     A nested model becomes a block definition with one instance per call; a layer called
     more than once (shared) becomes a one-layer block whose instances share weights."""
     path = str(path)
+    if os.path.isdir(path):
+        raise ImportError_(f"{path}: is a folder, not a .keras file")
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json").decode("utf-8"))
@@ -391,6 +394,10 @@ def _layer_params(path, name, layer) -> dict:
     if t is None or t.special:
         registered = layer.get("registered_name") or cls
         module = layer.get("module")
+        if str(module or "").startswith("keras") and registered == cls:
+            raise ImportError_(f"{path}: layer {name!r} is a Keras {cls} layer, which Strata does not provide; "
+                               "remove or replace it in Keras and save again, or rebuild it as a Custom Layer "
+                               "node.")
         where = f" from module {module!r}" if module and not str(module).startswith("keras") else ""
         raise ImportError_(f"{path}: layer {name!r} is an instance of the custom class {registered!r}{where}. "
                            "A .keras file stores only its config, not its source code, so Strata cannot rebuild "
