@@ -4,7 +4,7 @@
     strata validate FILE                     list each problem per node; exit 1 if any
     strata summary FILE                      the model summary (layers, shapes, parameters)
     strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
-    strata export FILE --target engine|keras [--style functional|subclass] -o model.py
+    strata export FILE --target engine|keras [--style functional|subclass] [--with-weights] -o model.py
     strata import model.keras -o FILE.strata
     strata warmup                            compile every numba kernel now (the GUI does it in the background)
     strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", choices=("engine", "keras"), default="engine")
     p.add_argument("--style", choices=("functional", "subclass"), default="functional")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--with-weights", dest="with_weights", action="store_true",
+                   help="also write the trained weights beside the code as NAME.weights.h5, which the code loads")
     p = sub.add_parser("import", help="open a .keras file as a project")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
@@ -241,19 +243,17 @@ def cmd_train(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from app.graph.export import ExportError, export_python
-    from app.graph.project import atomic_write_bytes
+    from app.graph.export import ExportError
+    from app.graph.export_files import write_export
 
     doc, _ = _load(args.file)
     try:
-        text = export_python(doc, args.target, args.style)
+        written = write_export(doc, args.output, args.target, args.style, weights=args.with_weights)
     except ExportError as exc:
         raise CliError(f"{args.file}: {exc}", code=1) from None
-    try:
-        atomic_write_bytes(args.output, text.encode("utf-8"))
     except OSError as exc:
-        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}", file=sys.stderr)
+        raise CliError(f"{exc.filename or args.output}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {', '.join(written)}", file=sys.stderr)
     return 0
 
 
