@@ -38,3 +38,17 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_session_status)
+
+
+@pytest.fixture(scope="session")
+def keras_app_dir(tmp_path_factory):
+    """One folder per test session for the Keras applications corpus (tests/keras_apps.py)."""
+    return tmp_path_factory.mktemp("keras_apps")
+
+
+@pytest.fixture(scope="session")
+def keras_app(keras_app_dir):
+    """`keras_app(name)` -> `BuiltApp` (unpacks as path, sample_input, keras_prediction), built once per session."""
+    from tests.keras_apps import build_keras_file
+
+    return lambda name: build_keras_file(name, keras_app_dir)

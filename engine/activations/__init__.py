@@ -24,6 +24,8 @@ def gelu(x, approximate=False):
     return _nn.gelu(x, approximate=approximate)
 
 hard_sigmoid = _nn.hard_sigmoid
+hard_silu = _nn.hard_silu
+hard_swish = _nn.hard_silu
 exponential = _nn.exponential
 linear = _nn.linear
 leaky_relu = _nn.leaky_relu
@@ -32,6 +34,7 @@ ALL = {
     "relu": relu, "relu6": relu6, "sigmoid": sigmoid, "tanh": tanh, "softmax": softmax,
     "log_softmax": log_softmax, "softplus": softplus, "softsign": softsign, "silu": silu,
     "swish": swish, "elu": elu, "selu": selu, "gelu": gelu, "hard_sigmoid": hard_sigmoid,
+    "hard_silu": hard_silu, "hard_swish": hard_swish,
     "exponential": exponential, "linear": linear, "leaky_relu": leaky_relu,
 }
 

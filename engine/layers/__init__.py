@@ -18,15 +18,16 @@ from engine.layers.normalization import *  # noqa: F401,F403
 from engine.layers.regularization import *  # noqa: F401,F403
 from engine.layers.merging import *  # noqa: F401,F403
 from engine.layers.activations import *  # noqa: F401,F403
+from engine.layers.preprocessing import *  # noqa: F401,F403
 from engine.layers import (
     activations as _act, convolution as _conv, core as _core, merging as _merge, normalization as _norm,
-    pooling as _pool, regularization as _reg, reshaping as _reshape, rnn as _rnn,
+    pooling as _pool, preprocessing as _prep, regularization as _reg, reshaping as _reshape, rnn as _rnn,
 )
 
 # Palette category of each built-in layer ("Core", "Convolution", "Pooling", "Recurrent",
-# "Normalization", "Regularization", "Merging", "Activation").
+# "Normalization", "Regularization", "Merging", "Activation", "Preprocessing").
 CATEGORIES: dict[str, str] = {}
-for _module in (_core, _conv, _pool, _reshape, _rnn, _norm, _reg, _merge, _act):
+for _module in (_core, _conv, _pool, _reshape, _rnn, _norm, _reg, _merge, _act, _prep):
     CATEGORIES.update(_module.CATEGORY)
 
 

@@ -130,6 +130,15 @@ def hard_sigmoid(a):
     return record(out, (a,), lambda g: (g * ((ad > -3) & (ad < 3)) / 6,))
 
 
+def hard_silu(a):
+    """a * hard_sigmoid(a) (hard swish), as Keras 3's `hard_silu`."""
+    a = convert(a)
+    ad = a.data
+    out = (ad * np.clip(ad / 6 + 0.5, 0, 1)).astype(ad.dtype)
+    slope = np.where(ad <= -3, 0.0, np.where(ad >= 3, 1.0, (2 * ad + 3) / 6)).astype(ad.dtype)
+    return record(out, (a,), lambda g: (g * slope,))
+
+
 def exponential(a):
     """exp(a) as an activation."""
     from engine.ops.math import exp

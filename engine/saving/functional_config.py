@@ -172,6 +172,7 @@ class _NotReady(Exception):
 def functional_from_config(config, custom_objects=None):
     """Rebuild a functional model (layers, calls, inputs, outputs) from its Keras 3 config."""
     from engine.models import Functional
+    from engine.saving.keras_ops import PendingOperation, is_keras_operation
     from engine.saving.serialization import deserialize_keras_object, loading_scope
 
     for key in ("layers", "input_layers", "output_layers"):
@@ -188,10 +189,12 @@ def functional_from_config(config, custom_objects=None):
             if layer_data.get("inbound_nodes"):
                 # Replaying the calls below builds the layer with all its call arguments.
                 layer_data = {k: v for k, v in layer_data.items() if k != "build_config"}
-            layer = deserialize_keras_object(layer_data)
+            layer = PendingOperation(layer_data) if is_keras_operation(layer_data) \
+                else deserialize_keras_object(layer_data)
             created[name] = layer
             # A layer shared with a model rebuilt earlier already has calls; count ours after them.
-            baseline[name] = 0 if _is_input_layer(layer) else len(inbound_nodes(layer))
+            baseline[name] = 0 if isinstance(layer, PendingOperation) or _is_input_layer(layer) \
+                else len(inbound_nodes(layer))
             order.append(name)
             nodes = layer_data.get("inbound_nodes") or []
             if nodes:
@@ -202,6 +205,8 @@ def functional_from_config(config, custom_objects=None):
             if layer_name not in created:
                 raise ValueError(f'The functional config refers to unknown layer "{layer_name}".')
             layer = created[layer_name]
+            if isinstance(layer, PendingOperation):
+                raise _NotReady(layer_name)
             if io_offset and _is_functional(layer):
                 node_idx -= 1
             nodes = inbound_nodes(layer)[baseline[layer_name]:]
@@ -232,7 +237,10 @@ def functional_from_config(config, custom_objects=None):
                         args, kwargs = _node_call(queue[0], revive, tensor_from)
                     except _NotReady:
                         break
-                    layer(*args, **kwargs)
+                    if isinstance(layer, PendingOperation):
+                        layer = created[name] = layer.make_layer(args, kwargs)
+                    else:
+                        layer(*args, **kwargs)
                     queue.pop(0)
                     progressed = True
                 if not queue:

@@ -109,6 +109,7 @@ CASES = {
     "gelu_tanh": (lambda a: ops.gelu(a, approximate=True), [rng.normal(size=(3, 4))]),
     "gelu_erf": (lambda a: ops.gelu(a, approximate=False), [rng.normal(size=(3, 4))]),
     "hard_sigmoid": (ops.hard_sigmoid, [np.array([-4.0, -2.0, -0.5, 0.7, 2.5, 3.5])]),
+    "hard_silu": (ops.hard_silu, [np.array([-4.0, -2.0, -0.5, 0.7, 2.5, 3.5])]),
     "exponential": (ops.exponential, [rng.normal(size=(3,))]),
     "linear": (lambda a: ops.linear(a) * 2, [rng.normal(size=(3,))]),
     "softmax": (ops.softmax, [rng.normal(size=(2, 5))]),

@@ -1,0 +1,77 @@
+"""Keras 3 operation nodes in functional configs (`x + 3.0`, `keras.ops.mean(x, axis=1)`).
+
+Keras records arithmetic and `keras.ops` calls on symbolic tensors as nodes whose class is an
+operation from `keras.src.ops.*` (module `keras.src.ops.numpy`, class `Add`, ...). Loading
+turns each into an engine `FunctionLayer` that calls the matching engine op; only the ops in
+`KERAS_OPS` are accepted, and an operation outside it is refused with its name.
+"""
+
+from __future__ import annotations
+
+# Keras operation class -> (engine op name, {Keras config key: engine keyword})
+KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
+    "Add": ("add", {}), "Subtract": ("subtract", {}), "Multiply": ("multiply", {}),
+    "Divide": ("divide", {}), "TrueDivide": ("divide", {}), "Negative": ("negative", {}),
+    "Power": ("power", {}), "Maximum": ("maximum", {}), "Minimum": ("minimum", {}),
+    "Absolute": ("abs", {}), "Abs": ("abs", {}), "Square": ("square", {}), "Sqrt": ("sqrt", {}),
+    "Exp": ("exp", {}), "Log": ("log", {}), "Matmul": ("matmul", {}),
+    "Tanh": ("tanh", {}), "Sigmoid": ("sigmoid", {}), "Relu": ("relu", {}), "Relu6": ("relu6", {}),
+    "Silu": ("silu", {}), "HardSigmoid": ("hard_sigmoid", {}), "HardSilu": ("hard_silu", {}),
+    "Softplus": ("softplus", {}), "Softmax": ("softmax", {"axis": "axis"}),
+    "Mean": ("reduce_mean", {"axis": "axis", "keepdims": "keepdims"}),
+    "Sum": ("reduce_sum", {"axis": "axis", "keepdims": "keepdims"}),
+    "Max": ("reduce_max", {"axis": "axis", "keepdims": "keepdims"}),
+    "Min": ("reduce_min", {"axis": "axis", "keepdims": "keepdims"}),
+    "Transpose": ("transpose", {"axes": "perm"}),
+    "Reshape": ("reshape", {"newshape": "shape"}),
+    "ExpandDims": ("expand_dims", {"axis": "axis"}),
+    "Squeeze": ("squeeze", {"axis": "axis"}),
+}
+
+
+def is_keras_operation(layer_data) -> bool:
+    """Whether a functional config entry is a Keras operation node rather than a layer."""
+    module = layer_data.get("module") if isinstance(layer_data, dict) else None
+    return isinstance(module, str) and module.startswith("keras.src.ops.")
+
+
+class PendingOperation:
+    """A Keras operation node whose engine layer is made at its (first and only) call."""
+
+    def __init__(self, layer_data):
+        from engine.saving.op_layers import find_op
+
+        config = layer_data.get("config") or {}
+        self.name = config.get("name") or layer_data.get("name")
+        class_name = layer_data.get("class_name")
+        where = f'layer "{self.name}" uses Keras operation {class_name!r} ({layer_data.get("module")})'
+        if class_name not in KERAS_OPS:
+            raise ValueError(f"{where}, which is not built in; supported operations: {', '.join(sorted(KERAS_OPS))}.")
+        op_name, keywords = KERAS_OPS[class_name]
+        unknown = sorted(set(config) - set(keywords) - {"name", "dtype"})
+        if unknown:
+            raise ValueError(f"{where} with options {unknown} that Strata does not support.")
+        self.fn = find_op(op_name)
+        self.kwargs = {keywords[k]: (tuple(v) if isinstance(v, list) else v)
+                       for k, v in config.items() if k in keywords}
+        self.calls = len(layer_data.get("inbound_nodes") or [])
+        if self.calls > 1:
+            raise ValueError(f"{where} in {self.calls} calls; an operation node has exactly one call.")
+
+    def make_layer(self, args, kwargs):
+        """The engine FunctionLayer for this node, already called on its symbolic arguments."""
+        from engine.layers.op_layer import FunctionLayer, _Slot
+        from engine.layers.symbolic import KerasTensor, map_structure
+
+        symbolic = []
+
+        def to_slot(value):
+            if isinstance(value, KerasTensor):
+                symbolic.append(value)
+                return _Slot(len(symbolic) - 1)
+            return value
+
+        template = map_structure(to_slot, (tuple(args), {**self.kwargs, **kwargs}))
+        layer = FunctionLayer(getattr(self.fn, "__wrapped_op__", self.fn), template, name=self.name)
+        layer(symbolic)
+        return layer
