@@ -65,6 +65,29 @@ KERAS3_SOURCES = {
 ''',
 }
 
+# Built-in engine layers that Keras 3 keeps out of `keras.layers` (ConvNeXt's LayerScale lives in
+# keras.applications): the Keras target defines them in the exported file, same weights layout.
+KERAS3_DEFINED_HERE = {
+    "LayerScale": '''class LayerScale(keras.layers.Layer):
+    """Multiplies each channel by a learned factor (ConvNeXt's layer scale)."""
+
+    def __init__(self, init_values, projection_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(self.projection_dim,), trainable=True,
+                                     initializer=keras.initializers.Constant(self.init_values))
+
+    def call(self, x):
+        return x * self.gamma
+
+    def get_config(self):
+        return {**super().get_config(), "init_values": self.init_values, "projection_dim": self.projection_dim}
+''',
+}
+
 HEADERS = {
     "engine": "from engine import keras, tf",
     "keras": "import keras",
@@ -189,7 +212,7 @@ class Exporter:
             args.append(f"{spec.name}={literal(value)}")
         if name is not None:
             args.append(f"name={literal(name)}")
-        prefix = "" if t.special else "keras.layers."
+        prefix = "" if t.special or (self.target == "keras" and type_name in KERAS3_DEFINED_HERE) else "keras.layers."
         if nested:
             return f"{prefix}{type_name}({', '.join(args)})"
         return f"{prefix}{type_name}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
@@ -468,6 +491,8 @@ class Exporter:
             if type_name in used_types:
                 sources = KERAS3_SOURCES if self.target == "keras" else {}
                 parts += ["", sources.get(type_name, PATTERN_SOURCES[type_name])]
+        if self.target == "keras":
+            parts += ["\n" + KERAS3_DEFINED_HERE[name] for name in sorted(KERAS3_DEFINED_HERE) if name in used_types]
         seen_custom = set()
         for bid in [MODEL_ID] + order:
             for node in sorted(doc.blocks[bid].nodes.values(), key=lambda n: edge_sort_key(n.id)):

@@ -56,13 +56,13 @@ def _write_all(payloads: dict) -> list:
             atomic_write_bytes(path, data)
             _ordinary_permissions(path)
             written.append(path)
-    except OSError:
-        for path in written:
+    except OSError as exc:
+        for done in written:
             try:
-                os.unlink(path)
+                os.unlink(done)
             except OSError:
                 pass
-        raise
+        raise OSError(exc.errno, exc.strerror or str(exc), path) from None     # name the file, not its temp
     return written
 
 

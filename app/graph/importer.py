@@ -156,7 +156,7 @@ class _BlockBuilder:
             try:
                 type_name, params = operation_node(layer)
             except OperationError as exc:
-                self.fail(f"layer {name!r} is {exc}")
+                self.fail(f"layer {name!r}: {exc}")
             doc.blocks[block_id].nodes[nid] = Node(nid, type_name, params, (0.0, 0.0), label or name)
             self.operations.add(nid)
         else:
