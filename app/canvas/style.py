@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 CATEGORY_COLOURS: dict[str, str] = {
     "Core": "#6b7280",
+    "Preprocessing": "#8a7a3c",
     "Convolution": "#3b6fb6",
     "Pooling": "#2a9d8f",
     "Recurrent": "#7c5cbf",

@@ -321,7 +321,8 @@ def default_params(type_name: str) -> dict:
 _REQUIRED_DEFAULTS = {"axes": -1, "stddev": 0.1, "output_dim": 16, "units": 32, "filters": 32, "kernel_size": 3, "rate": 0.5, "pool_size": 2,
                       "num_heads": 2, "key_dim": 16, "target_shape": (-1,), "dims": (2, 1), "n": 2,
                       "input_dim": 100, "output_dim": 16, "cell": None, "layer": None,
-                      "scale": 1.0 / 255.0, "init_values": 1e-6, "projection_dim": 32}
+                      "scale": 1 / 255, "height": 64, "width": 64, "factor": 0.1, "height_factor": 0.1,
+                      "width_factor": 0.1, "init_values": 1e-6, "projection_dim": 32}
 
 
 def unique_label(doc: Document, block_id: str, base: str) -> str:

@@ -21,7 +21,7 @@ from app.i18n import CONTEXT, TRANSLATIONS_DIR
 APP_DIR = Path(__file__).resolve().parents[1]
 # Strings passed to tr() through variables (category names, placeholder tabs).
 DYNAMIC = ["Core", "Convolution", "Pooling", "Recurrent", "Normalization", "Regularization", "Reshaping",
-           "Merging", "Activation", "Custom", "Blocks", "Inputs and outputs", "Losses", "Training", "Data", "Runs",
+           "Merging", "Activation", "Preprocessing", "Custom", "Blocks", "Inputs and outputs", "Losses", "Training", "Data", "Runs",
            "Attention"]
 
 

@@ -19,6 +19,17 @@ def _path(filepath) -> str:
     return os.fspath(filepath)
 
 
+def _naming_file(exc, path):
+    """`exc` with its message starting with the file it came from (same exception type)."""
+    message = str(exc)
+    if message.startswith(path):
+        return exc
+    try:
+        return type(exc)(f"{path}: {message}")
+    except TypeError:
+        return ValueError(f"{path}: {message}")
+
+
 def save_model(model, filepath, overwrite=True) -> None:
     """Write `model` (config, weights, optimizer state) to a `.keras` file atomically."""
     from engine.saving.archive import write_keras_archive
@@ -49,8 +60,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ValueError(f"{path}: config.json does not describe a model (no class_name/config).")
         if not compile:
             config = {k: v for k, v in config.items() if k != "compile_config"}
-        with sharing_scope():
-            model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        try:
+            with sharing_scope():
+                model = deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        except (ValueError, TypeError) as exc:
+            raise _naming_file(exc, path) from exc
         from engine.layers.layer import Layer
 
         if not isinstance(model, Layer):

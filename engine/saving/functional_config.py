@@ -95,6 +95,7 @@ def model_nodes(model) -> set:
 
 def functional_config(model) -> dict:
     """`Functional.get_config()` in Keras 3's format."""
+    from engine.saving.keras_ops import keras_operation_entry
     from engine.saving.serialization import serialize_keras_object
 
     own = model_nodes(model)
@@ -133,6 +134,10 @@ def functional_config(model) -> dict:
                 "to save the model."
             )
         names[layer.name] = layer
+        operation = keras_operation_entry(layer, [n for n in inbound_nodes(layer) if id(n) in own], serialize_arg)
+        if operation is not None:
+            layer_configs.append(operation)
+            continue
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [

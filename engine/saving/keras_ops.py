@@ -8,6 +8,8 @@ turns each into an engine `FunctionLayer` that calls the matching engine op; onl
 
 from __future__ import annotations
 
+import json
+
 # Keras operation class -> (engine op name, {Keras config key: engine keyword})
 KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "Add": ("add", {}), "Subtract": ("subtract", {}), "Multiply": ("multiply", {}),
@@ -54,6 +56,7 @@ class PendingOperation:
         self.fn = find_op(op_name)
         self.kwargs = {keywords[k]: (tuple(v) if isinstance(v, list) else v)
                        for k, v in config.items() if k in keywords}
+        self.origin = (layer_data.get("module"), class_name, json.dumps(config))
         self.calls = len(layer_data.get("inbound_nodes") or [])
         if self.calls > 1:
             raise ValueError(f"{where} in {self.calls} calls; an operation node has exactly one call.")
@@ -74,4 +77,27 @@ class PendingOperation:
         template = map_structure(to_slot, (tuple(args), {**self.kwargs, **kwargs}))
         layer = FunctionLayer(getattr(self.fn, "__wrapped_op__", self.fn), template, name=self.name)
         layer(symbolic)
+        layer._keras_operation = self.origin  # saved back as the same Keras operation node
         return layer
+
+
+def keras_operation_entry(layer, nodes, serialize_arg):
+    """The functional-config entry of a layer loaded from a Keras operation node, in Keras' form
+    (so real Keras reads the file back); None for any other layer."""
+    from engine.layers.op_layer import _Slot
+    from engine.layers.symbolic import map_structure
+
+    origin = getattr(layer, "_keras_operation", None)
+    if origin is None:
+        return None
+    module, class_name, config = origin
+    inbound = []
+    for node in nodes:
+        symbolic = list(node.args[0]) if node.args and isinstance(node.args[0], (list, tuple)) else list(node.args)
+        args, kwargs = map_structure(lambda v: symbolic[v.index] if isinstance(v, _Slot) else v, layer.template)
+        _, keywords = KERAS_OPS[class_name]
+        call_kwargs = {k: v for k, v in kwargs.items() if k not in keywords.values()}
+        inbound.append({"args": [serialize_arg(a) for a in args],
+                        "kwargs": {k: serialize_arg(v) for k, v in call_kwargs.items()}})
+    return {"module": module, "class_name": class_name, "config": json.loads(config),
+            "registered_name": class_name, "name": layer.name, "inbound_nodes": inbound}

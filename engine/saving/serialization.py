@@ -190,6 +190,9 @@ def _class_identity(cls) -> dict:
     if category in _PUBLIC_MODULE and cls.__module__.startswith("engine."):
         if cls.__name__ in ("OpLayer", "SliceLayer", "FunctionLayer"):
             return {"module": cls.__module__, "registered_name": cls.__name__}
+        keras_module = cls.__dict__.get("KERAS_MODULE")  # a Keras-internal class (ConvNeXt's LayerScale)
+        if keras_module:
+            return {"module": keras_module, "registered_name": cls.__name__}
         return {"module": _PUBLIC_MODULE[category], "registered_name": None}
     module = None if cls.__module__ == "__main__" else cls.__module__
     return {"module": module, "registered_name": cls.__name__}
@@ -342,10 +345,11 @@ def resolve_class(class_name, registered_name=None, module=None, inner=None):
     if cls is not None:
         return cls
     layer_name = inner.get("name") if isinstance(inner, dict) else None
-    what = f'"{layer_name}" of class {class_name!r}' if layer_name else f"class {class_name!r}"
+    what = f'Layer "{layer_name}" uses class {class_name!r}' if layer_name else f"Class {class_name!r}"
+    registered = f", registered as {registered_name!r}" if registered_name and registered_name != class_name else ""
     raise UnknownObjectError(
-        f"Could not find {what}{_where()} (module {module!r}). It is not a built-in class, "
-        f"not registered and not in custom_objects. Pass custom_objects={{{class_name!r}: {class_name}}} "
+        f"{what} (module {module!r}{registered}){_where()}, which is not built into Strata, not registered and "
+        f"not in custom_objects. Pass custom_objects={{{class_name!r}: {class_name}}} "
         "to the loading function, or decorate the class with @keras.saving.register_keras_serializable(). "
         "Classes are never imported from the module named in a file."
     )

@@ -560,6 +560,10 @@ Trust this file and run its code?</source>
       <translation>正则化</translation>
     </message>
     <message>
+      <source>Preprocessing</source>
+      <translation>预处理</translation>
+    </message>
+    <message>
       <source>Reshaping</source>
       <translation>形状变换</translation>
     </message>

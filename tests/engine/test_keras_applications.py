@@ -26,14 +26,15 @@ def test_engine_load_model_predicts_what_keras_predicts(name, keras_app):
 
 
 @pytest.mark.parametrize("name", keras_apps.STRUCTURAL)
-def test_bigger_variant_uses_only_what_its_tested_sibling_uses(name):
+def test_bigger_variant_uses_only_what_its_tested_sibling_uses(name, keras_app):
     from engine.saving.keras_ops import PendingOperation, is_keras_operation
     from engine.saving.serialization import deserialize_keras_object, sharing_scope
 
     config = keras_apps.build_config(name)
     sibling = keras_apps.SIBLING[name]
     assert sibling in keras_apps.NUMERIC
-    extra = keras_apps.layer_signatures(config) - keras_apps.layer_signatures(keras_apps.build_config(sibling))
+    sibling_config = keras_apps.keras_file_config(keras_app(sibling).path)
+    extra = keras_apps.layer_signatures(config) - keras_apps.layer_signatures(sibling_config)
     assert not extra, f"{name} has layers {sibling} does not have: {sorted(e[:2] for e in extra)}"
     # Every layer (without its weights) and operation node of the variant is rebuilt by our engine.
     built = 0
@@ -46,3 +47,26 @@ def test_bigger_variant_uses_only_what_its_tested_sibling_uses(name):
                 assert layer.name == layer_data["config"]["name"]
             built += 1
     assert built == len(config["config"]["layers"]) > 100
+
+
+def test_layer_signatures_tell_families_apart(keras_app):
+    convnext = keras_apps.layer_signatures(keras_apps.keras_file_config(keras_app("ConvNeXtTiny").path))
+    resnet = keras_apps.layer_signatures(keras_apps.keras_file_config(keras_app("ResNet50").path))
+    assert {"LayerScale", "LayerNormalization", "Normalization"} <= {sig[1] for sig in convnext - resnet}
+    assert {"BatchNormalization", "ZeroPadding2D"} <= {sig[1] for sig in resnet - convnext}
+
+
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "ConvNeXtTiny"])
+def test_engine_saves_a_loaded_application_that_real_keras_reads_back(name, keras_app, tmp_path):
+    """Operation nodes (`x + 3.0`), Rescaling, Normalization and LayerScale are written as Keras writes them."""
+    import keras as real_keras
+
+    path, x, expected = keras_app(name)
+    saved = str(tmp_path / f"{name}_again.keras")
+    keras.models.load_model(path).save(saved)
+    config = keras_apps.keras_file_config(saved)
+    modules = {(layer.get("module"), layer["class_name"]) for layer in config["config"]["layers"]}
+    assert not any(str(module).startswith("engine") for module, _ in modules), modules
+    again = real_keras.models.load_model(saved)
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), expected, rtol=1e-3,
+                               atol=1e-4 * float(np.abs(expected).max()))

@@ -40,6 +40,15 @@ SPECIAL = {
     "ConvLSTM1D": ({}, (2, 3, 6, 2)),
     "ConvLSTM2D": ({}, (2, 3, 5, 5, 2)),
     "ConvLSTM3D": ({}, (2, 2, 4, 4, 4, 2)),
+    "Rescaling": ({"scale": 0.5, "offset": 1.0}, (2, 4)),
+    "LayerScale": ({"init_values": 0.1, "projection_dim": 4}, (2, 4)),
+    "Resizing": ({"height": 3, "width": 5}, (2, 6, 6, 3)),
+    "CenterCrop": ({"height": 3, "width": 4}, (2, 6, 6, 3)),
+    "RandomFlip": ({"seed": 1}, (2, 6, 6, 3)),
+    "RandomRotation": ({"factor": 0.1}, (2, 6, 6, 3)),
+    "RandomZoom": ({"height_factor": 0.1}, (2, 6, 6, 3)),
+    "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.2}, (2, 6, 6, 3)),
+    "RandomContrast": ({"factor": 0.1}, (2, 6, 6, 3)),
 }
 
 RECURRENT_NAMES = ("RNN", "LSTM", "GRU", "ConvLSTM")

@@ -124,7 +124,8 @@ def test_unknown_class_names_the_class_and_layer_and_imports_nothing(tmp_path):
     config["config"]["layers"][1].update({"class_name": "Sneaky", "module": "tests.engine.never_imported_module"})
     config["config"]["layers"][1]["config"] = {"name": "sneak"}
     path = _write_config(tmp_path, config)
-    with pytest.raises(UnknownObjectError, match=r"\"sneak\" of class 'Sneaky'.*custom_objects"):
+    with pytest.raises(UnknownObjectError,
+                       match=r"crafted.keras: Layer \"sneak\" uses class 'Sneaky'.*not built into Strata.*custom_objects"):
         keras.models.load_model(path)
     assert "tests.engine.never_imported_module" not in sys.modules
 

@@ -19,6 +19,8 @@ class LayerScale(Layer):
     Input shape: (..., projection_dim). Output shape: same. Weights: gamma (projection_dim,).
     """
 
+    KERAS_MODULE = "keras.src.applications.convnext"  # where Keras finds the class when it loads our files
+
     def __init__(self, init_values, projection_dim, **kwargs):
         super().__init__(**kwargs)
         if isinstance(projection_dim, bool) or not isinstance(projection_dim, int) or projection_dim <= 0:

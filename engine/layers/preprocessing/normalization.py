@@ -15,8 +15,9 @@ class Normalization(Layer):
 
     The statistics are either given (`mean`, `variance`: numbers or arrays broadcast over the
     kept axes, stored in the config) or learned from data with `adapt(data)` before training
-    (then stored as the non-trainable weights `mean`, `variance`, `count`, which are saved and
-    never changed by training).
+    (then stored as the non-trainable weights `mean`, `variance` and `count`, which are saved and
+    never changed by training; `count` stays 0, as in Keras, which keeps it only for old files).
+    Each `adapt` starts afresh.
 
     Args:
         axis: the axis or axes that keep separate statistics (default -1, the features);
@@ -150,7 +151,6 @@ class Normalization(Layer):
         self.adapt_mean.assign(np.asarray(mean, dtype=self.adapt_mean.dtype).reshape(self.adapt_mean.shape))
         self.adapt_variance.assign(np.asarray(m2 / total, dtype=self.adapt_variance.dtype)
                                    .reshape(self.adapt_variance.shape))
-        self.count.assign(np.asarray(total, dtype=self.count.dtype))
 
     def get_config(self):
         config = super().get_config()

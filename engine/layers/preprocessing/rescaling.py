@@ -45,3 +45,14 @@ class Rescaling(Layer):
         config = super().get_config()
         config.update({"scale": self.scale, "offset": self.offset})
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Also takes Keras' serialized arrays (`{"class_name": "__numpy__", ...}`) as scale/offset."""
+        from engine.saving.serialization import deserialize_keras_object
+
+        config = dict(config)
+        for key in ("scale", "offset"):
+            if isinstance(config.get(key), dict):
+                config[key] = deserialize_keras_object(config[key], custom_objects=custom_objects)
+        return cls(**config)
