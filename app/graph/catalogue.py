@@ -35,6 +35,8 @@ _ENUMS = {
     "merge_mode": ("concat", "sum", "mul", "ave"),
     "mode": ("constant", "reflect", "symmetric"),
 }
+# An argument whose name means other choices in some layers, told apart by its default.
+_ENUMS_BY_DEFAULT = {"horizontal_and_vertical": ("horizontal", "vertical", "horizontal_and_vertical")}
 _NAME_KINDS = {
     "units": INT, "filters": INT, "num_heads": INT, "key_dim": INT, "value_dim": INT, "output_dim": INT,
     "input_dim": INT, "n": INT, "axis": INT, "depth_multiplier": INT, "groups": INT, "max_value": FLOAT,
@@ -46,7 +48,7 @@ _NAME_KINDS = {
     "target_shape": SHAPE, "dims": TUPLE, "noise_shape": SHAPE, "shape": SHAPE,
     "activation": ACTIVATION, "recurrent_activation": ACTIVATION,
     "return_sequences": BOOL, "return_state": BOOL, "go_backwards": BOOL, "stateful": BOOL,
-    "use_bias": BOOL, "init_values": FLOAT, "projection_dim": INT,
+    "use_bias": BOOL, "init_values": FLOAT, "projection_dim": INT, "height": INT, "width": INT,
 }
 
 
@@ -104,7 +106,9 @@ def _choices(kind: str) -> tuple:
 
 
 def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
-    if name in _ENUMS and (not has_default or isinstance(default, str) or default is None):
+    if isinstance(default, str) and default in _ENUMS_BY_DEFAULT:
+        return ENUM, _ENUMS_BY_DEFAULT[default]
+    if name in _ENUMS and (not has_default or default is None or (isinstance(default, str) and default in _ENUMS[name])):
         return ENUM, _ENUMS[name]
     if name.endswith("_initializer"):
         return INITIALIZER, _choices(INITIALIZER)
