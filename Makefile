@@ -1,10 +1,13 @@
 # Strata: `make run` opens the app on a demo project; `make test` runs the whole suite.
 # Both set up everything they need on a fresh Debian machine and are safe to repeat.
+# `make run` installs only what the app needs (`pip install -e .`); the oracles the tests
+# compare against (PyTorch, Keras 3) and the test tools come with `make test` ('.[test,oracle]').
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 export NUMBA_CACHE_DIR ?= $(HOME)/.cache/strata/numba
 
 # Debian libraries Qt needs offscreen, numba's parallel kernels need (libgomp1),
@@ -13,9 +16,11 @@ DEB_LIBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 
             libxkbcommon0 libx11-6 libgomp1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
             libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
 
-.PHONY: run test setup syslibs bench screenshots package clean
+.PHONY: run test setup setup-test syslibs bench screenshots package clean
 
-setup: syslibs $(STAMP)
+setup: syslibs $(APP_STAMP)
+
+setup-test: syslibs $(TEST_STAMP)
 
 syslibs:
 	@missing=""; for p in $(DEB_LIBS); do \
@@ -27,19 +32,23 @@ syslibs:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml
+$(APP_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(APP_STAMP)
+
+$(TEST_STAMP): $(APP_STAMP)
 	$(PY) -m pip install -q -e '.[test,oracle]'
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
 run: setup
 	$(PY) -m app.demo
 
-test: setup
+test: setup-test
 	QT_QPA_PLATFORM=offscreen KERAS_BACKEND=torch $(PY) -m pytest
 
-bench: setup
+bench: setup-test
 	$(PY) -m bench
 
 screenshots: setup

@@ -1,9 +1,10 @@
 """The `strata` command.
 
-    strata [FILE.strata]                     open the editor (GUI)
+    strata [--lang=LANG] [FILE.strata]       open the editor (GUI); LANG: system, en, zh_CN
     strata validate FILE                     list each problem per node; exit 1 if any
     strata summary FILE                      the model summary (layers, shapes, parameters)
     strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
+                 [-o OUT.strata | --in-place] [--force]   (default output: FILE-trained.strata)
     strata export FILE --target engine|keras [--style functional|subclass] [--with-weights] -o model.py
     strata import model.keras -o FILE.strata
     strata warmup                            compile every numba kernel now (the GUI does it in the background)
@@ -40,18 +41,35 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="strata", description="Build, check, train and export Strata projects.")
-    sub = parser.add_subparsers(dest="command")
+    parser = _Parser(
+        prog="strata", formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="strata [--lang=LANG] [FILE.strata]\n       strata --screenshot OUT.png [FILE] [--light] "
+              "[--presentation] [--lang=LANG] [--select=LABEL]\n       strata COMMAND ...",
+        description="Build, check, train and export Strata projects.\n\n"
+                    "  strata [FILE.strata]        open the editor (the GUI), on FILE if given\n"
+                    "  --lang=LANG                 the editor's language for this session: system, en or zh_CN\n"
+                    "                              (default: Preferences › Language)\n"
+                    "  --screenshot OUT.png [FILE] render the editor window to a PNG without showing it",
+        epilog="Run `strata COMMAND --help` for a command's options.")
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND", prog="strata")
     p = sub.add_parser("validate", help="check a project and list its problems")
     p.add_argument("file")
     p = sub.add_parser("summary", help="print the model summary")
     p.add_argument("file")
-    p = sub.add_parser("train", help="train headless and save the weights back")
+    p = sub.add_parser("train", help="train headless; write the trained project to a new file",
+                       description="Train FILE headless. The trained project (weights and the run's history) "
+                                   "goes to --output, by default FILE-trained.strata beside FILE; FILE itself "
+                                   "is left as it is unless --in-place. An existing output is never "
+                                   "overwritten without --force. The installed examples are never written.")
     p.add_argument("file")
     p.add_argument("--epochs", type=int)
     p.add_argument("--device", choices=("cpu", "cuda"), default=None)
     p.add_argument("--log-json", dest="log_json")
     p.add_argument("--trust", action="store_true", help="trust this project's custom code (remembered)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", help="where to write the trained project (default: FILE-trained.strata)")
+    where.add_argument("--in-place", action="store_true", help="write the trained project back to FILE (keeps FILE.bak)")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists (keeps OUTPUT.bak)")
     p = sub.add_parser("export", help="write the model as Python")
     p.add_argument("file")
     p.add_argument("--target", choices=("engine", "keras"), default="engine")
@@ -180,9 +198,38 @@ def _compile_for_training(model, settings: dict, dataset, path):
         raise CliError(f"{path}: training settings: {exc}") from None
 
 
+def _train_output(args) -> str:
+    """Where `strata train` writes: --output, FILE itself with --in-place, else FILE-trained.strata
+    beside FILE. Refuses the installed examples and an existing file without --force/--in-place."""
+    from pathlib import Path
+
+    from app.graph.project import TRUSTED_DIRECTORIES
+
+    source = Path(args.file)
+    if args.in_place:
+        output = source
+    elif args.output:
+        output = Path(args.output)
+    else:
+        stem = source.name[:-len(".strata")] if source.name.endswith(".strata") else source.name
+        output = source.with_name(f"{stem}-trained.strata")
+    resolved = output.resolve()
+    if any(resolved.is_relative_to(folder.resolve()) for folder in TRUSTED_DIRECTORIES):
+        raise CliError(f"{output}: will not write into Strata's installed examples; "
+                       "choose another file with --output PATH.")
+    if resolved.is_dir():
+        raise CliError(f"{output}: is a folder; give the trained project's file name with --output PATH.")
+    if output.exists() and not (args.in_place or args.force):
+        raise CliError(f"{output}: already exists; pass --force to overwrite it (the old one is kept as "
+                       f"{output.name}.bak), --in-place to write back to {source.name}, or choose "
+                       "another file with --output PATH.")
+    return str(output)
+
+
 def cmd_train(args) -> int:
     from engine import keras
 
+    output = _train_output(args)
     doc, store = _load(args.file, args.trust)
     if not doc.trusted:
         raise CliError(f"{args.file}: this project contains custom code you have not trusted; "
@@ -237,8 +284,13 @@ def cmd_train(args) -> int:
     doc.history.append(run)
     from app.graph.project import save_project
 
-    save_project(doc, args.file, trust=store)
-    print(f"saved trained weights to {args.file}", file=sys.stderr)
+    try:
+        save_project(doc, output, trust=store)
+    except OSError as exc:
+        raise CliError(f"{output}: cannot write the trained project: {exc.strerror or exc}", code=1) from None
+    except ValueError as exc:  # ProjectError: a value that cannot be saved, named
+        raise CliError(str(exc), code=1) from None
+    print(f"saved the trained project to {output}", file=sys.stderr)
     return 0
 
 
@@ -294,13 +346,11 @@ def cmd_warmup(args) -> int:
 
 
 def check_gui_arguments(argv) -> None:
-    """Refuse, before Qt starts, what the editor cannot open: an unknown option, more than one
-    file, a missing or unreadable project, or no display to show a window on."""
+    """Refuse, before Qt starts, what the editor cannot open (`argv` without --lang): an unknown
+    option, more than one file, a missing or unreadable project, or no display to show a window on."""
     import os
     from pathlib import Path
 
-    if argv and argv[0] == "--screenshot":
-        return
     options = [a for a in argv if a.startswith("-")]
     if options:
         raise CliError(f"unknown option {options[0]!r}; the commands are {', '.join(COMMANDS)} "
@@ -328,10 +378,30 @@ def open_gui(argv) -> int:
     """Start the editor; the window lives in app.main_window (loaded only now)."""
     from app.graph.serialize import ProjectError
 
-    try:
-        check_gui_arguments(argv)
-    except ProjectError as exc:
-        raise CliError(str(exc)) from None
+    screenshot = bool(argv) and argv[0] == "--screenshot"
+    language, rest = None, []
+    for index, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            language = arg.partition("=")[2]
+        elif arg == "--lang":
+            language = argv[index + 1] if index + 1 < len(argv) else ""
+        elif not (index and argv[index - 1] == "--lang"):
+            rest.append(arg)
+    if not screenshot:
+        argv = rest
+        try:
+            check_gui_arguments(argv)
+        except ProjectError as exc:
+            raise CliError(str(exc)) from None
+        if language:
+            try:
+                from app.i18n import resolve_language
+
+                resolve_language(language)
+            except ValueError as exc:
+                raise CliError(f"--lang: {exc}", code=2) from None
+            except ImportError:
+                pass            # no Qt: reported below
     try:
         import app.main_window  # noqa: F401
     except ImportError as exc:
@@ -346,7 +416,7 @@ def open_gui(argv) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.launch import create_window
+    from app.launch import create_window, show_window
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setOrganizationName("Strata")
@@ -359,12 +429,15 @@ def open_gui(argv) -> int:
         from app.i18n import install_translator
         from app.panels.theme import apply_theme
 
-        install_translator(qt_app, str(settings.value("language", "system")))
+        try:
+            install_translator(qt_app, language or str(settings.value("language", "system")))
+        except ValueError as exc:  # an unknown --lang
+            raise CliError(f"--lang: {exc}") from None
         apply_theme(qt_app, str(settings.value("theme", "dark")), settings.value("presentation", False, type=bool))
     except ImportError:
         pass
     window = create_window(settings=settings, dashboard=False)  # attached after the first paint
-    window.show()
+    show_window(window)  # maximised on a first start
     # The file opens now; the dashboard, kernel warm-up and welcome screen wait for the first paint.
     from app.firstrun.startup import schedule_startup
 

@@ -27,6 +27,14 @@ def create_window(settings=None, path=None, document=None, dashboard: bool = Tru
     return window
 
 
+def show_window(window) -> None:
+    """Show the main window: as it was left when a geometry was saved, maximised on a first start."""
+    if window.settings.value("window/geometry") is None:
+        window.showMaximized()
+    else:
+        window.show()
+
+
 def attach_dashboard(window, qt_app=None):
     """Attach the training dashboard to `window` once and return it. Given `qt_app` (the app),
     its training process stops when the application quits; otherwise the caller calls

@@ -35,6 +35,7 @@ from app.panels.inspector import Inspector
 from app.panels.palette import PaletteWidget, palette_entries
 from app.panels.problems import ProblemsPanel
 from app.panels.settings_dialog import SettingsDialog, autosave_minutes
+from app.panels.stable_toolbar import toolbar_undo_redo
 from app.panels.summary import SummaryPanel
 from app.panels.theme import apply_theme
 from app.canvas.block_actions import BlockActions
@@ -51,6 +52,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
     """The editor window. `settings` defaults to QSettings("Strata", "Strata")."""
 
     document_replaced = Signal(object)
+    appearance_changed = Signal(str, bool)  # theme, presentation: plots re-style themselves
 
     def __init__(self, document: gdoc.Document | None = None, settings: QSettings | None = None, parent=None):
         super().__init__(parent)
@@ -62,6 +64,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         self.trust_store = files.make_trust_store(self.settings.value("trust_path", None))
         self.block_path: list[str] = [gdoc.MODEL_ID]
         self.bottom_docks: dict[str, QDockWidget] = {}
+        self.editing_state: QByteArray | None = None  # the dock layout to remember while another one is shown
         self.theme = str(self.settings.value("theme", "dark"))
         self.presentation = self.settings.value("presentation", False, type=bool)
         self.canvas_style = make_style(self.theme, self.presentation)
@@ -165,7 +168,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
     def save_layout(self) -> None:
         """Remember window geometry and dock arrangement."""
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/state", self.editing_state or self.saveState())
         self.settings.sync()
 
     # ----- actions ----------------------------------------------------------------------------
@@ -194,6 +197,8 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         self.undo_action.setShortcut(K.Undo)
         self.redo_action = self.editor.undo_stack.createRedoAction(self, tr("Redo"))
         self.redo_action.setShortcut(K.Redo)
+        self.toolbar_undo, self.toolbar_redo = toolbar_undo_redo(self.editor.undo_stack, self.undo_action,
+                                                                 self.redo_action)
         self.cut_action = self._action(tr("Cut"), self.cut, K.Cut)
         self.copy_action = self._action(tr("Copy"), self.copy, K.Copy)
         self.paste_action = self._action(tr("Paste"), self.paste, K.Paste)
@@ -293,7 +298,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        for action in (self.new_action, self.open_action, self.save_action, None, self.undo_action, self.redo_action,
+        for action in (self.new_action, self.open_action, self.save_action, None, self.toolbar_undo, self.toolbar_redo,
                        None, self.group_action, self.ungroup_action, None, self.train_action, self.stop_action):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         toolbar.addWidget(QLabel(" " + tr("device") + " "))
@@ -532,6 +537,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         self.view.viewport().update()
         self.view.minimap.update()
         self._sync_theme_checks()
+        self.appearance_changed.emit(self.theme, self.presentation)
 
     def _sync_theme_checks(self) -> None:
         self.dark_action.setChecked(self.theme == "dark")
@@ -593,6 +599,6 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
             event.ignore()
             return
         self.save_layout()
-        self.clear_recovery()
+        self.release_recovery()
         self.scene.detach()
         event.accept()

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"
 FOLDER = ROOT / "docs" / "screenshots"
-SIZE = (1600, 1250)
+SIZE = (1600, 1000)  # a common laptop / classroom projector size
 TRAIN_TIMEOUT_S = 300.0
 
 
@@ -40,6 +40,7 @@ def _open_window(app, project: Path, settings_path: Path, language: str = "en"):
 
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
     settings.clear()
+    settings.setValue("recovery_path", str(settings_path.with_suffix(".recovery.strata")))  # removed after the shot
     install_translator(app, language)
     apply_theme(app, "dark", False)
     document = load_project(project, trust=TrustStore())  # shipped examples are trusted
@@ -67,15 +68,24 @@ def _select(window, label: str) -> str:
     raise LookupError(f"no node labelled {label!r} in block {window.block_id}")
 
 
-def _train(app, dashboard, epochs: int, loss: str | None = None) -> None:
-    """Start a run from the Training tab (optionally choosing its loss) and pump events until it finishes."""
+def _train(app, dashboard, epochs: int, loss: str | None = None, window=None) -> None:
+    """Start a run (optionally choosing its loss) and pump events until it finishes.
+
+    With `window`, the run starts as the toolbar's ▶ Train does (the training view opens);
+    otherwise from the Training tab's code path, leaving the layout alone.
+    """
     panel = dashboard.training
     panel.epochs.setValue(epochs)
     if loss is not None:
         panel.loss.setCurrentText(loss)
     finished = []
     panel.runFinished.connect(finished.append)
-    if not panel.train():
+    if window is not None:
+        window.train_action.trigger()
+        started = panel.runner.running
+    else:
+        started = panel.train()
+    if not started:
         raise RuntimeError(f"training did not start: {panel.message.text()}")
     deadline = time.monotonic() + TRAIN_TIMEOUT_S
     while not finished:
@@ -107,6 +117,12 @@ def shot_training(app, window, dashboard):
     """The spiral classifier after a short run: live plots in the Training tab."""
     _train(app, dashboard, epochs=15)
     _raise_tab(window, "Training")
+
+
+def shot_training_view(app, window, dashboard):
+    """▶ Train on the MLPBlock example: the training view, plots and the square decision boundary large."""
+    _train(app, dashboard, epochs=20, window=window)
+    window.statusBar().clearMessage()
 
 
 def shot_decision_boundary(app, window, dashboard):
@@ -151,11 +167,12 @@ def shot_add_metric(app, window, dashboard):
     _raise_tab(window, "Training")
 
 
-# name -> (example file, language, what to do, bottom dock height)
+# name -> (example file, language, what to do, bottom dock height; None: the layout the action left)
 SHOTS = {
     "main_window": ("03_mlp_block.strata", "en", shot_main_window, 230),
     "block_entered": ("03_mlp_block.strata", "en", shot_block_entered, 200),
     "training": ("09_spiral.strata", "en", shot_training, 430),
+    "training_view": ("03_mlp_block.strata", "en", shot_training_view, None),
     "decision_boundary": ("09_spiral.strata", "en", shot_decision_boundary, 430),
     "code_dock": ("05_logistic_endpoint.strata", "en", shot_code_dock, 420),
     "chinese": ("06_resnet.strata", "zh_CN", shot_chinese, 250),
@@ -181,11 +198,13 @@ def take(name: str, folder: Path = FOLDER) -> Path:
     settings_path = out.with_suffix(".ini")
     window, dashboard = _open_window(app, EXAMPLES / example, settings_path, language)
     try:
-        window.resizeDocks([window.bottom_docks["Problems"]], [dock_height], Qt.Orientation.Vertical)
+        if dock_height is not None:
+            window.resizeDocks([window.bottom_docks["Problems"]], [dock_height], Qt.Orientation.Vertical)
         _pump(app)
         action(app, window, dashboard)
         _pump(app, 12)
-        window.resizeDocks([window.bottom_docks["Problems"]], [dock_height], Qt.Orientation.Vertical)
+        if dock_height is not None:
+            window.resizeDocks([window.bottom_docks["Problems"]], [dock_height], Qt.Orientation.Vertical)
         _pump(app, 12)
         if not window.grab().save(str(out)):
             raise OSError(f"could not write screenshot to {out}")
@@ -195,6 +214,7 @@ def take(name: str, folder: Path = FOLDER) -> Path:
         window.close()
         install_translator(app, "en")
         settings_path.unlink(missing_ok=True)
+        settings_path.with_suffix(".recovery.strata").unlink(missing_ok=True)
     return out
 
 

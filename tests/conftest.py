@@ -7,6 +7,11 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 # CUDA kernels run in numba's simulator unless a real GPU run asks otherwise
 # (bench/gpu.sh sets NUMBA_ENABLE_CUDASIM=0). Must be set before numba is imported.
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+# Windows that autosave without a test's own recovery folder write here, not into the user's
+# ~/.local/share/strata/recovery (where the next real start would offer them).
+import tempfile  # noqa: E402
+
+os.environ.setdefault("STRATA_DATA_DIR", tempfile.mkdtemp(prefix="strata-test-data-"))
 
 import pytest  # noqa: E402
 

@@ -18,6 +18,9 @@ CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
 LOD_NO_TEXT = 0.55
+BADGE_OVERHANG = 12.0  # how far the problem badge reaches past the card's top and right edges
+
+THUMB_HEIGHT = 40.0  # the live thumbnail strip under the body while training is shown
 
 
 class NodeItem(QGraphicsItem):
@@ -32,6 +35,9 @@ class NodeItem(QGraphicsItem):
         self.output_ports: list[PortItem] = []
         self._height = self._header + BODY_MIN_HEIGHT
         self._moving_from: QPointF | None = None
+        self._thumbnail = None      # QImage of the node's live output summary (made on first use)
+        self._thumbnail_source = None  # a QImage, or a function making it when the card is first painted
+        self.thumbnail_caption = ""
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -58,12 +64,42 @@ class NodeItem(QGraphicsItem):
         port_rows = max(len(info.inputs), len(info.outputs), 1)
         k = self.canvas_style.font_scale
         body = max(BODY_MIN_HEIGHT * k, port_rows * PORT_SPACING * k + 10)
-        self._height = self._header + body
+        self._height = self._header + body + (THUMB_HEIGHT * k if self._thumbnail_source is not None else 0.0)
         for ports, x in ((self.input_ports, 0.0), (self.output_ports, self._width)):
             for port in ports:
                 port.setPos(x, self._header + (15 + port.index * PORT_SPACING) * k)
-        self.setToolTip("\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})")
+        self._update_tooltip()
         self.update()
+
+    def _update_tooltip(self) -> None:
+        info = self.info
+        tip = "\n".join(info.problems) if info.problems else f"{info.label} ({info.type_name})"
+        self.setToolTip(tip + (f"\n{self.thumbnail_caption}" if self.thumbnail_caption else ""))
+
+    def set_thumbnail(self, source, caption: str = "") -> None:
+        """Show a live thumbnail under the body: a QImage, or a function returning one, called
+        only when the card is painted (cards out of view cost nothing); None hides it."""
+        had = self._thumbnail_source is not None
+        self._thumbnail_source = source
+        self._thumbnail = None
+        self.thumbnail_caption = caption if source is not None else ""
+        if had != (source is not None):
+            self.set_info(self.info)  # the card grows or shrinks by the strip
+        else:
+            self._update_tooltip()
+            self.update()
+
+    @property
+    def has_thumbnail(self) -> bool:
+        return self._thumbnail_source is not None
+
+    @property
+    def thumbnail(self):
+        """The live thumbnail QImage (made now if it was given as a function), or None."""
+        if self._thumbnail is None and self._thumbnail_source is not None:
+            source = self._thumbnail_source
+            self._thumbnail = source() if callable(source) else source
+        return self._thumbnail
 
     def set_canvas_style(self, canvas_style: CanvasStyle) -> None:
         """Repaint in another theme or presentation size."""
@@ -88,7 +124,8 @@ class NodeItem(QGraphicsItem):
 
     # ----- geometry ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-3, -3, self._width + 6, self._height + 6)
+        # the outline's width, and the problem badge that sticks out of the top-right corner
+        return QRectF(-3, -BADGE_OVERHANG, self._width + 3 + BADGE_OVERHANG, self._height + 3 + BADGE_OVERHANG)
 
     def shape(self):
         path = QPainterPath()
@@ -131,6 +168,10 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        if self._thumbnail_source is not None:  # an image reads from further out than text
+            k = style.font_scale
+            painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
+                                     (THUMB_HEIGHT - 6) * k), self.thumbnail)
         if lod < LOD_NO_TEXT:
             return
         self._paint_text(painter, style, info)

@@ -28,6 +28,8 @@ class GraphScene(QGraphicsScene):
     edit_code_requested = Signal(str)            # node id of a Custom Layer
     wire_dropped_in_space = Signal(object, object, QPointF)  # (node id, port name, is_output), scene pos
     selection_nodes_changed = Signal(list)
+    rebuilt = Signal()  # every item was recreated (another block shown, New/Open, reset)
+    styleChanged = Signal()  # another theme or presentation size
 
     def __init__(self, editor, block_id: str = gdoc.MODEL_ID, canvas_style=None, parent=None):
         super().__init__(parent)
@@ -85,6 +87,7 @@ class GraphScene(QGraphicsScene):
             self.refresh_states()
         finally:
             self._syncing = False
+        self.rebuilt.emit()
 
     def _add_node_item(self, node) -> NodeItem:
         item = NodeItem(node_info(self.document, self.block_id, node), self.canvas_style)
@@ -201,6 +204,7 @@ class GraphScene(QGraphicsScene):
             wire.canvas_style = canvas_style
             wire.update()
         self.update()
+        self.styleChanged.emit()
 
     # ----- helpers used by items --------------------------------------------------------------
     def snap_point(self, point: QPointF) -> QPointF:

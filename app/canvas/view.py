@@ -15,6 +15,7 @@ MIN_ZOOM = 0.08
 # The smallest zoom at which card labels are still drawn (node_item.LOD_NO_TEXT) plus a margin.
 READABLE_ZOOM = 0.7
 MAX_ZOOM = 4.0
+FIT_MARGIN_PX = 40  # screen pixels left free around the graph by Fit All
 
 
 class GraphView(QGraphicsView):
@@ -79,7 +80,8 @@ class GraphView(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit_all(self) -> None:
-        """Show every item, never zooming in past 1:1."""
+        """Show every item (cards with their badges, ports and wire labels) with FIT_MARGIN_PX
+        of screen space around them, never zooming in past 1:1."""
         scene = self.scene()
         if scene is None:
             return
@@ -88,11 +90,12 @@ class GraphView(QGraphicsView):
             self.resetTransform()
             self.centerOn(0, 0)
         else:
-            rect = rect.adjusted(-40, -40, 40, 40)
+            viewport = self.viewport().rect()
+            room_w = max(viewport.width() - 2 * FIT_MARGIN_PX, 1)
+            room_h = max(viewport.height() - 2 * FIT_MARGIN_PX, 1)
+            factor = min(room_w / max(rect.width(), 1.0), room_h / max(rect.height(), 1.0), 1.0)
             self._enlarge_scene_rect(rect)
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-            if self.zoom() > 1.0:
-                self.set_zoom(1.0)
+            self.set_zoom(factor)
             self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
         self.minimap.update()

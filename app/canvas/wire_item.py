@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from app.canvas.style import CanvasStyle, make_style
 
 # The shape label is hidden below this zoom.
 LOD_LABEL = 0.6
+GRADIENT_MAX_EXTRA_WIDTH = 4.0  # times the theme's wire width, for the largest gradient shown
+GRADIENT_LOW = QColor("#4c8dd6")   # small gradient (log scale)
+GRADIENT_HIGH = QColor("#f0603c")  # large gradient
+
+
+def gradient_colour(level: float) -> QColor:
+    """The wire colour for a gradient level in [0, 1] (blue -> orange)."""
+    level = min(max(level, 0.0), 1.0)
+    return QColor.fromRgbF(*(a + (b - a) * level for a, b in zip(GRADIENT_LOW.getRgbF()[:3], GRADIENT_HIGH.getRgbF()[:3])))
 
 
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
@@ -36,6 +45,8 @@ class WireItem(QGraphicsItem):
         self.shape_text = ""
         self.mismatched = False
         self.problem = ""
+        self.gradient: float | None = None  # norm of the loss gradient along this wire (live canvas)
+        self.gradient_level = 0.0          # its place in [0, 1] on the log scale of the wires shown
         self._loose_end: QPointF | None = None
         self._path = QPainterPath()
         self.setZValue(0)
@@ -53,8 +64,28 @@ class WireItem(QGraphicsItem):
         self.shape_text = shape_text
         self.mismatched = mismatched
         self.problem = problem
-        self.setToolTip(problem or shape_text)
+        self._update_tooltip()
         self.update()
+
+    def set_gradient(self, norm: float | None, level: float = 0.0) -> None:
+        """Show the gradient magnitude (thicker and warmer when larger); None draws the plain wire."""
+        self.gradient = norm
+        self.gradient_level = min(max(level, 0.0), 1.0)
+        self._update_tooltip()
+        self.update()
+
+    def _update_tooltip(self) -> None:
+        text = self.problem or self.shape_text
+        if self.gradient is not None:
+            text = (text + "\n" if text else "") + f"gradient norm |dL/dx| = {self.gradient:.3g}"
+        self.setToolTip(text)
+
+    def pen_width(self) -> float:
+        """The width the wire is drawn with (wider for a larger gradient)."""
+        width = self.canvas_style.wire_width
+        if self.gradient is not None:
+            width *= 1.0 + GRADIENT_MAX_EXTRA_WIDTH * self.gradient_level
+        return width
 
     def endpoints(self) -> tuple[QPointF, QPointF]:
         start = self.source_port.scene_anchor() if self.source_port is not None else self._loose_end or QPointF()
@@ -84,12 +115,15 @@ class WireItem(QGraphicsItem):
         style = self.canvas_style
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         colour = style.error if self.mismatched else (style.selection if self.isSelected() else style.wire)
-        pen = QPen(colour, style.wire_width)
+        if self.gradient is not None and not (self.mismatched or self.isSelected()):
+            colour = gradient_colour(self.gradient_level)
+        # zoomed far out a straight, plain-width line reads the same and costs far less
+        pen = QPen(colour, self.pen_width() if lod >= 0.35 else style.wire_width)
         if self.mismatched:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if lod < 0.35:  # zoomed far out: a straight line reads the same and costs far less
+        if lod < 0.35:
             painter.setRenderHint(painter.RenderHint.Antialiasing, False)
             start, end = self.endpoints()
             painter.drawLine(start, end)

@@ -68,11 +68,33 @@ def finish_startup(window, qt_app, file_given: bool = False, warm=None) -> None:
     warmup = start_warmup(window, warm)
     # stop after the kernel being compiled: a thread still inside LLVM at interpreter exit can crash it
     qt_app.aboutToQuit.connect(lambda: warmup.cancel(wait_s=30.0))
-    if not file_given and not window.offer_recovery():
+    report_settings_problem(window)
+    if file_given:  # only unsaved work on that file is offered
+        if window.file_path is not None:
+            window.offer_recovery(source=window.file_path)
+    elif not window.offer_recovery():
         from app.firstrun.welcome import should_show_at_start, show_welcome
 
         if should_show_at_start(window.settings):
             show_welcome(window)
+
+
+def report_settings_problem(window) -> str | None:
+    """Write the settings now (Qt creates their folder) and, if that fails, say where in the
+    status bar and on stderr: preferences and recent files would otherwise be lost silently."""
+    from PySide6.QtCore import QSettings
+
+    from app.i18n import tr
+
+    settings = window.settings
+    settings.setValue("last_start", time.time())
+    settings.sync()
+    if settings.status() == QSettings.Status.NoError:
+        return None
+    message = tr("Settings and recent files cannot be saved to {}").format(settings.fileName())
+    window.statusBar().showMessage(message, 30000)
+    print(f"strata: {message}", file=sys.stderr)
+    return message
 
 
 def apply_default_device(window) -> None:

@@ -96,10 +96,11 @@ class _Wiring:
 class CompiledModel:
     """The engine model built from a document, and its layers by node path."""
 
-    def __init__(self, model, layers: dict, signatures: dict):
+    def __init__(self, model, layers: dict, signatures: dict, instances: dict | None = None):
         self.model = model
         self.layers = layers            # path -> engine layer
         self.signatures = signatures    # path -> signature
+        self.instances = instances or {}  # block instance path -> its engine layer (shared ones repeat)
 
     def store_weights(self, doc: Document) -> None:
         """Copy the model's current weights into the document (after training)."""
@@ -119,6 +120,7 @@ class _Builder:
         self.signatures: dict = {}
         self.names: set = set()
         self.shared_instances: dict = {}
+        self.instances: dict = {}
 
     def unique_layer_name(self, label, fallback):
         base = python_name(label, fallback)
@@ -136,8 +138,10 @@ class _Builder:
                 key = node.block
                 if key not in self.shared_instances:
                     self.shared_instances[key] = self.block_instance(node, f"shared:{node.block}")
+                self.instances[path] = self.shared_instances[key]
                 return self.shared_instances[key]
-            return self.block_instance(node, path)
+            self.instances[path] = self.block_instance(node, path)
+            return self.instances[path]
         name = self.unique_layer_name(node.label, python_name(node.type))
         if node.type == CUSTOM:
             cls, _ = custom_class(node.params.get("source", ""))
@@ -232,7 +236,7 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
         outputs.append(values[tuple(edges[0].src)])
     model = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
                         outputs[0] if len(outputs) == 1 else outputs, name=python_name(model_block.name, "model"))
-    compiled = CompiledModel(model, builder.layers, builder.signatures)
+    compiled = CompiledModel(model, builder.layers, builder.signatures, builder.instances)
     if restore_weights and doc.weights is not None:
         for path, layer in builder.layers.items():
             saved = doc.weights.get(path, builder.signatures[path])

@@ -41,12 +41,11 @@ def in_trusted_directory(path) -> bool:
 
 
 def default_settings_path() -> Path:
-    """Where the trust list lives: $STRATA_CONFIG_DIR, else $XDG_CONFIG_HOME/strata, else ~/.config/strata."""
-    base = os.environ.get("STRATA_CONFIG_DIR")
-    if base:
-        return Path(base) / "trust.json"
-    xdg = os.environ.get("XDG_CONFIG_HOME") or (Path.home() / ".config")
-    return Path(xdg) / "strata" / "trust.json"
+    """Where the trust list lives: trust.json in app.userdirs.config_dir() ($STRATA_CONFIG_DIR,
+    else $XDG_CONFIG_HOME/strata, else ~/.config/strata)."""
+    from app.userdirs import config_dir
+
+    return config_dir() / "trust.json"
 
 
 class TrustStore:
@@ -66,8 +65,12 @@ class TrustStore:
         return content_hash in self._read()
 
     def trust(self, content_hash: str) -> None:
+        """Remember `content_hash`; creates the folder on first use. Raises OSError naming the
+        folder or the file when it cannot."""
+        from app.userdirs import ensure_folder
+
         hashes = self._read() | {content_hash}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.path.parent, "configuration")
         atomic_write_bytes(self.path, json.dumps({"trusted": sorted(hashes)}, indent=2).encode())
 
 
@@ -238,14 +241,15 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
 
 
 def trust_document(doc: Document, trust: TrustStore) -> None:
-    """The user trusts this project: remember its hash and activate its custom code."""
-    if getattr(doc, "content_hash", None):
-        trust.trust(doc.content_hash)
+    """The user trusts this project: activate its custom code and remember its hash (an OSError
+    from writing the trust list comes after the activation)."""
     doc.trusted = True
     doc._mark_block("model")
     for bid in doc.blocks:
         doc._mark_block(bid)
     doc.recheck()
+    if getattr(doc, "content_hash", None):
+        trust.trust(doc.content_hash)
 
 
 def _member(archive, name, path) -> bytes:

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.graph import document as gdoc
 from app.i18n import tr
-from app.panels import files
+from app.panels import files, recovery
+from app.panels.recovery import RecoverySlot
+from app.userdirs import UserFolderError
 from app.panels.examples import ExamplesGallery
 
 
@@ -54,7 +56,10 @@ class FileActions:
                 tr("{} contains Custom Layer code. Run it only if you trust where the file came from.\n\n"
                    "Trust this file and run its code?").format(Path(path).name))
             if answer == QMessageBox.StandardButton.Yes:
-                files.trust(document, self.trust_store)
+                try:
+                    files.trust(document, self.trust_store)
+                except OSError as error:  # runs this time; the trust list could not be written
+                    QMessageBox.warning(self, tr("Run custom code?"), str(error))
         self.set_document(document, Path(path))
         self._remember_recent(path)
         return True
@@ -145,45 +150,99 @@ class FileActions:
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
     # ----- autosave and recovery --------------------------------------------------------------
-    def recovery_file(self) -> Path:
-        return Path(self.settings.value("recovery_path", str(files.recovery_path())))
+    @property
+    def recovery(self) -> RecoverySlot:
+        """This window's recovery slot; the folder is the `recovery_dir` setting (tests) or the
+        user's data folder (app.panels.recovery.default_folder)."""
+        slot = getattr(self, "_recovery_slot", None)
+        if slot is None:
+            folder = self.settings.value("recovery_dir", None)
+            legacy = self.settings.value("recovery_path", None)  # older settings named one file
+            if not folder and legacy:
+                folder = Path(str(legacy)).parent / "recovery"
+            slot = self._recovery_slot = RecoverySlot(folder or recovery.default_folder())
+        return slot
+
+    def recovery_file(self) -> Path | None:
+        """The file this window autosaves to (None before its first autosave)."""
+        return self.recovery.file
 
     def autosave(self) -> bool:
-        """Write unsaved work to the recovery file; returns whether it wrote."""
+        """Write unsaved work to this window's recovery file; returns whether it wrote. A failure
+        shows a message naming the file or folder and keeps the previous recovery file."""
         if not self.is_modified():
             return False
+        from app.graph.project import project_bytes
+
         try:
-            files.save_document(self.document, self.recovery_file())
+            self.recovery.write(project_bytes(self.document)[0], str(self.file_path or ""))
         except (OSError, ValueError) as error:
-            self.statusBar().showMessage(tr("Autosave failed: {}").format(error), 8000)
+            where = self.recovery.file or self.recovery.folder
+            reason = str(error) if isinstance(error, UserFolderError) else f"{where}: {_reason(error)}"
+            self.statusBar().showMessage(tr("Autosave failed: {}").format(reason), 15000)
+            self.autosave_error = reason
             return False
-        self.settings.setValue("recovery_source", str(self.file_path or ""))
+        self.autosave_error = None
         return True
 
     def clear_recovery(self) -> None:
-        path = self.recovery_file()
-        if path.exists():
-            path.unlink()
+        """The work is saved: drop this window's recovery data."""
+        self.recovery.discard()
 
-    def offer_recovery(self, ask=None) -> bool:
-        """If the last session left unsaved work, offer to restore it. `ask` answers for tests."""
-        path = self.recovery_file()
-        if not path.exists():
+    def release_recovery(self) -> None:
+        """The window closes normally: drop its recovery data and lock."""
+        self.recovery.release()
+
+    def offer_recovery(self, ask=None, source=None) -> bool:
+        """If a session that ended without closing left unsaved work, offer to restore it (the
+        newest; others wait for the next start); with `source`, only work on that file (the file
+        given on the command line). `ask` answers for tests."""
+        slot = self.recovery
+        if self.settings.contains("recovery_source"):  # the old single recovery file's source
+            try:
+                slot.import_legacy(str(self.settings.value("recovery_source", "") or ""))
+                self.settings.remove("recovery_source")
+            except OSError as error:  # names the folder; the old file stays where it was
+                self.statusBar().showMessage(str(error), 15000)
+        for orphan in slot.orphans():
+            if source is not None and not _same_file(orphan.source, source):
+                continue
+            if slot.adopt(orphan):
+                break
+        else:
             return False
         if ask is None:
             answer = QMessageBox.question(self, tr("Recover work"),
                                           tr("Strata closed with unsaved changes. Restore them?"))
             ask = answer == QMessageBox.StandardButton.Yes
         if not ask:
-            self.clear_recovery()
+            slot.release()
             return False
         try:
-            document = files.load_document(path, self.trust_store)
+            document = files.load_document(orphan.file, self.trust_store)
         except (OSError, ValueError) as error:
-            QMessageBox.warning(self, tr("Recover work"), str(error))
+            try:
+                kept = slot.set_aside(orphan)
+            except OSError:
+                kept = orphan.file
+            QMessageBox.warning(self, tr("Recover work"), "{}\n\n{}".format(
+                error, tr("The file is kept as {}.").format(kept)))
+            slot.release()
             return False
-        source = self.settings.value("recovery_source", "")
-        self.set_document(document, Path(source) if source else None)
+        self.set_document(document, Path(orphan.source) if orphan.source else None)
         self.editor.undo_stack.resetClean()  # recovered work is unsaved
         self._update_title()
         return True
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return bool(a) and Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _reason(error) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)

@@ -1,12 +1,10 @@
-"""Reading and writing project files, recent files, and the autosave recovery file."""
+"""Reading and writing project files and the recent-files list (recovery files: app.panels.recovery)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-
-from PySide6.QtCore import QStandardPaths
 
 from app.graph.document import Document
 
@@ -39,12 +37,6 @@ def make_trust_store(path: str | None = None):
     from app.graph.project import TrustStore
 
     return TrustStore(path or None)
-
-
-def recovery_path() -> Path:
-    """Where autosave writes the unsaved work."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or tempfile.gettempdir()
-    return Path(folder) / "recovery.strata"
 
 
 def add_recent(recent: list[str], path: str) -> list[str]:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.plots.insight import layer_output
+from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_item, style_plot_widget
 from app.training.i18n import tr_dash
 
 CLASS_RGB = np.array([[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14],
@@ -29,9 +30,17 @@ def image_icon(array, size=48) -> QIcon:
 
 
 class ConfusionView(QTableWidget):
-    """counts[true, predicted] with cells shaded by their share of the row."""
+    """counts[true, predicted] with cells shaded by their share of the row (towards the theme's background)."""
+
+    theme: PlotTheme = plot_theme()
+
+    def set_plot_theme(self, theme: PlotTheme) -> None:
+        self.theme = theme
+        if self.rowCount():
+            self.show_matrix(self._counts, self._names)
 
     def show_matrix(self, counts: np.ndarray, class_names=None) -> None:
+        self._counts, self._names = counts, class_names
         k = counts.shape[0]
         names = list(class_names or [])[:k] + [str(i) for i in range(len(class_names or []), k)]
         self.setRowCount(k)
@@ -45,7 +54,8 @@ class ConfusionView(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 share = counts[i, j] / totals[i, 0]
                 base = (60, 140, 60) if i == j else (200, 60, 60)
-                item.setBackground(QColor(*(int(255 - (255 - c) * share) for c in base)))
+                item.setBackground(QColor(*(int(b + (c - b) * share) for c, b in zip(base, self.theme.rgb()))))
+                item.setForeground(QColor(self.theme.foreground))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.setItem(i, j, item)
 
@@ -76,26 +86,50 @@ class WorstSamplesView(QTableWidget):
 
 
 class BoundaryView(pg.PlotWidget):
-    """2-D points over a soft colour field of the predicted class (confidence sets the strength)."""
+    """2-D points over a soft colour field of the predicted class (confidence sets the strength).
+
+    The axes keep a 1:1 aspect (a circle in the data stays a circle); the field fades into the
+    theme's background, so it is never a white square inside the dark theme.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground("w")
+        self.theme = plot_theme()
         self.field = pg.ImageItem()
         self.points = pg.ScatterPlotItem(size=5, pen=pg.mkPen("k", width=0.5))
         self.addItem(self.field)
         self.addItem(self.points)
+        self.getPlotItem().getViewBox().setAspectLocked(True, ratio=1.0)
         self.last_rgb = None
+        self.last_boundary = None
+        self.draws = 0  # how many fields were drawn (the live view throttles them)
+        self._labels = None
+        self.set_plot_theme(self.theme)
+
+    def set_plot_theme(self, theme: PlotTheme) -> None:
+        """Background, axes, point outlines and the field's fade colour in `theme`."""
+        self.theme = theme
+        style_plot_widget(self, theme)
+        self.points.setPen(pg.mkPen(theme.point_edge, width=1.4 if theme.presentation else 0.9))
+        self.points.setSize(10 if theme.presentation else 7)
+        if self._labels is not None:
+            self.set_points(*self._labels)
+        if self.last_boundary is not None:
+            self.set_boundary(self.last_boundary)
 
     def set_points(self, x, y) -> None:
+        self._labels = (x, y)
         brushes = [pg.mkBrush(*CLASS_RGB[int(c) % len(CLASS_RGB)]) for c in y]
         self.points.setData(x[:, 0], x[:, 1], brush=brushes)
 
     def set_boundary(self, boundary) -> None:
         xs, ys, cls, conf = boundary
+        self.last_boundary = boundary
+        self.draws += 1
         rgb = CLASS_RGB[cls % len(CLASS_RGB)].astype("float64")
-        strength = (0.15 + 0.55 * np.clip(conf, 0, 1))[..., None]
-        rgb = 255 - (255 - rgb) * strength
+        strength = (0.10 + 0.32 * np.clip(conf, 0, 1))[..., None]  # soft: the points stay readable on it
+        base = np.array(self.theme.rgb(), dtype="float64")
+        rgb = base + (rgb - base) * strength
         self.last_rgb = rgb.astype("uint8")
         # ImageItem's first axis is x.
         self.field.setImage(np.transpose(self.last_rgb, (1, 0, 2)), autoLevels=False, levels=(0, 255))
@@ -117,7 +151,8 @@ class LayerOutputView(QWidget):
         self.sample.setRange(0, 0)
         self.title = QLabel(tr_dash("Select a node to see its output."))
         self.plot = pg.GraphicsLayoutWidget()
-        self.plot.setBackground("w")
+        self.theme = plot_theme()
+        self.plot.setBackground(self.theme.background)
         row = QHBoxLayout()
         row.addWidget(self.title, 1)
         row.addWidget(QLabel(tr_dash("sample")))
@@ -163,8 +198,17 @@ class LayerOutputView(QWidget):
                 view.addItem(pg.ImageItem(v[:, :, c].T))
         else:
             counts, edges = np.histogram(v.ravel(), bins=min(30, max(v.size, 1)))
-            plot = self.plot.addPlot(title=tr_dash("histogram of values"))
-            plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#4a7ab5"))
+            plot = self.plot.addPlot()
+            style_plot_item(plot, self.theme, tr_dash("histogram of values"))
+            plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush=self.theme.current[0]))
+
+    def set_plot_theme(self, theme: PlotTheme) -> None:
+        """Re-style what is shown (without running the model again)."""
+        self.theme = theme
+        self.plot.setBackground(theme.background)
+        for item in list(self.plot.ci.items):
+            if isinstance(item, pg.PlotItem):
+                style_plot_item(item, theme, tr_dash("histogram of values"))
 
 
 class InsightPanel(QTabWidget):
@@ -188,6 +232,11 @@ class InsightPanel(QTabWidget):
         self.setTabEnabled(0, is_2d)
         if is_2d and dataset.y is not None:
             self.boundary.set_points(dataset.x, dataset.y)
+
+    def set_plot_theme(self, theme: PlotTheme) -> None:
+        """Re-style the boundary, confusion matrix and node output in `theme`."""
+        for view in (self.boundary, self.confusion, self.layer):
+            view.set_plot_theme(theme)
 
     def show_insight(self, result: dict) -> None:
         if "confusion" in result:

@@ -11,11 +11,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_widget
 from app.training.i18n import tr_dash
 from app.training.runs import RunRecord, RunStore
 
-CURRENT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
-MUTED_COLOURS = ["#9aa9b8", "#b8a29a", "#a3b89a", "#ad9ab8", "#b8b09a", "#9ab5b8"]
 SMOOTHING = 0.8
 
 
@@ -78,19 +77,32 @@ class LivePlotGrid(QWidget):
         self._counts: dict[tuple, int] = {}
         self._smoothers: dict[tuple, Smoother] = {}
         self.current: RunRecord | None = None
+        self.theme: PlotTheme = plot_theme()
+
+    def set_plot_theme(self, theme: PlotTheme) -> None:
+        """Re-style every plot and curve in `theme` (the window's theme or size changed)."""
+        if theme == self.theme:
+            return
+        self.theme = theme
+        for quantity, widget in self.widgets.items():
+            style_plot_widget(widget, theme, title_of(quantity))
+        self._styles.clear()
+        for key, item in self._items.items():
+            run = next((r for r in self.store.runs if id(r) == key[0]), None)
+            if run is not None:
+                self._style(key, item, run, key[2])
 
     # -- structure ----------------------------------------------------------------------
     def _plot(self, quantity: str) -> pg.PlotItem:
         plot = self.plots.get(quantity)
         if plot is None:
             index = len(self.plots)
-            widget = pg.PlotWidget(title=title_of(quantity))
-            widget.setBackground("w")
+            widget = pg.PlotWidget()
             widget.setMinimumSize(160, 120)
             plot = widget.getPlotItem()
-            plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", tr_dash("epoch"))
-            plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
+            plot.addLegend(offset=(-5, 5))
+            style_plot_widget(widget, self.theme, title_of(quantity))
             first = next(iter(self.plots.values()), None)
             if first is not None:
                 plot.setXLink(first)
@@ -117,24 +129,28 @@ class LivePlotGrid(QWidget):
         runs = self.store.runs
         index = runs.index(run) if run in runs else 0
         current = run is self.current
-        wanted = (index, current, run.visible)
+        theme = self.theme
+        wanted = (index, current, run.visible, theme)
         if self._styles.get(key) == wanted:
             return
         self._styles[key] = wanted
-        colour = (CURRENT_COLOURS if current else MUTED_COLOURS)[index % len(CURRENT_COLOURS)]
+        colours = theme.current if current else theme.muted
+        colour = colours[index % len(colours)]
+        bold = theme.epoch_width if current else theme.epoch_width / 2
+        symbol = theme.symbol_size if current else max(3, theme.symbol_size // 2)
         if kind == "batch":
-            item.setPen(pg.mkPen(colour, width=1))
-            item.setAlpha(0.5 if current else 0.3, False)
+            item.setPen(pg.mkPen(colour, width=theme.batch_width))
+            item.setAlpha(0.6 if current else 0.35, False)
         elif kind == "epoch":
-            item.setPen(pg.mkPen(colour, width=2 if current else 1))
+            item.setPen(pg.mkPen(colour, width=bold))
             item.setSymbol("o")
-            item.setSymbolSize(7 if current else 4)
+            item.setSymbolSize(symbol)
             item.setSymbolBrush(pg.mkBrush(colour))
             item.setSymbolPen(pg.mkPen(colour))
         else:
-            item.setPen(pg.mkPen(colour, width=2 if current else 1, style=Qt.PenStyle.DashLine))
+            item.setPen(pg.mkPen(colour, width=bold, style=Qt.PenStyle.DashLine))
             item.setSymbol("t")
-            item.setSymbolSize(6 if current else 3)
+            item.setSymbolSize(max(3, symbol - 1))
             item.setSymbolBrush(pg.mkBrush(colour))
         item.setVisible(run.visible)
 

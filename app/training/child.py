@@ -4,9 +4,12 @@ No Qt here. The GUI process (app.training.worker) starts `child_main(conn)` with
 method; the child keeps the last model it trained (with its optimizer state) so that a
 "continue" job trains on without re-sending or recompiling it.
 
-Messages to the child: ("train", job), ("pause",), ("resume",), ("stop",), ("quit",).
+Messages to the child: ("train", job), ("pause",), ("resume",), ("stop",), ("quit",),
+("step",) (one more batch in step mode), ("step_mode", bool) (False: Continue) and
+("live", bool) (whether the canvas wants activation and gradient summaries).
 Messages from the child: ("begin", info), ("batches", [report, ...]), ("epoch", info),
-("paused", info), ("nan", info), ("boundary", grid), ("insight", result), ("done", info).
+("paused", info), ("nan", info), ("boundary", grid), ("probe", summaries), ("insight", result),
+("done", info). A job may carry "probe" (a probe spec, app.training.probe), "step_mode" and "live".
 "done" carries the final weights and those after the last finite epoch (for Roll back), which
 the child keeps as it trains.
 """
@@ -26,8 +29,8 @@ FLUSH_SECONDS = 0.03
 class PipeControl(TrainingControl):
     """Pause / Resume / Stop read from the pipe between batches (the GUI is another process)."""
 
-    def __init__(self, conn):
-        super().__init__()
+    def __init__(self, conn, step_mode: bool = False, live: bool = False):
+        super().__init__(step_mode, live)
         self.conn = conn
         self.quit_requested = False
 
@@ -44,6 +47,12 @@ class PipeControl(TrainingControl):
                 self.pause()
             elif kind == "resume":
                 self.resume()
+            elif kind == "step":
+                self.step()
+            elif kind == "step_mode":
+                self.set_step_mode(message[1])
+            elif kind == "live":
+                self.set_live(message[1])
             elif kind in ("stop", "quit"):
                 self.quit_requested = self.quit_requested or kind == "quit"
                 self.stop()
@@ -52,14 +61,8 @@ class PipeControl(TrainingControl):
     def yield_to_gui(self, limit_s: float = 0.5):
         self.poll()
 
-    def wait_while_paused(self, on_pause=None):
-        self.poll()
-        if self._running.is_set():
-            return
-        if on_pause is not None:
-            on_pause()
-        while not self._running.is_set():
-            self.poll(0.05)
+    def _wait_for_change(self, timeout: float) -> None:
+        self.poll(timeout)
 
 
 class PipeSink:
@@ -112,10 +115,10 @@ def model_from_document(project: bytes, trusted: bool):
 def run_job(conn, state: dict, job: dict) -> bool:
     """Train one job; returns False when the GUI asked the child to quit."""
     from app.training.job import (BoundaryEvery, decision_grid, insight_of, optimizer_steps, outcome, prepare,
-                                   run_training)
+                                   probe_hook, run_training)
     from app.training.weights import snapshot
 
-    control = PipeControl(conn)
+    control = PipeControl(conn, job.get("step_mode", False), job.get("live", False))
     sink = PipeSink(conn)
     callback = None
     status, message = "failed", ""
@@ -137,8 +140,9 @@ def run_job(conn, state: dict, job: dict) -> bool:
             return {"boundary": decision_grid(trained, dataset)} if job.get("boundary") else None
 
         batch_hook = BoundaryEvery(dataset, sink, job.get("boundary_every", 10)) if job.get("boundary") else None
+        probe = probe_hook(job.get("probe"), prepared, sink, control)
         callback = run_training(model, dataset, settings, control, sink, epoch_hook, prepared, batch_hook,
-                                job.get("initial_epoch", 0))
+                                job.get("initial_epoch", 0), probe)
         status, message = outcome(callback)
         if status == "finished":
             sink("insight", insight_of(model, dataset, settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from app.plots.frame_throttle import FrameThrottle
 from app.plots.insight_views import InsightPanel
 from app.plots.runs_panel import RunsPanel
 from app.training.data_panel import DataPanel
@@ -23,7 +24,9 @@ class Dashboard(QObject):
         self.runs = RunsPanel(self.store)
         self.results = InsightPanel()
         self.data.datasetChanged.connect(self._dataset_changed)
-        self.training.boundaryReady.connect(self.results.boundary.set_boundary)
+        # the boundary is redrawn at a fixed frame rate, however fast the grids arrive
+        self.boundary_frames = FrameThrottle(self.results.boundary.set_boundary, parent=self)
+        self.training.boundaryReady.connect(self.boundary_frames.submit)
         self.training.insightReady.connect(self.results.show_insight)
         self.training.runFinished.connect(lambda _info: self._run_finished())
         self.training.runner.began.connect(lambda _info: self.runs.refresh())
@@ -35,8 +38,15 @@ class Dashboard(QObject):
         self.results.layer.set_model(self.training.model, dataset)
 
     def _run_finished(self):
+        self.boundary_frames.flush()
         self.runs.refresh()
         self.results.layer.set_model(self.training.model, self.training.dataset)
+
+    def set_plot_theme(self, theme) -> None:
+        """Draw every plot in `theme` (an app.plots.plot_theme.PlotTheme)."""
+        self.training.plots.set_plot_theme(theme)
+        self.results.set_plot_theme(theme)
+        self.data.set_plot_theme(theme)
 
     def set_model(self, model, graph_version=None) -> None:
         """Train a plain engine model."""

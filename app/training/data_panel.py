@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 from PySide6.QtCore import Qt
 
 from app.data import BUILTIN, DataError, csv_preview, dataset_params, load_dataset
+from app.plots.plot_theme import plot_theme, style_plot_widget
 from app.training.i18n import tr_dash
 
 POINT_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -113,13 +114,13 @@ class DataPanel(QWidget):
         self.summary = QLabel(tr_dash("No data set loaded."))
         self.summary.setWordWrap(True)
         self.preview = pg.PlotWidget()
-        self.preview.setBackground("w")
         self.preview.setMinimumHeight(120)
         self.image_preview = pg.ImageView()
         self.image_preview.ui.roiBtn.hide()
         self.image_preview.ui.menuBtn.hide()
         self.image_preview.ui.histogram.hide()
         self.image_preview.hide()
+        self.set_plot_theme(plot_theme())
         left = QVBoxLayout()
         row = QHBoxLayout()
         row.addWidget(QLabel(tr_dash("Data set")))
@@ -139,6 +140,12 @@ class DataPanel(QWidget):
         self.load_button.clicked.connect(self.load_from_form)
         self.import_button.clicked.connect(self._import_dialog)
         self._build_params(self.name.currentData())
+
+    def set_plot_theme(self, theme) -> None:
+        """Draw the previews in the window's theme (an app.plots.plot_theme.PlotTheme)."""
+        style_plot_widget(self.preview, theme)
+        for view in self.image_preview.findChildren(pg.GraphicsView):
+            view.setBackground(theme.background)
 
     def _build_params(self, name):
         while self.param_form.rowCount():

@@ -12,6 +12,7 @@ from app.data.dataset import DataError
 from app.plots.live_plots import LivePlotGrid
 from app.training.i18n import tr_dash
 from app.training.job import prepare
+from app.training.live_panel import LivePanel
 from app.training.runs import RunStore
 from app.training.settings import LOSSES, TrainingSettings, available_metrics
 from app.training.weights import reinitialize, restore, snapshot
@@ -157,8 +158,10 @@ class TrainingPanel(QWidget):
         self.rollback_button = QPushButton(tr_dash("Roll back"))
         self.rollback_button.setVisible(False)
         self.export_png_button = QPushButton(tr_dash("Export PNG…"))
+        self.live_panel = LivePanel(self)  # canvas toggles, Step / Continue, this batch's loss terms
         buttons = QHBoxLayout()
-        for b in (self.train_button, self.pause_button, self.resume_button, self.stop_button, self.reset_button):
+        for b in (self.train_button, self.pause_button, self.resume_button, self.live_panel.step_button,
+                  self.live_panel.continue_button, self.stop_button, self.reset_button):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -171,6 +174,7 @@ class TrainingPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
+        left_layout.addWidget(self.live_panel)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.message)
@@ -443,6 +447,7 @@ class TrainingPanel(QWidget):
         self.resume_button.setEnabled(running and paused)
         self.stop_button.setEnabled(running)
         self.reset_button.setEnabled(not running and self.model is not None)
+        self.live_panel.update_buttons()
 
     # -- worker reports ---------------------------------------------------------------------
     def _on_began(self, info):

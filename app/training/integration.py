@@ -146,6 +146,21 @@ class DocumentBridge:
             self.dashboard.show_node_output(layer.name)
 
 
+def install_training_view(window, dashboard: Dashboard) -> None:
+    """Train/Pause/Resume in the toolbar, run status in the status bar, the training view,
+    and plots in the window's theme."""
+    from app.plots.plot_theme import plot_theme
+    from app.training.run_controls import RunControls, RunStatus
+    from app.training.view_mode import TrainingView
+
+    dashboard.controls = RunControls(window, dashboard.training)
+    dashboard.run_status = RunStatus(window, dashboard.training)
+    dashboard.view_mode = TrainingView(window, dashboard, dashboard.controls)
+    dashboard.set_plot_theme(plot_theme(window.theme, window.presentation))
+    window.appearance_changed.connect(lambda theme, presentation: dashboard.set_plot_theme(
+        plot_theme(theme, presentation)))
+
+
 def attach_dashboard(window) -> Dashboard:
     """Install the dashboard into `window` (an app.main_window.MainWindow)."""
     from engine.backend.cuda import unavailable_reason
@@ -165,13 +180,8 @@ def attach_dashboard(window) -> Dashboard:
     window.document_replaced.connect(bridge.document_replaced)
     window.scene.selection_nodes_changed.connect(bridge.node_selected)
 
-    window.train_action.setEnabled(True)
-    window.train_action.triggered.connect(training.train)
     window.stop_action.triggered.connect(training.stop)
-    training.runner.began.connect(lambda _info: (window.stop_action.setEnabled(True),
-                                                 window.train_action.setEnabled(False)))
-    training.runFinished.connect(lambda _info: (window.stop_action.setEnabled(False),
-                                                window.train_action.setEnabled(True)))
+    install_training_view(window, dashboard)
     combo = window.device_combo
     if combo.findData("cuda") < 0:
         combo.addItem("CUDA", "cuda")
@@ -184,6 +194,9 @@ def attach_dashboard(window) -> Dashboard:
         training.device.findData(combo.currentData())))
     training.device.currentIndexChanged.connect(lambda _i: combo.setCurrentIndex(
         combo.findData(training.device.currentData())))
+    from app.training.live_canvas import attach_live_canvas
+
+    dashboard.live_canvas = attach_live_canvas(window, dashboard)
     dashboard.load_history(window.document.history)
     bridge.show_data(window.document.settings.get("data"))
     bridge.show_training(window.document.settings.get("training"))

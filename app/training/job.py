@@ -27,11 +27,13 @@ def prepare(model, dataset: Dataset, settings: TrainingSettings, compile: bool =
 
 
 def run_training(model, dataset: Dataset, settings: TrainingSettings, control: TrainingControl, sink,
-                 extra_epoch_hook=None, prepared=None, batch_hook=None, initial_epoch: int = 0) -> LiveCallback:
+                 extra_epoch_hook=None, prepared=None, batch_hook=None, initial_epoch: int = 0,
+                 probe=None) -> LiveCallback:
     """Compile and fit `model`; progress goes to `sink`. Returns the callback (nan_info, etc.).
 
     `batch_hook(model, batches_done)` runs after every batch (it decides itself when to work);
-    `initial_epoch` numbers the epochs of a continued run after the earlier ones.
+    `initial_epoch` numbers the epochs of a continued run after the earlier ones; `probe`
+    (see `probe_hook`) sends the live canvas its summaries.
     """
     from engine import backend
     from engine.random import set_seed
@@ -40,7 +42,7 @@ def run_training(model, dataset: Dataset, settings: TrainingSettings, control: T
     set_seed(settings.seed)
     x, y = train_xy
     samples = len(next(iter(x.values())) if isinstance(x, dict) else x)
-    callback = LiveCallback(control, sink, samples, settings.batch_size, extra_epoch_hook, batch_hook)
+    callback = LiveCallback(control, sink, samples, settings.batch_size, extra_epoch_hook, batch_hook, probe)
     validation = None
     if val_xy is not None:
         vx, vy = val_xy
@@ -49,6 +51,16 @@ def run_training(model, dataset: Dataset, settings: TrainingSettings, control: T
         model.fit(x, y, batch_size=settings.batch_size, epochs=initial_epoch + settings.epochs, verbose=0,
                   callbacks=[callback], validation_data=validation, shuffle=True, initial_epoch=initial_epoch)
     return callback
+
+
+def probe_hook(spec, prepared, sink, control):
+    """The live canvas probe for a run (None without a spec): a few fixed training samples."""
+    if not spec:
+        return None
+    from app.training.probe import LiveProbe, ProbeEvery
+
+    (x, y), _ = prepared
+    return ProbeEvery(LiveProbe(spec, x, y), sink, control)
 
 
 def outcome(callback: LiveCallback) -> tuple[str, str]:

@@ -24,24 +24,86 @@ GIL_BREATH_S = 0.0005
 
 
 class TrainingControl:
-    """Thread-safe Pause / Resume / Stop requests shared by the GUI and the worker."""
+    """Thread-safe Pause / Resume / Stop / Step requests shared by the GUI and the worker.
 
-    def __init__(self):
+    Step mode: before each batch the worker takes one granted step (`step()` grants one) or
+    waits; `set_step_mode(False)` (Continue) lets it run on. `live` says whether the canvas
+    wants activation and gradient summaries.
+    """
+
+    def __init__(self, step_mode: bool = False, live: bool = False):
         self._running = threading.Event()
         self._running.set()
         self._stop = threading.Event()
         self._gui_turn = threading.Event()
         self._parked = threading.Event()
+        self._lock = threading.Lock()
+        self._changed = threading.Event()
+        self.step_mode = bool(step_mode)
+        self.live = bool(live)
+        self._steps = 1 if step_mode else 0  # a run started in step mode trains its first batch
 
     def pause(self):
         self._running.clear()
+        self._changed.set()
 
     def resume(self):
         self._running.set()
+        self._changed.set()
 
     def stop(self):
         self._stop.set()
         self._running.set()
+        self._changed.set()
+
+    def set_step_mode(self, on: bool) -> None:
+        """Step mode on: stop before the next batch until `step()`; off: run on (Continue)."""
+        with self._lock:
+            self.step_mode = bool(on)
+            self._steps = 0
+        self._changed.set()
+
+    def step(self) -> None:
+        """Allow one more batch in step mode (and lift a pause)."""
+        with self._lock:
+            self._steps += 1
+        self._running.set()
+        self._changed.set()
+
+    def set_live(self, on: bool) -> None:
+        self.live = bool(on)
+
+    def _take_step(self) -> bool:
+        with self._lock:
+            if not self.step_mode:
+                return True
+            if self._steps > 0:
+                self._steps -= 1
+                return True
+            return False
+
+    def _wait_for_change(self, timeout: float) -> None:
+        """Sleep until a control call (or `timeout`); the pipe version reads messages instead."""
+        self._changed.wait(timeout)
+        self._changed.clear()
+
+    def gate(self, on_pause=None) -> None:
+        """Called before each batch: block while paused, or in step mode until a step is granted.
+
+        `on_pause()` runs once when blocking starts. Returns at once when stop was requested.
+        """
+        notified = False
+        self._wait_for_change(0.0)  # the pipe version reads the messages waiting
+        while True:
+            if self._stop.is_set():
+                return
+            if self._running.is_set() and self._take_step():
+                return
+            if not notified:
+                notified = True
+                if on_pause is not None:
+                    on_pause()
+            self._wait_for_change(0.05)
 
     @property
     def paused(self) -> bool:
@@ -76,15 +138,6 @@ class TrainingControl:
         while self._gui_turn.is_set() and time.monotonic() < deadline:
             time.sleep(0.001)
 
-    def wait_while_paused(self, on_pause=None):
-        """Block until resumed or stopped; `on_pause()` runs once when blocking starts."""
-        if self._running.is_set():
-            return
-        if on_pause is not None:
-            on_pause()
-        while not self._running.wait(0.05):
-            pass
-
 
 def _finite(value) -> bool:
     try:
@@ -101,9 +154,11 @@ class LiveCallback(Callback):
     """
 
     def __init__(self, control: TrainingControl, sink, samples: int, batch_size: int, extra_epoch_hook=None,
-                 batch_hook=None):
+                 batch_hook=None, probe=None):
         super().__init__()
         self.batch_hook = batch_hook
+        self.probe = probe  # ProbeEvery (app.training.probe): canvas summaries; also once before batch 1
+        self.terms = None   # BatchTerms, made when training begins
         self.control = control
         self.sink = sink
         self.samples = samples
@@ -147,20 +202,30 @@ class LiveCallback(Callback):
 
     # -- hooks ------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
+        from app.training.step_terms import BatchTerms
+
+        self.terms = BatchTerms(self.model)
         self.good_weights = snapshot(self.model)
         self.good_epoch = None
         self._t0 = time.perf_counter()
         self.sink("begin", {"epochs": self.params.get("epochs"), "steps": self.params.get("steps")})
+        if self.probe is not None:
+            self.probe(self.model, 0, self.params.get("initial_epoch", 0), -1)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
         self._added_sums, self._added_counts = {}, 0
         self._loss_total = self._loss_count = 0.0
+        if self.terms is not None:
+            self.terms.epoch_begin()
 
     def on_train_batch_begin(self, batch, logs=None):
         self.control.yield_to_gui()
-        self.control.wait_while_paused(lambda: self.sink("paused", {"epoch": self._epoch, "batch": batch}))
+        self.control.gate(lambda: self.sink("paused", {"epoch": self._epoch, "batch": batch,
+                                                       "step_mode": self.control.step_mode}))
         self._check_stop()
+        if self.terms is not None:
+            self.terms.before_batch()
 
     def _check_stop(self):
         if self.control.stop_requested:
@@ -185,8 +250,9 @@ class LiveCallback(Callback):
         rate = self.batches_done * self.batch_size / elapsed if elapsed > 0 else 0.0
         total_batches = steps * (epochs - self.params.get("initial_epoch", 0)) if steps else 0
         eta = (total_batches - self.batches_done) * elapsed / self.batches_done if total_batches else None
+        terms = self.terms.after_batch(batch_loss, added) if self.terms is not None else []
         self.sink("batch", {"epoch": self._epoch, "batch": batch, "steps": steps, "values": values,
-                            "samples_per_s": rate,
+                            "terms": terms, "batches_done": self.batches_done, "samples_per_s": rate,
                             "eta_s": max(eta, 0.0) if eta is not None else None,
                             "x": self._epoch + (batch + 1) / steps if steps else float(self.batches_done)})
         if (batch_loss is not None and not _finite(batch_loss)) or not _finite(values.get("loss", 0.0)):
@@ -196,6 +262,8 @@ class LiveCallback(Callback):
             return
         if self.batch_hook is not None:
             self.batch_hook(self.model, self.batches_done)
+        if self.probe is not None:
+            self.probe(self.model, self.batches_done, self._epoch, batch)
         self._check_stop()
 
     def _describe_nan(self, batch, batch_loss, added) -> dict:
@@ -221,6 +289,10 @@ class LiveCallback(Callback):
                    + " A lower learning rate usually helps.")
         return {"epoch": self._epoch, "batch": batch, "term": term, "value": batch_loss, "message": message,
                 "rollback_epoch": rollback}
+
+    def on_train_end(self, logs=None):
+        if self.probe is not None and self.nan_info is None:
+            self.probe(self.model, self.batches_done, self._epoch, -1, force=True)  # the trained state
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})

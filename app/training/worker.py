@@ -9,7 +9,8 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.training.job import BoundaryEvery, decision_grid, insight_of, optimizer_steps, outcome, run_training
+from app.training.job import (BoundaryEvery, decision_grid, insight_of, optimizer_steps, outcome, probe_hook,
+                              run_training)
 from app.training.live import TrainingControl
 
 FLUSH_SECONDS = 0.03
@@ -30,12 +31,14 @@ class TrainingWorker(QObject):
     paused = Signal(dict)
     nanDetected = Signal(dict)
     boundary = Signal(object)
+    probe = Signal(dict)
     insight = Signal(dict)
     done = Signal(dict)
 
     def __init__(self, model, dataset, settings, prepared, control: TrainingControl, boundary: bool,
-                 initial_epoch: int = 0, boundary_every: int = 10):
+                 initial_epoch: int = 0, boundary_every: int = 10, probe_spec=None):
         super().__init__()
+        self.probe_spec = probe_spec
         self.model, self.dataset, self.settings, self.prepared = model, dataset, settings, prepared
         self.control = control
         self.boundary_enabled = boundary
@@ -61,7 +64,7 @@ class TrainingWorker(QObject):
             return
         self._flush()
         {"begin": self.began, "epoch": self.epochEnded, "paused": self.paused, "nan": self.nanDetected,
-         "boundary": self.boundary, "insight": self.insight}[kind].emit(payload)
+         "boundary": self.boundary, "probe": self.probe, "insight": self.insight}[kind].emit(payload)
 
     def _boundary_hook(self, model, epoch):
         if not self.boundary_enabled:
@@ -74,8 +77,9 @@ class TrainingWorker(QObject):
         try:
             batch_hook = (BoundaryEvery(self.dataset, self._sink, self.boundary_every)
                           if self.boundary_enabled else None)
+            probe = probe_hook(self.probe_spec, self.prepared, self._sink, self.control)
             self.callback = run_training(self.model, self.dataset, self.settings, self.control, self._sink,
-                                         self._boundary_hook, self.prepared, batch_hook, self.initial_epoch)
+                                         self._boundary_hook, self.prepared, batch_hook, self.initial_epoch, probe)
             status, message = outcome(self.callback)
             if status == "finished":
                 self._sink("insight", insight_of(self.model, self.dataset, self.settings))
@@ -108,12 +112,16 @@ class TrainingRunner(QObject):
     paused = Signal(dict)
     nanDetected = Signal(dict)
     boundary = Signal(object)
+    probe = Signal(dict)
     insight = Signal(dict)
     done = Signal(dict)
 
     def __init__(self, parent=None, use_process: bool | None = None):
         super().__init__(parent)
         self.use_process = TRAIN_IN_PROCESS if use_process is None else use_process
+        # (model) -> {"probe": spec or None, "step_mode": bool, "live": bool} for the next run;
+        # set by the live canvas (app.training.live_canvas). None: no probe, no step mode.
+        self.options_source = None
         self.thread = None
         self.worker = None
         self.control = None
@@ -143,7 +151,9 @@ class TrainingRunner(QObject):
         -> (.strata bytes, trusted) lets the child rebuild a model that cannot be pickled (blocks)."""
         if self.running:
             raise RuntimeError("a training run is already in progress")
-        self.control = TrainingControl()
+        options = self.options_source(model) if self.options_source is not None else {}
+        self.control = TrainingControl(options.get("step_mode", False), options.get("live", False))
+        probe_spec = options.get("probe")
         self._model = model
         self._batches_done = 0
         self._running = True
@@ -153,18 +163,19 @@ class TrainingRunner(QObject):
             recipe = document() if not continuing and model_bytes is None and document is not None else None
             if continuing or model_bytes is not None or recipe is not None:
                 self._start_process(model, model_bytes, recipe, dataset, settings, boundary, continuing,
-                                    initial_epoch, boundary_every)
+                                    initial_epoch, boundary_every, probe_spec)
                 return
-        self._start_thread(model, dataset, settings, prepared, boundary, initial_epoch, boundary_every)
+        self._start_thread(model, dataset, settings, prepared, boundary, initial_epoch, boundary_every, probe_spec)
 
-    def _start_thread(self, model, dataset, settings, prepared, boundary, initial_epoch, boundary_every):
+    def _start_thread(self, model, dataset, settings, prepared, boundary, initial_epoch, boundary_every,
+                      probe_spec=None):
         self.in_process = False
         self._child_model = None
         self.thread = QThread()
         self.worker = TrainingWorker(model, dataset, settings, prepared, self.control, boundary, initial_epoch,
-                                     boundary_every)
+                                     boundary_every, probe_spec)
         self.worker.moveToThread(self.thread)
-        for name in ("began", "epochEnded", "paused", "nanDetected", "boundary", "insight"):
+        for name in ("began", "epochEnded", "paused", "nanDetected", "boundary", "probe", "insight"):
             getattr(self.worker, name).connect(getattr(self, name))
         self.worker.batches.connect(self._on_batches)
         self.worker.done.connect(self._thread_finished)
@@ -175,7 +186,7 @@ class TrainingRunner(QObject):
         self.thread.start()
 
     def _start_process(self, model, model_bytes, recipe, dataset, settings, boundary, continuing, initial_epoch,
-                       boundary_every):
+                       boundary_every, probe_spec=None):
         from app.training.process import ChildProcess
         from app.training.weights import snapshot
 
@@ -186,7 +197,8 @@ class TrainingRunner(QObject):
             self._child_model = None
         job = {"model": model_bytes, "document": recipe, "weights": None if continuing else snapshot(model),
                "dataset": dataset, "settings": settings, "boundary": boundary, "boundary_every": boundary_every,
-               "initial_epoch": initial_epoch}
+               "initial_epoch": initial_epoch, "probe": probe_spec, "step_mode": self.control.step_mode,
+               "live": self.control.live}
         self._child_model = model
         self.child.send(("train", job))
 
@@ -211,6 +223,31 @@ class TrainingRunner(QObject):
             if self.in_process:
                 self.child.send(("stop",))
 
+    def step(self):
+        """Train one more batch (step mode)."""
+        if self.control and self.running:
+            self.control.step()
+            if self.in_process:
+                self.child.send(("step",))
+
+    def set_step_mode(self, on: bool):
+        """Step mode on: stop before the next batch; off: run on (Continue)."""
+        if self.control and self.running:
+            self.control.set_step_mode(on)
+            if self.in_process:
+                self.child.send(("step_mode", bool(on)))
+
+    def set_live(self, on: bool):
+        """Whether the run computes canvas summaries from now on."""
+        if self.control and self.running:
+            self.control.set_live(on)
+            if self.in_process:
+                self.child.send(("live", bool(on)))
+
+    @property
+    def step_mode(self) -> bool:
+        return bool(self.control and self.running and self.control.step_mode)
+
     @Slot(list)
     def _on_batches(self, reports):
         self._batches_done += len(reports)
@@ -225,7 +262,7 @@ class TrainingRunner(QObject):
             self._process_finished(payload)
         else:
             {"begin": self.began, "epoch": self.epochEnded, "paused": self.paused, "nan": self.nanDetected, "boundary": self.boundary,
-             "insight": self.insight}[kind].emit(payload)
+             "probe": self.probe, "insight": self.insight}[kind].emit(payload)
 
     def _process_finished(self, info):
         from app.training.weights import restore

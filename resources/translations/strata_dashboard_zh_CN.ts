@@ -332,16 +332,151 @@
       <translation>已完成：{}</translation>
     </message>
     <message>
-      <source>Choose data set</source>
-      <translation>选择数据集</translation>
-    </message>
-    <message>
       <source>Change training settings</source>
       <translation>更改训练设置</translation>
     </message>
     <message>
+      <source>Choose data set</source>
+      <translation>选择数据集</translation>
+    </message>
+    <message>
       <source>Some saved training settings could not be used: {}</source>
       <translation>部分已保存的训练设置无法使用：{}</translation>
+    </message>
+    <message>
+      <source>Train the model on the chosen data set</source>
+      <translation>用所选数据集训练模型</translation>
+    </message>
+    <message>
+      <source>Pause the run after the current batch</source>
+      <translation>在当前批次之后暂停训练</translation>
+    </message>
+    <message>
+      <source>Continue the paused run</source>
+      <translation>继续已暂停的训练</translation>
+    </message>
+    <message>
+      <source>paused</source>
+      <translation>已暂停</translation>
+    </message>
+    <message>
+      <source>epoch {}/{}</source>
+      <translation>第 {}/{} 轮</translation>
+    </message>
+    <message>
+      <source>batch {}/{}</source>
+      <translation>批次 {}/{}</translation>
+    </message>
+    <message>
+      <source>ETA {}</source>
+      <translation>剩余 {}</translation>
+    </message>
+    <message>
+      <source>{} samples/s</source>
+      <translation>{} 样本/秒</translation>
+    </message>
+    <message>
+      <source>Training View</source>
+      <translation>训练视图</translation>
+    </message>
+    <message>
+      <source>Live plots large, canvas above; again to go back to editing</source>
+      <translation>放大实时曲线，画布在上方；再按一次回到编辑</translation>
+    </message>
+    <message>
+      <source>Training finished.</source>
+      <translation>训练完成。</translation>
+    </message>
+    <message>
+      <source>Training ended.</source>
+      <translation>训练结束。</translation>
+    </message>
+    <message>
+      <source>Back to editing</source>
+      <translation>返回编辑</translation>
+    </message>
+    <message>
+      <source>Restore the layout you had before training ({})</source>
+      <translation>恢复训练前的布局（{}）</translation>
+    </message>
+    <message>
+      <source>Press “Back to editing” ({}) when you are done reading the results.</source>
+      <translation>看完结果后，按“返回编辑”（{}）。</translation>
+
+      <source>Show activations on canvas</source>
+      <translation>在画布上显示激活值</translation>
+    </message>
+    <message>
+      <source>Show gradient flow</source>
+      <translation>显示梯度流</translation>
+    </message>
+    <message>
+      <source>Step one batch</source>
+      <translation>单步训练一个批次</translation>
+    </message>
+    <message>
+      <source>Continue training</source>
+      <translation>继续训练（退出单步）</translation>
+    </message>
+    <message>
+      <source>Step</source>
+      <translation>单步</translation>
+    </message>
+    <message>
+      <source>Train one batch, then wait</source>
+      <translation>训练一个批次，然后等待</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>继续训练</translation>
+    </message>
+    <message>
+      <source>Leave step mode and train on</source>
+      <translation>退出单步模式并继续训练</translation>
+    </message>
+    <message>
+      <source>total loss</source>
+      <translation>总损失</translation>
+    </message>
+    <message>
+      <source>compiled loss</source>
+      <translation>编译损失</translation>
+    </message>
+    <message>
+      <source>regularizers</source>
+      <translation>正则化项</translation>
+    </message>
+    <message>
+      <source>metric</source>
+      <translation>指标</translation>
+    </message>
+    <message>
+      <source>Term</source>
+      <translation>项</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <source>Value</source>
+      <translation>数值</translation>
+    </message>
+    <message>
+      <source>Step mode: waiting after this batch.</source>
+      <translation>单步模式：本批次结束后等待。</translation>
+    </message>
+    <message>
+      <source>Gradient flow: thin blue {0} … thick orange {1} (log scale)</source>
+      <translation>梯度流：细蓝线 {0} … 粗橙线 {1}（对数刻度）</translation>
+    </message>
+    <message>
+      <source>Live canvas stopped: {}</source>
+      <translation>画布实时显示已停止：{}</translation>
+    </message>
+    <message>
+      <source>Batch {0} of epoch {1} done.</source>
+      <translation>第 {1} 轮的第 {0} 个批次已完成。</translation>
     </message>
     <message>
       <source>Select a node to see its output.</source>
@@ -384,12 +519,12 @@
       <translation>损失</translation>
     </message>
     <message>
-      <source>{}: output shape {}, mean {}, std {}</source>
-      <translation>{}：输出形状 {}，均值 {}，标准差 {}</translation>
-    </message>
-    <message>
       <source>histogram of values</source>
       <translation>数值直方图</translation>
+    </message>
+    <message>
+      <source>{}: output shape {}, mean {}, std {}</source>
+      <translation>{}：输出形状 {}，均值 {}，标准差 {}</translation>
     </message>
     <message>
       <source>pred {}</source>

@@ -288,6 +288,14 @@
       <translation>恢复工作</translation>
     </message>
     <message>
+      <source>The file is kept as {}.</source>
+      <translation>该文件已保留为 {}。</translation>
+    </message>
+    <message>
+      <source>Settings and recent files cannot be saved to {}</source>
+      <translation>无法将设置和最近文件保存到 {}</translation>
+    </message>
+    <message>
       <source>Strata closed with unsaved changes. Restore them?</source>
       <translation>Strata 上次关闭时有未保存的更改。要恢复吗？</translation>
     </message>

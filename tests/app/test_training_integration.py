@@ -84,11 +84,11 @@ def test_strata_train_cli_uses_app_data(tmp_path, capsys):
     assert main(["train", str(path), "--log-json", str(log)]) == 0, capsys.readouterr().err
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and "accuracy" in lines[-1]
-    trained = load_project(path)
+    trained = load_project(tmp_path / "p-trained.strata")
     assert trained.weights is not None
     doc.apply(SetSetting("data", {"dataset": "spiral", "params": {"classes": 5}}))
     save_project(doc, path)
-    assert main(["train", str(path)]) != 0
+    assert main(["train", str(path), "--force"]) != 0
     assert "label 3 at row" in capsys.readouterr().err
 
 

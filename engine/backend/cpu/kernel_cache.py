@@ -9,7 +9,9 @@ and a fresh compile; an unchanged installation keeps its folder and its fast sta
 
 `use_versioned_cache_dir()` runs when the CPU backend is imported, before any kernel
 module (and usually before numba) is loaded. The base folder is NUMBA_CACHE_DIR when it
-is set, else the per-user folder the app uses; a base that already is a versioned folder
+is set, else $XDG_CACHE_HOME/strata/numba (~/.cache/strata/numba); the folder is created
+here, and a folder that cannot be created is reported on stderr and replaced by one under the
+private folder under the system temp folder. A base that already is a versioned folder
 (a warm-up worker inherits one) is replaced by its parent, so the call is idempotent.
 Folders of other versions are left alone: two checkouts may share the base.
 """
@@ -22,7 +24,7 @@ import sys
 from pathlib import Path
 
 PREFIX = "kernels-"
-DEFAULT_BASE = Path.home() / ".cache" / "strata" / "numba"
+DEFAULT_BASE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata" / "numba"
 
 
 def sources_fingerprint() -> str:
@@ -55,9 +57,28 @@ def versioned_dir(base) -> Path:
 def use_versioned_cache_dir() -> Path:
     """Point numba (and the processes this one starts) at `versioned_dir`; returns it."""
     base = os.environ.get("NUMBA_CACHE_DIR") or str(DEFAULT_BASE)
-    target = versioned_dir(base)
+    target = usable_dir(versioned_dir(base))
     os.environ["NUMBA_CACHE_DIR"] = str(target)
     config = sys.modules.get("numba.core.config")
     if config is not None:  # numba already read the environment: tell it directly
         config.CACHE_DIR = str(target)
     return target
+
+
+def usable_dir(target: Path) -> Path:
+    """`target`, created if needed; when it cannot be created or written, says so on stderr
+    (naming the folder) and returns a private new folder under the system temp folder instead,
+    so the kernels still compile (numba's cache holds pickles: never a shared, guessable folder)."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if os.access(target, os.W_OK | os.X_OK):
+            return target
+        reason = "permission denied"
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    import tempfile
+
+    fallback = Path(tempfile.mkdtemp(prefix="strata-numba-")) / target.name
+    print(f"strata: cannot create the kernel cache folder {target}: {reason}; "
+          f"compiled kernels go to {fallback} for this session", file=sys.stderr)
+    return fallback

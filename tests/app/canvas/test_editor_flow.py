@@ -220,6 +220,9 @@ def test_autosave_and_recovery(window, qtbot, settings):
 
     second = MainWindow(settings=settings)
     qtbot.addWidget(second)
+    assert not second.offer_recovery(ask=True)  # the first window is still open: its work is its own
+    assert recovery.exists()
+    window.recovery.abandon()  # as a crash does: the lock goes, the file stays
     assert second.offer_recovery(ask=True)
     assert structure(second.document) == saved
     assert second.is_modified()

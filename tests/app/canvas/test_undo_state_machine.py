@@ -25,7 +25,7 @@ class EditorMachine(RuleBasedStateMachine):
 
         self.folder = tempfile.TemporaryDirectory()
         store = QSettings(str(Path(self.folder.name) / "s.ini"), QSettings.Format.IniFormat)
-        store.setValue("recovery_path", str(Path(self.folder.name) / "r.strata"))
+        store.setValue("recovery_dir", str(Path(self.folder.name) / "recovery"))
         store.setValue("trust_path", str(Path(self.folder.name) / "t.json"))
         self.window = MainWindow(settings=store)
         self.stack = self.window.editor.undo_stack

@@ -24,7 +24,7 @@ def no_modal_dialogs(monkeypatch):
 @pytest.fixture
 def settings(tmp_path):
     store = QSettings(str(tmp_path / "strata.ini"), QSettings.Format.IniFormat)
-    store.setValue("recovery_path", str(tmp_path / "recovery.strata"))
+    store.setValue("recovery_dir", str(tmp_path / "recovery"))
     store.setValue("trust_path", str(tmp_path / "trust.json"))
     return store
 

@@ -139,15 +139,53 @@ def test_cli_train_logs_json_and_saves_weights(tmp_path, capsys, fake_data):
     path, doc = _project(tmp_path)
     log = tmp_path / "log.jsonl"
     before = load_project(path).weights.entries
+    original = path.read_bytes()
     assert main(["train", str(path), "--epochs", "2", "--log-json", str(log)]) == 0
+    assert "p-trained.strata" in capsys.readouterr().err
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2]
     assert all("loss" in r and "accuracy" in r for r in lines)
-    trained = load_project(path)
+    assert path.read_bytes() == original  # the input is not rewritten
+    output = tmp_path / "p-trained.strata"
+    trained = load_project(output)
     assert set(trained.weights.entries) == {n.id for n in trained.model.nodes.values() if n.type == "Dense"}
     assert before == {}
     assert trained.history[-1]["epoch"] == [1, 2]
-    assert (tmp_path / "p.strata.bak").exists()
+    assert not (tmp_path / "p.strata.bak").exists()
+
+
+def test_cli_train_never_overwrites_without_asking(tmp_path, capsys, fake_data):
+    path, _ = _project(tmp_path)
+    original = path.read_bytes()
+    output = tmp_path / "p-trained.strata"
+    output.write_bytes(b"the user's own file")
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and str(output) in err and "Traceback" not in err
+    assert output.read_bytes() == b"the user's own file" and path.read_bytes() == original
+    assert main(["train", str(path), "--epochs", "1", "--force"]) == 0
+    assert load_project(output).weights.entries
+    assert (tmp_path / "p-trained.strata.bak").read_bytes() == b"the user's own file"
+    elsewhere = tmp_path / "out" / "chosen.strata"
+    elsewhere.parent.mkdir()
+    assert main(["train", str(path), "--epochs", "1", "-o", str(elsewhere)]) == 0
+    assert load_project(elsewhere).weights.entries and path.read_bytes() == original
+    assert main(["train", str(path), "--epochs", "1", "--in-place"]) == 0
+    assert load_project(path).weights.entries
+    assert (tmp_path / "p.strata.bak").read_bytes() == original
+
+
+def test_cli_train_refuses_to_write_into_the_installed_examples(tmp_path, capsys, fake_data):
+    from app.graph.project import TRUSTED_DIRECTORIES
+
+    example = sorted(TRUSTED_DIRECTORIES[0].glob("*.strata"))[0]
+    before = {p.name: p.read_bytes() for p in TRUSTED_DIRECTORIES[0].iterdir() if p.is_file()}
+    for extra in ([], ["--in-place"], ["-o", str(TRUSTED_DIRECTORIES[0] / "mine.strata")]):
+        assert main(["train", str(example), "--epochs", "1", *extra]) == 2
+        err = capsys.readouterr().err
+        assert "installed examples" in err and "--output" in err and "Traceback" not in err
+    after = {p.name: p.read_bytes() for p in TRUSTED_DIRECTORIES[0].iterdir() if p.is_file()}
+    assert after == before
 
 
 def test_cli_train_without_data_is_a_clear_error(tmp_path, capsys, fake_data):
