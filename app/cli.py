@@ -216,13 +216,13 @@ def _train_output(args) -> str:
     resolved = output.resolve()
     if any(resolved.is_relative_to(folder.resolve()) for folder in TRUSTED_DIRECTORIES):
         raise CliError(f"{output}: will not write into Strata's installed examples; "
-                       "choose another file with --output PATH.")
+                       "choose another file with --output PATH.", code=2)
     if resolved.is_dir():
-        raise CliError(f"{output}: is a folder; give the trained project's file name with --output PATH.")
+        raise CliError(f"{output}: is a folder; give the trained project's file name with --output PATH.", code=2)
     if output.exists() and not (args.in_place or args.force):
         raise CliError(f"{output}: already exists; pass --force to overwrite it (the old one is kept as "
                        f"{output.name}.bak), --in-place to write back to {source.name}, or choose "
-                       "another file with --output PATH.")
+                       "another file with --output PATH.", code=2)
     return str(output)
 
 
