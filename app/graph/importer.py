@@ -2,7 +2,9 @@
 as a document with its weights, laid out left to right by depth.
 
 Reads `config.json` and `model.weights.h5` from the archive directly (no code runs): layer
-configs become node parameters, inbound nodes become edges, and each layer's variables,
+configs become node parameters (each checked, so a setting Strata cannot hold is refused here,
+not when saving), Keras operation nodes become Lambda expressions or merging layers
+(`import_operations`), inbound nodes become edges, and each layer's variables,
 stored by Keras at `layers/<snake_case class name>[_<n>]/vars/<i>`, become the node's weights.
 """
 
