@@ -32,9 +32,12 @@ def _trained_project(tmp_path):
 
     compiled = compile_document(doc)
     x, y = fit_arrays(load_dataset(DATA), compiled.model)
-    compiled.model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    from engine import keras as engine_keras
+
+    compiled.model.compile(optimizer="adam", loss=engine_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     compiled.model.fit(x, y, epochs=1, batch_size=16, verbose=0)
     compiled.store_weights(doc)
+    assert all(np.all(np.isfinite(w)) for _, values in doc.weights.entries.values() for w in values)
     path = tmp_path / "xor.strata"
     save_project(doc, path)
     probe = np.random.default_rng(0).uniform(-1, 1, (5, 2)).astype("float32")
