@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="open a .keras file as a project")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--no-fold", action="store_true", help="keep repeated structure flat (no linked blocks)")
     sub.add_parser("warmup", help="compile every numba kernel into the cache now")
     return parser
 
@@ -317,7 +318,7 @@ def cmd_import(args) -> int:
     if not str(args.output).endswith(".strata"):
         raise CliError(f"{args.output}: the project to write must be a .strata file", code=2)
     try:
-        doc = import_keras(args.file)
+        doc = import_keras(args.file, fold=not args.no_fold)
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     try:

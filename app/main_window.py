@@ -236,6 +236,9 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
             self._action(tr("Distribute Vertically"), lambda: self.distribute(False)),
         ]
         self.auto_layout_action = self._action(tr("Auto Layout"), self.auto_layout, "Ctrl+L")
+        self.direction_actions = {d: self._action(text, lambda _=False, d=d: self.set_layout_direction(d), checkable=True)
+                                  for d, text in (("LR", tr("Flow Left to Right")), ("TB", tr("Flow Top to Bottom")))}
+        self.fold_action = self._action(tr("Fold Repeated Blocks"), self.fold_repeated_blocks)
         self.train_action = QAction("▶ " + tr("Train"), self)
         self.train_action.setShortcut(QKeySequence("Ctrl+T"))
         self.train_action.setEnabled(False)
@@ -274,9 +277,13 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         arrange_menu = bar.addMenu(tr("&Arrange"))
         for action in self.align_actions + [self.auto_layout_action]:
             arrange_menu.addAction(action)
+        arrange_menu.addSeparator()
+        for action in self.direction_actions.values():
+            arrange_menu.addAction(action)
+        arrange_menu.aboutToShow.connect(self._sync_direction_checks)
         block_menu = bar.addMenu(tr("&Block"))
         for action in (self.group_action, self.ungroup_action, self.enter_action, self.leave_action,
-                       self.rename_block_action, self.duplicate_def_action):
+                       self.rename_block_action, self.duplicate_def_action, self.fold_action):
             block_menu.addAction(action)
         self.view_menu = bar.addMenu(tr("&View"))
         for dock in self.all_docks():

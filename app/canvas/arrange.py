@@ -1,9 +1,7 @@
-"""Node placement: align, distribute and a layered auto-layout (positions only, no Qt)."""
+"""Node placement: align and distribute (positions only, no Qt). The layered auto layout is
+`app.graph.layout` (see `app.graph.autolayout`)."""
 
 from __future__ import annotations
-
-COLUMN = 290.0
-ROW = 140.0
 
 
 def align(positions: dict[str, tuple], how: str) -> dict[str, tuple]:
@@ -38,44 +36,3 @@ def distribute(positions: dict[str, tuple], horizontal: bool) -> dict[str, tuple
         value = first + index * step
         result[nid] = (value, pos[1]) if horizontal else (pos[0], value)
     return result
-
-
-def layered_layout(node_ids: list[str], edges: list[tuple[str, str]], origin=(0.0, 0.0)) -> dict[str, tuple]:
-    """Left-to-right layers by longest path from the sources; loops do not hang it.
-
-    Within a column, nodes keep the order of the average row of what feeds them, which keeps
-    wires short and mostly straight.
-    """
-    predecessors: dict[str, list[str]] = {nid: [] for nid in node_ids}
-    for src, dst in edges:
-        if src in predecessors and dst in predecessors and src != dst:
-            predecessors[dst].append(src)
-    depth: dict[str, int] = {}
-
-    def depth_of(nid: str, visiting: set) -> int:
-        if nid in depth:
-            return depth[nid]
-        if nid in visiting:
-            return 0
-        visiting.add(nid)
-        value = 1 + max((depth_of(p, visiting) for p in predecessors[nid]), default=-1)
-        visiting.discard(nid)
-        depth[nid] = value
-        return value
-
-    for nid in node_ids:
-        depth_of(nid, set())
-    columns: dict[int, list[str]] = {}
-    for nid in node_ids:
-        columns.setdefault(depth[nid], []).append(nid)
-    row_of: dict[str, float] = {}
-    positions = {}
-    for column in sorted(columns):
-        members = columns[column]
-        members.sort(key=lambda nid: (sum(row_of.get(p, 0) for p in predecessors[nid]) / max(1, len(predecessors[nid])),
-                                      node_ids.index(nid)))
-        offset = (len(members) - 1) / 2
-        for index, nid in enumerate(members):
-            row_of[nid] = index - offset
-            positions[nid] = (origin[0] + column * COLUMN, origin[1] + (index - offset) * ROW)
-    return positions

@@ -1,4 +1,5 @@
-"""Block commands of the main window: group, unpack, enter/leave, rename, duplicate definition."""
+"""Block commands of the main window: group, unpack, fold repeats, enter/leave, rename, duplicate
+definition."""
 
 from __future__ import annotations
 
@@ -25,6 +26,25 @@ class BlockActions:
             return None
         self._select_only(op.instance_id)
         return op.block_id
+
+    def fold_repeated_blocks(self):
+        """Fold the Model's repeated structure into linked block instances (one undo step);
+        returns the operation, or None when nothing repeats."""
+        from app.graph.fold_op import FoldRepeatedBlocks
+
+        if self.block_id != gdoc.MODEL_ID:
+            self.statusBar().showMessage(tr("Fold Repeated Blocks works on the Model: leave the block first."), 6000)
+            return None
+        op = FoldRepeatedBlocks(self.document)
+        if not op.plan.definitions:
+            self.statusBar().showMessage(tr("No repeated structure to fold."), 6000)
+            return None
+        if self.editor.execute(op, text=tr("Fold Repeated Blocks")) is None:
+            return None
+        self.statusBar().showMessage(tr("Folded {} repeats into {} block definitions.").format(
+            op.plan.instance_count, len(op.plan.definitions)), 6000)
+        self.view.fit_readable()
+        return op
 
     def _unpack(self, node_id: str) -> None:
         self.editor.execute(UnpackBlock(self.block_id, node_id), text=tr("Unpack Block"))

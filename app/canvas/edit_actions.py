@@ -1,5 +1,5 @@
 """Editing actions of the main window: delete, copy/cut/paste, duplicate, align, distribute
-and auto layout. A mixin of `MainWindow` (like `BlockActions`); every edit goes through
+and auto layout (the layered layout of `app.graph.layout`). A mixin of `MainWindow` (like `BlockActions`); every edit goes through
 `self.editor.execute` as a document operation, so it is undoable."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.canvas import arrange
 from app.canvas.clipboard import MIME as NODES_MIME, PasteNodes, copy_nodes
+from app.graph import autolayout
 from app.graph import document as gdoc
 from app.graph import operations as ops
 from app.i18n import tr
@@ -89,14 +90,28 @@ class EditActions:
                                 text=tr("Distribute"))
 
     def auto_layout(self) -> None:
-        """Lay out the selection (or the whole block) left to right by data flow."""
+        """Lay out the selection (or the whole block) as a layered graph along the project's
+        flow direction (`app.graph.autolayout`)."""
         block = self.document.blocks[self.block_id]
         chosen = self.scene.selected_node_ids() or list(block.nodes)
         if not chosen:
             return
-        first = block.nodes[chosen[0]].position
-        edges = [(e.src[0], e.dst[0]) for e in block.edges.values()]
-        positions = arrange.layered_layout(chosen, edges, origin=(float(first[0]), float(first[1])))
-        self.editor.execute(ops.MoveNodes(self.block_id, positions), text=tr("Auto Layout"))
+        first = min(block.nodes[n].position[0] for n in chosen), min(block.nodes[n].position[1] for n in chosen)
+        layout = autolayout.block_positions(self.document, self.block_id, node_ids=chosen, origin=first)
+        self.editor.execute(ops.MoveNodes(self.block_id, layout.positions), text=tr("Auto Layout"))
         self.view.fit_readable()
 
+    def set_layout_direction(self, direction: str) -> None:
+        """Make `direction` ("LR" or "TB") the project's flow direction and lay the shown block
+        out along it (one undo step)."""
+        layout = autolayout.block_positions(self.document, self.block_id, direction=direction)
+        change = ops.Composite([ops.SetSetting(autolayout.SETTING, direction),
+                                ops.MoveNodes(self.block_id, layout.positions)], tr("Auto Layout"))
+        self.editor.execute(change)
+        self.view.fit_readable()
+
+    def _sync_direction_checks(self) -> None:
+        """Tick the flow direction the project uses (the Arrange menu shows it)."""
+        current = autolayout.layout_direction(self.document)
+        for direction, action in self.direction_actions.items():
+            action.setChecked(direction == current)

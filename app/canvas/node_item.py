@@ -22,6 +22,9 @@ BADGE_OVERHANG = 12.0  # how far the problem badge reaches past the card's top a
 
 THUMB_HEIGHT = 40.0  # the live thumbnail strip under the body while training is shown
 
+OVERVIEW_TEXT_PX = 11.0   # zoomed out, labels aim at this size on screen...
+OVERVIEW_MIN_PX = 6.0     # ...and are left out when they would be smaller than this
+
 
 class NodeItem(QGraphicsItem):
     """One layer or block instance. The document owns its data; `set_info` repaints it."""
@@ -149,6 +152,7 @@ class NodeItem(QGraphicsItem):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.setPen(QPen(style.selection, 6))
                 painter.drawRect(rect)
+            self._paint_overview_label(painter, lod)
             return
         painter.setRenderHint(painter.RenderHint.Antialiasing, True)
         outline = QPen(style.card_border, 1.2)
@@ -173,10 +177,23 @@ class NodeItem(QGraphicsItem):
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)
         if lod < LOD_NO_TEXT:
+            self._paint_overview_label(painter, lod)
             return
         self._paint_text(painter, style, info)
         if has_problem:
             self._paint_badge(painter, style)
+
+    def _paint_overview_label(self, painter, lod: float) -> None:
+        """Zoomed out (a whole big model in view): only the label, large enough to read, so
+        the picture still names its blocks and layers."""
+        size = min(self._height * 0.42, OVERVIEW_TEXT_PX / max(lod, 1e-3))
+        if size * lod < OVERVIEW_MIN_PX:
+            return
+        font = _font(size, bold=True)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        box = QRectF(4, 0, self._width - 8, self._height)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _elide(self.info.label, font, box.width()))
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
         k = style.font_scale

@@ -14,6 +14,9 @@ GRID = 20.0
 MIN_ZOOM = 0.08
 # The smallest zoom at which card labels are still drawn (node_item.LOD_NO_TEXT) plus a margin.
 READABLE_ZOOM = 0.7
+# Down to this zoom a whole graph still reads: zoomed-out cards keep a large label
+# (node_item's overview label), so opening shows all of it.
+OVERVIEW_ZOOM = 0.25
 MAX_ZOOM = 4.0
 FIT_MARGIN_PX = 40  # screen pixels left free around the graph by Fit All
 
@@ -103,17 +106,19 @@ class GraphView(QGraphicsView):
     def fit_readable(self) -> None:
         """Fit every item, but never so small that card text disappears.
 
-        Used when a document opens or a block is entered: if the whole graph only fits below
-        the readable zoom, show its start (the inputs, on the left) at that zoom instead.
+        Used when a document opens or a block is entered: the whole graph when it fits at
+        `OVERVIEW_ZOOM` or more (cards then show at least their labels); otherwise its start
+        (the inputs, top left) at the readable zoom.
         """
         self.fit_all()
         scene = self.scene()
-        if scene is None or self.zoom() >= READABLE_ZOOM:
+        if scene is None or self.zoom() >= OVERVIEW_ZOOM:
             return
         rect = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
         self.set_zoom(READABLE_ZOOM)
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        self.centerOn(rect.left() + visible.width() / 2, rect.center().y())
+        top = rect.center().y() if rect.height() <= visible.height() else rect.top() + visible.height() / 2
+        self.centerOn(rect.left() + visible.width() / 2, top)
         self.zoom_changed.emit(self.zoom())
         self.minimap.update()
 

@@ -58,12 +58,13 @@ def _history(tensor):
     return None
 
 
-def import_keras(path) -> Document:
+def import_keras(path, fold: bool = True) -> Document:
     """A Document for a .keras file. Raises ImportError_ naming the file and the problem.
 
     Functional and Sequential models of built-in layers (wrappers included) open as nodes.
     A nested model becomes a block definition with one instance per call; a layer called
-    more than once (shared) becomes a one-layer block whose instances share weights."""
+    more than once (shared) becomes a one-layer block whose instances share weights.
+    With `fold`, repeated structure becomes linked block instances (`app.graph.fold_op`)."""
     path = str(path)
     if os.path.isdir(path):
         raise ImportError_(f"{path}: is a folder, not a .keras file")
@@ -101,6 +102,10 @@ def import_keras(path) -> Document:
         raise
     except ValueError as exc:   # the engine refusing a layer while checking or compiling the model
         raise ImportError_(f"{path}: the imported model does not build: {exc}") from None
+    if fold:
+        from app.graph.fold_op import fold_repeated
+
+        fold_repeated(doc)
     return doc
 
 
@@ -449,27 +454,16 @@ def _pascal(name: str) -> str:
 
 
 def _layout(doc: Document, block_id: str = MODEL_ID) -> None:
-    """Place a block's nodes left to right by depth, stacked by order within a column; the
-    order of inputs and outputs (their port order) is kept."""
+    """Lay a block's nodes out as a layered graph (`app.graph.autolayout`); the order of inputs
+    and outputs (their port order) is kept."""
+    from app.graph.autolayout import place_block
+
     block = doc.blocks[block_id]
     ranks = {nid: n.params.pop("input_rank", None) for nid, n in block.nodes.items() if n.type == INPUT}
     out_ranks = {nid: n.params.pop("output_rank", None) for nid, n in block.nodes.items() if n.type == OUTPUT}
-    depth = {}
-    order = doc.checker._order(block_id)[0]
-    for nid in order:
-        preds = [depth[e.src[0]] for e in block.edges.values() if e.dst[0] == nid and e.src[0] in depth]
-        depth[nid] = 1 + max(preds) if preds else 0
-    last = max(depth.values(), default=0)
-    for nid in out_ranks:
-        depth[nid] = max(last, 1)
-    columns: dict = {}
-    inputs = sorted((nid for nid in order if nid in ranks), key=lambda n: (ranks[n] is None, ranks[n] or 0))
+    inputs = sorted(ranks, key=lambda n: (ranks[n] is None, ranks[n] or 0, edge_sort_key(n)))
     outputs = sorted(out_ranks, key=lambda n: (out_ranks[n] is None, out_ranks[n] or 0, edge_sort_key(n)))
-    rest = [n for n in order if n not in ranks and n not in out_ranks]
-    for nid in inputs + rest + outputs:
-        column = columns.setdefault(depth.get(nid, 0), [])
-        block.nodes[nid].position = (220.0 * depth.get(nid, 0), 140.0 * len(column))
-        column.append(nid)
+    place_block(doc, block_id, input_order=inputs, output_order=outputs)
 
 
 def _load_weights(doc, path, blob, leaves):

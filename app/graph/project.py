@@ -116,15 +116,15 @@ def project_bytes(doc: Document) -> tuple[bytes, str]:
         archive.writestr(_info("project.json"), text.encode("utf-8"))
         weights = io.BytesIO()
         np.savez(weights, **arrays)
-        archive.writestr(_info("weights.npz"), weights.getvalue())
+        archive.writestr(_info("weights.npz", zipfile.ZIP_STORED), weights.getvalue())   # floats barely compress
         archive.writestr(_info("history.json"), json.dumps(doc.history, indent=1, sort_keys=True,
                                                            allow_nan=True).encode())
     return buffer.getvalue(), content_hash(text.encode("utf-8"))
 
 
-def _info(name):
+def _info(name, compression=zipfile.ZIP_DEFLATED):
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = compression
     return info
 
 

@@ -70,7 +70,7 @@ class CodeDock(QWidget):
             self._unsubscribe()
         self.document = document
         self._unsubscribe = document.subscribe(self._on_change)
-        self.refresh()
+        self._timer.start()     # after the canvas shows the document: exporting a big model takes a while
 
     def _on_change(self, change) -> None:
         if change.kind != gdoc.SETTINGS_CHANGED or change.key == "training":

@@ -39,12 +39,13 @@ class FileActions:
         if not self.maybe_save():
             return
         path, _ = QFileDialog.getOpenFileName(self, tr("Open project"), str(self._last_folder()),
-                                              tr("Strata projects (*.strata);;All files (*)"))
+                                              tr("Strata projects and Keras models (*.strata *.keras);;All files (*)"))
         if path:
             self.open_path(path)
 
     def open_path(self, path, ask_trust: bool = True) -> bool:
-        """Open a project file; shows a message naming the file if it cannot be read."""
+        """Open a project file (or import a .keras model); shows a message naming the file if it
+        cannot be read."""
         try:
             document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
@@ -60,7 +61,7 @@ class FileActions:
                     files.trust(document, self.trust_store)
                 except OSError as error:  # runs this time; the trust list could not be written
                     QMessageBox.warning(self, tr("Run custom code?"), str(error))
-        self.set_document(document, Path(path))
+        self.set_document(document, None if files.is_keras_model(path) else Path(path))   # Save asks where
         self._remember_recent(path)
         return True
 

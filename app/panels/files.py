@@ -19,10 +19,21 @@ def save_document(document: Document, path: str | Path, trust_store=None) -> Non
 
 
 def load_document(path: str | Path, trust_store=None) -> Document:
-    """Load a project file; raises ValueError (ProjectError) naming the file on bad input."""
+    """Load a project file, or import a Keras `.keras` model (its repeated structure folded
+    into linked blocks); raises ValueError (ProjectError, ImportError_) naming the file."""
     from app.graph.project import load_project
 
+    if is_keras_model(path):
+        from app.graph.importer import import_keras
+
+        return import_keras(path)
+
     return load_project(str(path), trust=trust_store)
+
+
+def is_keras_model(path: str | Path) -> bool:
+    """Whether `path` names a Keras model (imported, not opened as a project)."""
+    return str(path).lower().endswith(".keras")
 
 
 def trust(document: Document, trust_store) -> None:

@@ -152,6 +152,34 @@
       <translation>自动布局</translation>
     </message>
     <message>
+      <source>Strata projects and Keras models (*.strata *.keras);;All files (*)</source>
+      <translation>Strata 项目和 Keras 模型 (*.strata *.keras);;所有文件 (*)</translation>
+    </message>
+    <message>
+      <source>Flow Left to Right</source>
+      <translation>从左到右排列</translation>
+    </message>
+    <message>
+      <source>Flow Top to Bottom</source>
+      <translation>从上到下排列</translation>
+    </message>
+    <message>
+      <source>Fold Repeated Blocks</source>
+      <translation>折叠重复的块</translation>
+    </message>
+    <message>
+      <source>Fold Repeated Blocks works on the Model: leave the block first.</source>
+      <translation>折叠重复的块作用于模型：请先退出当前块。</translation>
+    </message>
+    <message>
+      <source>No repeated structure to fold.</source>
+      <translation>没有可折叠的重复结构。</translation>
+    </message>
+    <message>
+      <source>Folded {} repeats into {} block definitions.</source>
+      <translation>已将 {} 处重复折叠为 {} 个块定义。</translation>
+    </message>
+    <message>
       <source>Device used for training</source>
       <translation>用于训练的设备</translation>
     </message>
