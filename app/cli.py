@@ -5,13 +5,14 @@
     strata summary FILE                      the model summary (layers, shapes, parameters)
     strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
                  [-o OUT.strata | --in-place] [--force]   (default output: FILE-trained.strata)
-    strata export FILE --target engine|keras [--style functional|subclass] -o model.py
+    strata export FILE --target engine|keras [--style functional|subclass] [--with-weights] -o model.py
     strata import model.keras -o FILE.strata
     strata warmup                            compile every numba kernel now (the GUI does it in the background)
     strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
 
-User mistakes (missing files, broken projects, bad options) print one message to stderr and
-exit non-zero without a traceback.
+User mistakes print one line, `strata: error: FILE: what and where`, to stderr and never a
+traceback: exit status 1 when the command failed (a missing, broken or refused file, a model
+that cannot build, an unwritable output), 2 when the command line is wrong (usage).
 """
 
 from __future__ import annotations
@@ -24,15 +25,23 @@ COMMANDS = ("validate", "summary", "train", "export", "import", "warmup")
 
 
 class CliError(Exception):
-    """A user-facing error: printed to stderr, exit status `code`."""
+    """A user-facing error: printed to stderr as one line, exit status `code` (1: the command
+    failed, e.g. on a bad file; 2: the command line itself is wrong)."""
 
-    def __init__(self, message, code=2):
+    def __init__(self, message, code=1):
         super().__init__(message)
         self.code = code
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as a CliError (one line, exit status 2)."""
+
+    def error(self, message):
+        raise CliError(message, code=2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="strata", formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="strata [--lang=LANG] [FILE.strata]\n       strata --screenshot OUT.png [FILE] [--light] "
               "[--presentation] [--lang=LANG] [--select=LABEL]\n       strata COMMAND ...",
@@ -66,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", choices=("engine", "keras"), default="engine")
     p.add_argument("--style", choices=("functional", "subclass"), default="functional")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--with-weights", dest="with_weights", action="store_true",
+                   help="also write the trained weights beside the code as NAME.weights.h5, which the code loads")
     p = sub.add_parser("import", help="open a .keras file as a project")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
@@ -206,13 +217,13 @@ def _train_output(args) -> str:
     resolved = output.resolve()
     if any(resolved.is_relative_to(folder.resolve()) for folder in TRUSTED_DIRECTORIES):
         raise CliError(f"{output}: will not write into Strata's installed examples; "
-                       "choose another file with --output PATH.")
+                       "choose another file with --output PATH.", code=2)
     if resolved.is_dir():
-        raise CliError(f"{output}: is a folder; give the trained project's file name with --output PATH.")
+        raise CliError(f"{output}: is a folder; give the trained project's file name with --output PATH.", code=2)
     if output.exists() and not (args.in_place or args.force):
         raise CliError(f"{output}: already exists; pass --force to overwrite it (the old one is kept as "
                        f"{output.name}.bak), --in-place to write back to {source.name}, or choose "
-                       "another file with --output PATH.")
+                       "another file with --output PATH.", code=2)
     return str(output)
 
 
@@ -227,7 +238,7 @@ def cmd_train(args) -> int:
     settings = dict(doc.settings.get("training") or {})
     epochs = args.epochs if args.epochs is not None else int(settings.get("epochs", 5))
     if epochs < 1:
-        raise CliError(f"--epochs must be at least 1; received {epochs}")
+        raise CliError(f"--epochs must be at least 1; received {epochs}", code=2)
     device = args.device or settings.get("device") or "cpu"
     from engine.backend.cuda import CudaUnavailable
 
@@ -285,32 +296,35 @@ def cmd_train(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from app.graph.export import ExportError, export_python
-    from app.graph.project import atomic_write_bytes
+    from app.graph.export import ExportError
+    from app.graph.export_files import write_export
 
     doc, _ = _load(args.file)
     try:
-        text = export_python(doc, args.target, args.style)
+        written = write_export(doc, args.output, args.target, args.style, weights=args.with_weights)
     except ExportError as exc:
         raise CliError(f"{args.file}: {exc}", code=1) from None
-    try:
-        atomic_write_bytes(args.output, text.encode("utf-8"))
     except OSError as exc:
-        raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
-    print(f"wrote {args.output}", file=sys.stderr)
+        raise CliError(f"{exc.filename or args.output}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {', '.join(written)}", file=sys.stderr)
     return 0
 
 
 def cmd_import(args) -> int:
     from app.graph.importer import ImportError_, import_keras
     from app.graph.project import save_project
+    from app.graph.serialize import ProjectError
 
+    if not str(args.output).endswith(".strata"):
+        raise CliError(f"{args.output}: the project to write must be a .strata file", code=2)
     try:
         doc = import_keras(args.file, fold=not args.no_fold)
     except ImportError_ as exc:
         raise CliError(str(exc)) from None
     try:
         save_project(doc, args.output)
+    except ProjectError as exc:          # nothing was written
+        raise CliError(f"{args.file}: imported, but {exc}") from None
     except OSError as exc:
         raise CliError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {args.output} ({len(doc.model.nodes)} nodes, {doc.total_params():,} parameters)", file=sys.stderr)
@@ -332,8 +346,63 @@ def cmd_warmup(args) -> int:
     return 0
 
 
+def check_gui_arguments(argv) -> None:
+    """Refuse, before Qt starts, what the editor cannot open (`argv` without --lang): an unknown
+    option, more than one file, a missing or unreadable project, or no display to show a window on."""
+    import os
+    from pathlib import Path
+
+    options = [a for a in argv if a.startswith("-")]
+    if options:
+        raise CliError(f"unknown option {options[0]!r}; the commands are {', '.join(COMMANDS)} "
+                       "(strata --help), or give one .strata file to open in the editor", code=2)
+    if len(argv) > 1:
+        raise CliError(f"the editor opens one file; received {len(argv)}: {' '.join(argv)}", code=2)
+    if argv:
+        path = Path(argv[0])
+        if not path.exists():
+            hint = f" (the commands are {', '.join(COMMANDS)})" if not path.suffix else ""
+            raise CliError(f"{path}: no such file{hint}")
+        if path.suffix == ".keras":
+            raise CliError(f"{path}: a Keras model, not a Strata project; convert it first: "
+                           f"strata import {path} -o {path.with_suffix('.strata')}")
+        from app.graph.project import load_project
+
+        load_project(path)      # a ProjectError names the file and the place; nothing opens
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise CliError("no display to show the editor on (DISPLAY is not set); the command-line tools work "
+                       "without one: strata validate|summary|train|export|import ...")
+
+
 def open_gui(argv) -> int:
     """Start the editor; the window lives in app.main_window (loaded only now)."""
+    from app.graph.serialize import ProjectError
+
+    screenshot = bool(argv) and argv[0] == "--screenshot"
+    language, rest = None, []
+    for index, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            language = arg.partition("=")[2]
+        elif arg == "--lang":
+            language = argv[index + 1] if index + 1 < len(argv) else ""
+        elif not (index and argv[index - 1] == "--lang"):
+            rest.append(arg)
+    if not screenshot:
+        argv = rest
+        try:
+            check_gui_arguments(argv)
+        except ProjectError as exc:
+            raise CliError(str(exc)) from None
+        if language:
+            try:
+                from app.i18n import resolve_language
+
+                resolve_language(language)
+            except ValueError as exc:
+                raise CliError(f"--lang: {exc}", code=2) from None
+            except ImportError:
+                pass            # no Qt: reported below
     try:
         import app.main_window  # noqa: F401
     except ImportError as exc:
@@ -345,15 +414,6 @@ def open_gui(argv) -> int:
         from app.screenshot import main as screenshot_main
 
         return screenshot_main(argv[1:])
-    language, rest = None, []
-    for index, arg in enumerate(argv):
-        if arg.startswith("--lang="):
-            language = arg.partition("=")[2]
-        elif arg == "--lang":
-            language = argv[index + 1] if index + 1 < len(argv) else ""
-        elif not (index and argv[index - 1] == "--lang"):
-            rest.append(arg)
-    argv = rest
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -386,6 +446,37 @@ def open_gui(argv) -> int:
     return qt_app.exec()
 
 
+def one_line(message: str) -> str:
+    """A possibly multi-line message (a list of problems) as one line."""
+    lines = [line.strip().removeprefix("- ").strip() for line in message.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) <= 1:
+        return lines[0] if lines else message
+    return lines[0] + " " + "; ".join(lines[1:])
+
+
+def _guarded(handler, args) -> int:
+    """Run a command; an expected failure (a bad file, a refused import or export, a model
+    that cannot build or train, a file that cannot be written) becomes a CliError naming the
+    file, exit status 1. Programming errors keep their traceback."""
+    from app.graph.evaluate import CustomCodeError
+
+    subject = getattr(args, "file", None)
+    try:
+        return handler(args)
+    except OSError as exc:
+        where = exc.filename or subject
+        what = exc.strerror or str(exc)
+        raise CliError(f"{where}: {what}" if where else what, code=1) from None
+    except MemoryError:
+        raise CliError(f"{subject}: out of memory" if subject else "out of memory", code=1) from None
+    except (ValueError, CustomCodeError) as exc:   # the project's, importer's, exporter's and engine's errors
+        message = str(exc) or type(exc).__name__
+        if subject and not message.startswith(str(subject)):
+            message = f"{subject}: {message}"
+        raise CliError(message, code=1) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `strata` script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -394,10 +485,12 @@ def main(argv: list[str] | None = None) -> int:
             return open_gui(argv)
         args = _parser().parse_args(argv)
         handler = {"validate": cmd_validate, "summary": cmd_summary, "train": cmd_train, "export": cmd_export,
-                   "import": cmd_import, "warmup": cmd_warmup}[args.command]
-        return handler(args)
+                   "import": cmd_import, "warmup": cmd_warmup}.get(args.command)
+        if handler is None:
+            raise CliError(f"a command is needed: {', '.join(COMMANDS)} (strata --help lists them)")
+        return _guarded(handler, args)
     except CliError as exc:
-        print(f"strata: error: {exc}", file=sys.stderr)
+        print(f"strata: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         print("strata: interrupted", file=sys.stderr)

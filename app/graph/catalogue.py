@@ -35,6 +35,8 @@ _ENUMS = {
     "merge_mode": ("concat", "sum", "mul", "ave"),
     "mode": ("constant", "reflect", "symmetric"),
 }
+# An argument whose name means other choices in some layers, told apart by its default.
+_ENUMS_BY_DEFAULT = {"horizontal_and_vertical": ("horizontal", "vertical", "horizontal_and_vertical")}
 _NAME_KINDS = {
     "units": INT, "filters": INT, "num_heads": INT, "key_dim": INT, "value_dim": INT, "output_dim": INT,
     "input_dim": INT, "n": INT, "axis": INT, "depth_multiplier": INT, "groups": INT, "max_value": FLOAT,
@@ -46,7 +48,7 @@ _NAME_KINDS = {
     "target_shape": SHAPE, "dims": TUPLE, "noise_shape": SHAPE, "shape": SHAPE,
     "activation": ACTIVATION, "recurrent_activation": ACTIVATION,
     "return_sequences": BOOL, "return_state": BOOL, "go_backwards": BOOL, "stateful": BOOL,
-    "use_bias": BOOL, "center": BOOL, "scale": BOOL,
+    "use_bias": BOOL, "init_values": FLOAT, "projection_dim": INT, "height": INT, "width": INT,
 }
 
 
@@ -104,7 +106,9 @@ def _choices(kind: str) -> tuple:
 
 
 def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
-    if name in _ENUMS and (not has_default or isinstance(default, str) or default is None):
+    if isinstance(default, str) and default in _ENUMS_BY_DEFAULT:
+        return ENUM, _ENUMS_BY_DEFAULT[default]
+    if name in _ENUMS and (not has_default or default is None or (isinstance(default, str) and default in _ENUMS[name])):
         return ENUM, _ENUMS[name]
     if name.endswith("_initializer"):
         return INITIALIZER, _choices(INITIALIZER)
@@ -116,6 +120,8 @@ def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
         return ACTIVATION, _choices(ACTIVATION)
     if name.endswith("dtype"):
         return DTYPE, _choices(DTYPE)
+    if name == "padding" and isinstance(default, (int, tuple)) and not isinstance(default, bool):
+        return INT_OR_TUPLE, ()     # ZeroPadding*: an amount, per-axis amounts or (before, after) pairs
     if has_default and default is not None:
         if isinstance(default, bool):
             return BOOL, ()
@@ -379,6 +385,14 @@ def node_ports(doc: Document, node: Node) -> tuple[list[Port], list[Port]]:
     return list(t.inputs), list(t.outputs)
 
 
+def as_tuples(value):
+    """A parameter value read from JSON with its lists as tuples again, nested ones included
+    (padding ((0, 1), (0, 1)) is saved as [[0, 1], [0, 1]])."""
+    if isinstance(value, (list, tuple)):
+        return tuple(as_tuples(v) for v in value)
+    return value
+
+
 def param_error(spec: ParamSpec, value) -> str | None:
     """Why `value` has the wrong type for `spec` (None if acceptable). Range checks are left to
     the engine's own messages (shown as problems)."""
@@ -406,8 +420,10 @@ def param_error(spec: ParamSpec, value) -> str | None:
         return f"{spec.name} must be one of {', '.join(map(str, spec.choices))}, got {value!r}"
     if kind in (TUPLE, SHAPE) and not (isinstance(value, (list, tuple)) and all(v is None or is_int(v) for v in value)):
         return f"{spec.name} must be a list of integers, got {value!r}"
-    if kind == INT_OR_TUPLE and not (is_int(value) or isinstance(value, (list, tuple)) and all(is_int(v) for v in value)):
-        return f"{spec.name} must be an integer or a list of integers, got {value!r}"
+    if kind == INT_OR_TUPLE and not (is_int(value) or isinstance(value, (list, tuple)) and all(
+            is_int(v) or isinstance(v, (list, tuple)) and v and all(is_int(w) for w in v) for v in value)):
+        return (f"{spec.name} must be an integer, a list of integers or a list of integer pairs "
+                f"such as ((0, 1), (0, 1)), got {value!r}")
     if kind in (ACTIVATION, INITIALIZER, REGULARIZER, CONSTRAINT, DTYPE):
         if isinstance(value, str):
             if spec.choices and value not in spec.choices and kind != INITIALIZER:

@@ -36,7 +36,7 @@ def layer_kwargs(type_name: str, params: dict) -> dict:
     """Constructor arguments for a node's layer (lists become tuples where a tuple is meant).
     Nested layer groups (kind "layer") stay as `{"type", "params"}` values; `make_layer`
     turns them into layers."""
-    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE
+    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE, as_tuples
     from app.graph.wrappers import nested_type
 
     t = nested_type(type_name)
@@ -44,7 +44,7 @@ def layer_kwargs(type_name: str, params: dict) -> dict:
     for key, value in params.items():
         spec = t.param(key) if t else None
         if spec is not None and spec.kind in (TUPLE, SHAPE, INT_OR_TUPLE) and isinstance(value, list):
-            value = tuple(value)
+            value = as_tuples(value)
         kwargs[key] = value
     return kwargs
 

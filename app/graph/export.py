@@ -3,8 +3,10 @@
 Each block becomes `class Name(keras.layers.Layer)` with sublayers created in `__init__` and
 wired in `call`; the Model is a functional `build_model()` (default) or a subclassed
 `keras.Model` (`style="subclass"`); then `compile` and `fit` with the project's settings.
-`target="engine"` imports `from engine import keras, tf`; `target="keras"` imports real Keras 3.
-The output is deterministic: same document, same text.
+`target="engine"` imports `from engine import keras, tf`; `target="keras"` imports only numpy and
+real Keras 3, and reads the project's data set from an `.npz` file written beside it. With
+`weights=True` the code loads the trained weights from a `.weights.h5` file beside it
+(`app.graph.export_files` writes those files). The output is deterministic: same document, same text.
 """
 
 from __future__ import annotations
@@ -63,10 +65,37 @@ KERAS3_SOURCES = {
 ''',
 }
 
+# Built-in engine layers that Keras 3 keeps out of `keras.layers` (ConvNeXt's LayerScale lives in
+# keras.applications): the Keras target defines them in the exported file, same weights layout.
+KERAS3_DEFINED_HERE = {
+    "LayerScale": '''class LayerScale(keras.layers.Layer):
+    """Multiplies each channel by a learned factor (ConvNeXt's layer scale)."""
+
+    def __init__(self, init_values, projection_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight(shape=(self.projection_dim,), trainable=True,
+                                     initializer=keras.initializers.Constant(self.init_values))
+
+    def call(self, x):
+        return x * self.gamma
+
+    def get_config(self):
+        return {**super().get_config(), "init_values": self.init_values, "projection_dim": self.projection_dim}
+''',
+}
+
 HEADERS = {
     "engine": "from engine import keras, tf",
     "keras": "import keras",
 }
+
+
+# Arguments the engine gives a default but Keras 3 requires (AveragePooling*D's pool_size).
+WRITTEN_EVEN_IF_DEFAULT = {"pool_size"}
 
 
 class ExportError(ValueError):
@@ -126,13 +155,17 @@ class _Names:
 class Exporter:
     """Writes the Python source for one document."""
 
-    def __init__(self, doc: Document, target: str = "engine", style: str = "functional"):
+    def __init__(self, doc: Document, target: str = "engine", style: str = "functional", weights: bool = False):
         if target not in HEADERS:
             raise ExportError(f"Unknown export target {target!r}; use 'engine' or 'keras'.")
         if style not in ("functional", "subclass"):
             raise ExportError(f"Unknown model style {style!r}; use 'functional' or 'subclass'.")
-        self.doc, self.target, self.style = doc, target, style
+        self.doc, self.target, self.style, self.weights = doc, target, style, weights
         self.class_names: dict = {}
+        # Where each node's layer lives in the exported model (export_files maps weights by it):
+        # the Model's nodes by layer name (functional) or attribute (subclass), a block's by attribute.
+        self.model_layers: dict = {}     # node id -> ("name" | "attr", value)
+        self.block_attrs: dict = {}      # block id -> {node id: attribute}
 
     # -- pieces ------------------------------------------------------------------------
     def constructor(self, node, name: str) -> str:
@@ -169,7 +202,7 @@ class Exporter:
                 args.append(inner if spec is t.params[0] else f"{spec.name}={inner}")
                 positional_done = True
                 continue
-            if spec.required and not positional_done and spec is t.params[0]:
+            if (spec.required or spec.name in WRITTEN_EVEN_IF_DEFAULT) and not positional_done and spec is t.params[0]:
                 args.append(literal(value))
                 positional_done = True
                 continue
@@ -179,7 +212,7 @@ class Exporter:
             args.append(f"{spec.name}={literal(value)}")
         if name is not None:
             args.append(f"name={literal(name)}")
-        prefix = "" if t.special else "keras.layers."
+        prefix = "" if t.special or (self.target == "keras" and type_name in KERAS3_DEFINED_HERE) else "keras.layers."
         if nested:
             return f"{prefix}{type_name}({', '.join(args)})"
         return f"{prefix}{type_name}({_ARGS}{_ARG_SEP.join(args)}{_ARGS_END})"
@@ -229,6 +262,7 @@ class Exporter:
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
             init.append(wrap(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}", " " * 8))
+        self.block_attrs[block_id] = dict(attrs)
         arg_names = _Names(["self"])
         inputs = {n.id: arg_names.take(n.params.get("name") or n.label, "inputs") for n in doc.block_inputs(block_id)}
         lines, results = self.body(block_id, inputs, lambda nid, node: f"self.{attrs[nid]}", arg_names, " " * 8)
@@ -253,8 +287,14 @@ class Exporter:
             lines.append(f"    {var} = keras.Input(shape={literal(shape)}, name={json.dumps(var)})")
             inputs[node.id] = var
         layer_names = _Names(list(inputs.values()))
-        body, results = self.body(MODEL_ID, inputs, lambda nid, node: self.constructor(
-            node, layer_names.take(node.label, python_name(node.type))), names, "    ")
+
+        def construct(nid, node):
+            name = layer_names.take(node.label, python_name(node.type))
+            if node.type != CUSTOM:       # a custom class may not take a name
+                self.model_layers[nid] = ("name", name)
+            return self.constructor(node, name)
+
+        body, results = self.body(MODEL_ID, inputs, construct, names, "    ")
         lines += body
         ins = list(inputs.values())
         in_expr = ins[0] if len(ins) == 1 else "[" + ", ".join(ins) + "]"
@@ -275,6 +315,7 @@ class Exporter:
             if node.type in (INPUT, OUTPUT) or nid not in live_nodes(doc, MODEL_ID):
                 continue
             attrs[nid] = attr_names.take(node.label, python_name(node.type))
+            self.model_layers[nid] = ("attr", attrs[nid])
             init.append(wrap(f"        self.{attrs[nid]} = {self.constructor(node, attrs[nid])}", " " * 8))
         in_nodes = doc.block_inputs(MODEL_ID)
         names = _Names(["self", "inputs"] if len(in_nodes) > 1 else ["self"])
@@ -331,7 +372,18 @@ class Exporter:
         if settings.get("metrics") and not (isinstance(loss, str) and loss.startswith("none")):
             args.append(f"metrics={literal(list(settings['metrics']))}")
         lines = ["def load_data(model):" if data else "def load_data():"]
-        if data:
+        if data and self.target == "keras":
+            lines[0] = "def load_data(model=None):"
+            lines += [f'    """The project\'s data ({json.dumps(data, sort_keys=True)}), shuffled once, as (x, y).',
+                      "",
+                      "    Strata's export writes it beside this file: x (or x.<input name> for each input) and y.",
+                      '    """',
+                      "    with np.load(DATA_FILE, allow_pickle=False) as data:",
+                      '        inputs = {key[2:]: data[key] for key in data.files if key.startswith("x.")}',
+                      '        x = inputs or data["x"]',
+                      '        y = data["y"] if "y" in data.files else None',
+                      "    return x, y"]
+        elif data:
             lines += [f'    """The project\'s data: {json.dumps(data, sort_keys=True)}, as (x, y) for the model\'s inputs."""',
                       "    from app.data import fit_arrays, load_dataset  # Strata's data sets",
                       "", f"    dataset = load_dataset({literal(data)})",
@@ -368,7 +420,12 @@ class Exporter:
         fit_args = [f"epochs={literal(epochs)}", f"batch_size={literal(batch)}"]
         if val:
             fit_args.append(f"validation_split={literal(val)}")
-        lines += ["", "", "def main():", "    model = build_model()", "    model.summary()",
+        if self.weights:
+            lines += ["", "", "def load_trained_model():",
+                      '    """The model with the weights trained in Strata (WEIGHTS_FILE, beside this file)."""',
+                      "    model = build_model()", "    model.load_weights(WEIGHTS_FILE)", "    return model"]
+        build = "load_trained_model()" if self.weights else "build_model()"
+        lines += ["", "", "def main():", f"    model = {build}", "    model.summary()",
                   f"    model.compile({', '.join(args)})",
                   "    x, y = load_data(model)" if data else "    x, y = load_data()",
                   f"    model.fit(x, y, {', '.join(fit_args)})", "    return model", "", "",
@@ -416,15 +473,26 @@ class Exporter:
                 name += "_"
             taken.add(name)
             self.class_names[bid] = name
-        parts = [f'"""{doc.model.name}: exported by Strata."""', "", "import numpy as np", "",
-                 HEADERS[self.target]]
+        data_file = self.target == "keras" and bool(doc.settings.get("data"))
+        files = []
+        if data_file:
+            files.append("DATA_FILE = os.path.splitext(os.path.abspath(__file__))[0] + \".npz\"")
+        if self.weights:
+            files.append("WEIGHTS_FILE = os.path.splitext(os.path.abspath(__file__))[0] + \".weights.h5\"")
+        parts = [f'"""{doc.model.name}: exported by Strata."""', ""]
+        parts += ["import os", ""] if files else []
+        parts += ["import numpy as np", "", HEADERS[self.target]]
         if self.target == "keras":
             parts[-1] += "\n\ntf = keras.ops  # the guide's tf.* calls map onto keras.ops"
+        if files:
+            parts += ["", "# Written beside this file by Strata's export (same name, other extension)."] + files
         parts.append("")
         for type_name in sorted(PATTERN_SOURCES):
             if type_name in used_types:
                 sources = KERAS3_SOURCES if self.target == "keras" else {}
                 parts += ["", sources.get(type_name, PATTERN_SOURCES[type_name])]
+        if self.target == "keras":
+            parts += ["\n" + KERAS3_DEFINED_HERE[name] for name in sorted(KERAS3_DEFINED_HERE) if name in used_types]
         seen_custom = set()
         for bid in [MODEL_ID] + order:
             for node in sorted(doc.blocks[bid].nodes.values(), key=lambda n: edge_sort_key(n.id)):
@@ -454,13 +522,15 @@ class Exporter:
         return order
 
 
-def export_python(doc: Document, target: str = "engine", style: str = "functional") -> str:
+def export_python(doc: Document, target: str = "engine", style: str = "functional", weights: bool = False) -> str:
     """Python source for the document (see the module docstring). Raises ExportError if the
-    document has problems that stop it building."""
+    document has problems that stop it building. The Keras target reads the project's data set
+    from `NAME.npz` beside the file; with `weights` the code loads `NAME.weights.h5` (both
+    written by `app.graph.export_files.write_export`)."""
     from app.graph.compiler import BLOCKING
 
     doc.recheck()
     problems = [p for p in doc.problems() if p.kind in BLOCKING]
     if problems:
         raise ExportError("Fix these problems before exporting:\n" + "\n".join(f"  - {p.message}" for p in problems))
-    return Exporter(doc, target, style).source()
+    return Exporter(doc, target, style, weights).source()

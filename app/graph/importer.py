@@ -2,7 +2,9 @@
 as a document with its weights, laid out left to right by depth.
 
 Reads `config.json` and `model.weights.h5` from the archive directly (no code runs): layer
-configs become node parameters, inbound nodes become edges, and each layer's variables,
+configs become node parameters (each checked, so a setting Strata cannot hold is refused here,
+not when saving), Keras operation nodes become Lambda expressions or merging layers
+(`import_operations`), inbound nodes become edges, and each layer's variables,
 stored by Keras at `layers/<snake_case class name>[_<n>]/vars/<i>`, become the node's weights.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import re
 import zipfile
 
@@ -18,6 +21,7 @@ import numpy as np
 
 from app.graph.document import BLOCK, INPUT, MODEL_ID, OUTPUT, BlockDef, Document, Edge, Node, edge_sort_key
 from app.graph.import_blocks import import_strata_block, is_strata_block, strata_weight_layout
+from app.graph.import_operations import OperationError, is_operation, operation_node, tensor_arguments
 
 
 class ImportError_(ValueError):
@@ -62,6 +66,8 @@ def import_keras(path, fold: bool = True) -> Document:
     more than once (shared) becomes a one-layer block whose instances share weights.
     With `fold`, repeated structure becomes linked block instances (`app.graph.fold_op`)."""
     path = str(path)
+    if os.path.isdir(path):
+        raise ImportError_(f"{path}: is a folder, not a .keras file")
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json").decode("utf-8"))
@@ -88,9 +94,14 @@ def import_keras(path, fold: bool = True) -> Document:
     for bid in doc.blocks:
         _layout(doc, bid)
     doc._dirty = {(b, None) for b in doc.blocks}
-    doc.recheck()
-    if weights_blob is not None:
-        _load_weights(doc, path, weights_blob, builder.leaf_weights(MODEL_ID, ""))
+    try:
+        doc.recheck()
+        if weights_blob is not None:
+            _load_weights(doc, path, weights_blob, builder.leaf_weights(MODEL_ID, ""))
+    except ImportError_:
+        raise
+    except ValueError as exc:   # the engine refusing a layer while checking or compiling the model
+        raise ImportError_(f"{path}: the imported model does not build: {exc}") from None
     if fold:
         from app.graph.fold_op import fold_repeated
 
@@ -111,6 +122,7 @@ class _BlockBuilder:
         self.instances: dict = {}   # block id -> [(instance node id, inner block id, h5 group of the nested model)]
         self.rel_leaves: dict = {}      # imported Strata block id -> [(node id, h5 key relative to its group)]
         self.rel_instances: dict = {}   # imported Strata block id -> [(node id, inner block id, relative group)]
+        self.operations: set = set()    # node ids made from Keras operation nodes (import_operations)
 
     def fail(self, message):
         raise ImportError_(f"{self.path}: {message}")
@@ -127,8 +139,8 @@ class _BlockBuilder:
         """Weights group of every non-input layer, named as Keras names them."""
         counts, keys = {}, {}
         for layer in layers:
-            if layer.get("class_name") == "InputLayer":
-                continue
+            if layer.get("class_name") == "InputLayer" or is_operation(layer):
+                continue        # operation nodes hold no weights and take no place in the weights file
             base = _snake(layer["class_name"])
             n = counts.get(base, 0)
             counts[base] = n + 1
@@ -147,6 +159,13 @@ class _BlockBuilder:
             inner = self.nested_block(layer, key)
             doc.blocks[block_id].nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), label or name, inner)
             self.instances[block_id].append((nid, inner, key + "/"))
+        elif is_operation(layer):
+            try:
+                type_name, params = operation_node(layer)
+            except OperationError as exc:
+                self.fail(f"layer {name!r}: {exc}")
+            doc.blocks[block_id].nodes[nid] = Node(nid, type_name, params, (0.0, 0.0), label or name)
+            self.operations.add(nid)
         else:
             type_name = "Lambda" if layer["class_name"] == "ExpressionLambda" else layer["class_name"]
             doc.blocks[block_id].nodes[nid] = Node(nid, type_name, _layer_params(self.path, name, layer),
@@ -235,17 +254,17 @@ class _BlockBuilder:
                 continue
             inbound = layer.get("inbound_nodes") or []
             if len(inbound) <= 1:
-                nid = self._node_for(block_id, layer, keys[name])
+                nid = self._node_for(block_id, layer, keys.get(name))
                 endpoints[(name, 0)] = nid
                 if inbound:
-                    calls[nid] = inbound[0]
+                    calls[nid] = tensor_arguments(inbound[0]) if nid in self.operations else inbound[0]
                 continue
             if is_strata_block(layer):
                 shared, group = import_strata_block(self, layer), keys[name]
             elif layer.get("class_name") in MODEL_KINDS:
                 shared, group = self.nested_block(layer, keys[name]), keys[name] + "/"
             else:
-                shared, group = self._shared_block(layer, keys[name]), None
+                shared, group = self._shared_block(layer, keys.get(name)), None
             for j, call in enumerate(inbound):
                 nid = doc.new_id("n")
                 block.nodes[nid] = Node(nid, BLOCK, {}, (0.0, 0.0), f"{name}_call_{j + 1}", shared, True)
@@ -378,7 +397,7 @@ def _refs(value) -> list:
 def _layer_params(path, name, layer) -> dict:
     """Node parameters from a layer's Keras config; wrapped layers and cells become nested
     groups. Raises ImportError_ naming the layer for classes Strata does not provide."""
-    from app.graph.catalogue import LAYER
+    from app.graph.catalogue import INT, LAYER, param_error
     from app.graph.wrappers import nested_type
 
     cls = layer.get("class_name")
@@ -396,6 +415,10 @@ def _layer_params(path, name, layer) -> dict:
     if t is None or t.special:
         registered = layer.get("registered_name") or cls
         module = layer.get("module")
+        if str(module or "").startswith("keras") and registered == cls:
+            raise ImportError_(f"{path}: layer {name!r} is a Keras {cls} layer, which Strata does not provide; "
+                               "remove or replace it in Keras and save again, or rebuild it as a Custom Layer "
+                               "node.")
         where = f" from module {module!r}" if module and not str(module).startswith("keras") else ""
         raise ImportError_(f"{path}: layer {name!r} is an instance of the custom class {registered!r}{where}. "
                            "A .keras file stores only its config, not its source code, so Strata cannot rebuild "
@@ -414,8 +437,14 @@ def _layer_params(path, name, layer) -> dict:
                 raise ImportError_(f"{path}: layer {name!r} wraps a {inner.get('class_name')}; "
                                    f"{cls} nodes accept {', '.join(spec.choices)}")
             params[spec.name] = {"type": inner["class_name"], "params": _layer_params(path, inner_name, inner)}
-        else:
-            params[spec.name] = _clean_value(cfg[spec.name])
+            continue
+        value = _clean_value(cfg[spec.name])
+        if spec.kind == INT and isinstance(value, tuple) and len(value) == 1:
+            value = value[0]          # axis=[-1] as Keras writes it: one axis
+        message = param_error(spec, value)
+        if message:
+            raise ImportError_(f"{path}: layer {name!r} ({cls}): {message}; Strata cannot represent this setting")
+        params[spec.name] = value
     return params
 
 

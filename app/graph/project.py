@@ -190,7 +190,9 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
         raise ProjectError(f"{path}: not a Strata project (not a zip archive, or truncated)") from None
     with archive:
         if "project.json" not in names:
-            raise ProjectError(f"{path}: project.json is missing from the archive")
+            hint = (": this is a Keras model; convert it with strata import"
+                    if "config.json" in names else "")
+            raise ProjectError(f"{path}: project.json is missing from the archive{hint}")
         project_json = _member(archive, "project.json", path)
         where = f"{path}: project.json"
         try:

@@ -54,14 +54,14 @@ def _require(cond, place, message):
 
 
 def _restore_value(value, spec):
-    from app.graph.catalogue import INT_OR_TUPLE, LAYER, SHAPE, TUPLE
+    from app.graph.catalogue import INT_OR_TUPLE, LAYER, SHAPE, TUPLE, as_tuples
 
     if spec is not None and spec.kind == LAYER:
         from app.graph.wrappers import restore_nested
 
         return restore_nested(value)
     if spec is not None and spec.kind in (TUPLE, SHAPE, INT_OR_TUPLE) and isinstance(value, list):
-        return tuple(value)
+        return as_tuples(value)
     return value
 
 

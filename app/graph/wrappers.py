@@ -95,7 +95,7 @@ def nested_error(spec, value) -> str | None:
 
 def restore_nested(value):
     """A nested group read from JSON, with tuple-kinded parameters as tuples again."""
-    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE
+    from app.graph.catalogue import INT_OR_TUPLE, SHAPE, TUPLE, as_tuples
 
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         return value
@@ -104,7 +104,7 @@ def restore_nested(value):
     for key, item in (value.get("params") or {}).items():
         spec = inner.param(key) if inner else None
         if spec is not None and spec.kind in (TUPLE, SHAPE, INT_OR_TUPLE) and isinstance(item, list):
-            item = tuple(item)
+            item = as_tuples(item)
         elif spec is not None and spec.kind == LAYER:
             item = restore_nested(item)
         params[key] = item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.graph import document as gdoc
 from app.i18n import tr
@@ -13,11 +13,12 @@ from app.panels.code_editor import CodeEditor
 TARGETS = {"engine": "Strata engine", "keras": "Keras 3"}
 
 
-def export_source(document, target: str) -> str:
-    """Python source for the document, for `target` ("engine" or "keras")."""
+def export_source(document, target: str, weights: bool = False) -> str:
+    """Python source for the document, for `target` ("engine" or "keras"); with `weights` the
+    code loads the trained weights written beside it."""
     from app.graph import export
 
-    return export.export_python(document, target=target)
+    return export.export_python(document, target=target, weights=weights)
 
 
 class CodeDock(QWidget):
@@ -30,6 +31,9 @@ class CodeDock(QWidget):
         self.target = QComboBox()
         for key, text in TARGETS.items():
             self.target.addItem(text, key)
+        self.with_weights = QCheckBox(tr("With weights"))
+        self.with_weights.setToolTip(tr("Export also writes the trained weights beside the code "
+                                        "(NAME.weights.h5, Keras 3 format), and the code loads them."))
         self.copy_button = QPushButton(tr("Copy"))
         self.export_button = QPushButton(tr("Export…"))
         self.status = QLabel()
@@ -40,6 +44,7 @@ class CodeDock(QWidget):
         bar.addWidget(QLabel(tr("Target")))
         bar.addWidget(self.target)
         bar.addWidget(self.status, 1)
+        bar.addWidget(self.with_weights)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -53,6 +58,7 @@ class CodeDock(QWidget):
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
         self.target.currentIndexChanged.connect(lambda _: self.refresh())
+        self.with_weights.toggled.connect(lambda _: self.refresh())
         self.copy_button.clicked.connect(self.copy)
         self.export_button.clicked.connect(lambda: self.export_requested.emit(self.current_target()))
 
@@ -75,7 +81,7 @@ class CodeDock(QWidget):
         if self.document is None:
             return
         try:
-            text = export_source(self.document, self.current_target())
+            text = export_source(self.document, self.current_target(), self.with_weights.isChecked())
             self.status.setText("")
         except Exception as error:  # the dock shows why there is no code instead of failing
             text = f"# {tr('Cannot export yet')}: {error}\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.graph import document as gdoc
@@ -102,12 +103,23 @@ class FileActions:
                                               tr("Python files (*.py)"))
         if not path:
             return
-        try:
-            from app.panels.code_dock import export_source
+        from app.panels.export_job import ExportJob
 
-            files.write_text_atomically(path, export_source(self.document, target))
-        except Exception as error:
-            QMessageBox.warning(self, tr("Cannot export"), str(error))
+        code = getattr(self, "code", None)
+        weights = code is not None and code.with_weights.isChecked()
+        self.export_job = ExportJob(self.document, path, target, weights, parent=self)
+        queued = Qt.ConnectionType.QueuedConnection      # reported from the worker thread
+        self.export_job.finished.connect(self._export_finished, queued)
+        self.export_job.failed.connect(self._export_failed, queued)
+        self.statusBar().showMessage(tr("Exporting…"))
+        self.export_job.start()
+
+    def _export_finished(self, written) -> None:
+        self.statusBar().showMessage(tr("Exported {}").format(", ".join(Path(p).name for p in written)), 6000)
+
+    def _export_failed(self, message) -> None:
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, tr("Cannot export"), message)
 
     def open_examples(self) -> None:
         gallery = ExamplesGallery(self)

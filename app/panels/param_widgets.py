@@ -16,7 +16,9 @@ INT_LIMIT = 2_000_000_000
 
 
 def parse_int_or_tuple(text: str, allow_none: bool = False):
-    """'3' -> 3, '3, 3' or '3x3' or '(3, 3)' -> (3, 3); raises ValueError naming the text."""
+    """'3' -> 3, '3, 3' or '3x3' or '(3, 3)' -> (3, 3), '(0, 1), (0, 1)' -> ((0, 1), (0, 1))
+    (per-axis (before, after) pairs, as ZeroPadding2D and Cropping2D take); raises ValueError
+    naming the text."""
     cleaned = text.strip().replace("×", ",").replace("x", ",")
     if allow_none and cleaned.lower() in ("", "none"):
         return None
@@ -28,9 +30,19 @@ def parse_int_or_tuple(text: str, allow_none: bool = False):
         value = (value,)
     if not isinstance(value, (tuple, list)) or not value:
         raise ValueError(f"expected a whole number or numbers separated by commas, got {text!r}")
+    def whole(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 0:
+        if isinstance(item, (tuple, list)):
+            if not item or not all(whole(v) for v in item):
+                raise ValueError(f"every pair must hold whole numbers ≥ 0, got {text!r}")
+        elif not whole(item):
             raise ValueError(f"every entry must be a whole number ≥ 0, got {text!r}")
+    if all(isinstance(item, (tuple, list)) for item in value):
+        return tuple(tuple(item) for item in value)
+    if any(isinstance(item, (tuple, list)) for item in value):
+        raise ValueError(f"write either numbers or (before, after) pairs, not both, got {text!r}")
     return value[0] if len(value) == 1 and not (cleaned.startswith("(") and "," in cleaned) else tuple(value)
 
 
@@ -55,11 +67,17 @@ def parse_shape(text: str, allow_none: bool = True):
     return tuple(value)
 
 
+def format_pair(value) -> str:
+    """(0, 1) -> '(0, 1)': one (before, after) pair inside a tuple parameter's text."""
+    return "(" + ", ".join(str(v) for v in value) + ")"
+
+
 def format_tuple(value) -> str:
     if value is None:
         return ""
     if isinstance(value, (tuple, list)):
-        return ", ".join("None" if v is None else str(v) for v in value)
+        return ", ".join("None" if v is None else format_pair(v) if isinstance(v, (tuple, list)) else str(v)
+                         for v in value)
     return str(value)
 
 

@@ -723,5 +723,21 @@ Trust this file and run its code?</source>
       <source>CUDA is not available: {}</source>
       <translation>CUDA 不可用：{}</translation>
     </message>
+    <message>
+      <source>With weights</source>
+      <translation>含权重</translation>
+    </message>
+    <message>
+      <source>Export also writes the trained weights beside the code (NAME.weights.h5, Keras 3 format), and the code loads them.</source>
+      <translation>导出时同时在代码旁写入训练好的权重（NAME.weights.h5，Keras 3 格式），代码会加载它们。</translation>
+    </message>
+    <message>
+      <source>Exporting…</source>
+      <translation>正在导出…</translation>
+    </message>
+    <message>
+      <source>Exported {}</source>
+      <translation>已导出 {}</translation>
+    </message>
   </context>
 </TS>

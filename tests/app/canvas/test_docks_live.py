@@ -64,9 +64,38 @@ def test_export_button_writes_the_code(window, tmp_path, monkeypatch):
     target = tmp_path / "model.py"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
     window.code.export_button.click()
+    window.export_job.wait()        # the export runs off the GUI thread
     text = target.read_text(encoding="utf-8")
     assert "Dense" in text
     compile(text, str(target), "exec")  # valid Python
+
+
+def test_export_with_weights_writes_the_weights_file_the_code_loads(window, tmp_path, monkeypatch, qtbot):
+    import h5py
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    _mlp(window)
+    window.code.target.setCurrentIndex(window.code.target.findData("keras"))
+    window.code.with_weights.setChecked(True)
+    assert "model.load_weights(WEIGHTS_FILE)" in window.code.editor.toPlainText()
+    target = tmp_path / "model.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.code.export_button.click()
+    window.export_job.wait()
+    qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage())
+    assert "model.weights.h5" in window.statusBar().currentMessage()
+    with h5py.File(tmp_path / "model.weights.h5", "r") as h5:
+        shapes = []
+        h5.visititems(lambda name, item: shapes.append(item.shape) if isinstance(item, h5py.Dataset) else None)
+    assert sorted(shapes) == [(4,), (8, 4)]
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: warnings.append(a[2])))
+    bad = tmp_path / "no_such_folder" / "model.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(bad), "")))
+    window.code.export_button.click()
+    window.export_job.wait()
+    qtbot.waitUntil(lambda: bool(warnings))
+    assert "no_such_folder" in warnings[0] and not bad.parent.exists()
 
 
 def test_summary_splits_trainable_and_non_trainable_params(window):

@@ -1,0 +1,114 @@
+"""Keras 3 operation nodes of a functional config as document nodes.
+
+Keras records arithmetic and `keras.ops` calls on symbolic tensors as nodes whose class is an
+operation (`module: keras.src.ops.numpy`, `class_name: Add`): MobileNetV3's hard sigmoid is
+`x + 3.0` and `x * (1 / 6)`, ConvNeXt's residual is `a + b`. On import, an operation on one
+tensor (with number constants and options) becomes a Lambda node whose expression says the
+same (`x + 3.0`, `ops.mean(x, axis=1, keepdims=True)`), an elementwise operation on two
+tensors becomes the merging layer of that name (Add, Subtract, Multiply, Maximum, Minimum).
+Anything else is refused with the layer's name and the operation.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BINARY = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/", "FloorDivide": "//",
+           "Mod": "%", "Power": "**"}
+_TWO_ARGUMENT_OPS = {"Maximum": "maximum", "Minimum": "minimum"}
+_MERGES = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply", "Maximum": "Maximum", "Minimum": "Minimum"}
+_REDUCTIONS = {"Mean": "mean", "Sum": "sum", "Max": "max", "Min": "min", "Std": "std", "Var": "var"}
+_ALIASES = {"Absolute": "abs", "Abs": "abs"}
+_OPTIONS = {"Mean": ("axis", "keepdims"), "Sum": ("axis", "keepdims"), "Max": ("axis", "keepdims"),
+            "Min": ("axis", "keepdims"), "Std": ("axis", "keepdims"), "Var": ("axis", "keepdims"),
+            "Softmax": ("axis",), "LogSoftmax": ("axis",), "ExpandDims": ("axis",), "Squeeze": ("axis",),
+            "Transpose": ("axes",), "Reshape": ("newshape",), "Clip": ("x_min", "x_max")}
+
+
+class OperationError(ValueError):
+    """An operation node Strata cannot represent; the message names the operation."""
+
+
+def is_operation(layer) -> bool:
+    """Whether a functional config entry is a Keras operation node rather than a layer."""
+    return isinstance(layer, dict) and str(layer.get("module") or "").startswith("keras.src.ops.")
+
+
+def _is_tensor(value) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _literal(value) -> str:
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if value is None or isinstance(value, bool) or _number(value):
+        return repr(value)
+    raise OperationError(f"option value {value!r} is not a number")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def operation_node(layer) -> tuple[str, dict]:
+    """(node type, parameters) for an operation node; OperationError says why not."""
+    from app.graph.expression import ExpressionError, allowed_ops, parse_expression
+
+    cls = layer.get("class_name")
+    config = {k: v for k, v in (layer.get("config") or {}).items() if k not in ("name", "dtype")}
+    calls = layer.get("inbound_nodes") or []
+    where = f"the Keras operation {cls} ({layer.get('module')})"
+    if len(calls) != 1 or not isinstance(calls[0], dict):
+        raise OperationError(f"{where} is called {len(calls)} times; an operation node has one call")
+    args = list(calls[0].get("args") or [])
+    kwargs = dict(calls[0].get("kwargs") or {})
+    tensors = [a for a in args if _is_tensor(a)]
+    if any(_is_tensor(v) for v in kwargs.values()):
+        raise OperationError(f"{where} takes a tensor as a keyword argument, which Strata cannot wire")
+    config.update(kwargs)
+    if len(tensors) == 2 and len(args) == 2 and cls in _MERGES and not config:
+        return _MERGES[cls], {}
+    if len(tensors) != 1:
+        raise OperationError(f"{where} on {len(tensors)} tensors; Strata represents operations on one tensor "
+                             "(as a Lambda expression) or elementwise ones on two (as a merging layer)")
+    terms = []
+    for arg in args:
+        if _is_tensor(arg):
+            terms.append("x")
+        elif _number(arg):
+            terms.append(repr(arg))
+        else:
+            raise OperationError(f"{where} has an argument {arg!r} that is neither a tensor nor a number")
+    allowed = set(_OPTIONS.get(cls, ()))
+    unknown = sorted(set(config) - allowed)
+    if unknown:
+        raise OperationError(f"{where} has options {unknown} that Strata does not support")
+    options = "".join(f", {key}={_literal(config[key])}" for key in _OPTIONS.get(cls, ()) if key in config)
+    if cls in _BINARY and len(terms) == 2:
+        expression = f"{terms[0]} {_BINARY[cls]} {terms[1]}"
+    elif cls in _TWO_ARGUMENT_OPS and len(terms) == 2:
+        expression = f"ops.{_TWO_ARGUMENT_OPS[cls]}({terms[0]}, {terms[1]})"
+    elif cls == "Negative" and terms == ["x"]:
+        expression = "-x"
+    elif terms == ["x"]:
+        op = _REDUCTIONS.get(cls) or _ALIASES.get(cls) or _snake(cls)
+        if op not in allowed_ops():
+            raise OperationError(f"{where}: Strata's Lambda expressions have no ops.{op}")
+        expression = f"ops.{op}(x{options})"
+    else:
+        raise OperationError(f"{where} with arguments ({', '.join(terms)}) has no Strata equivalent")
+    try:
+        parse_expression(expression)
+    except ExpressionError as exc:
+        raise OperationError(f"{where} as {expression!r}: {exc}") from None
+    return "Lambda", {"expression": expression}
+
+
+def tensor_arguments(call) -> dict:
+    """The call of an operation node with its constants left out (they are in the expression)."""
+    return {"args": [a for a in (call.get("args") or []) if _is_tensor(a)], "kwargs": {}}
