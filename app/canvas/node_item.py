@@ -18,6 +18,7 @@ CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
 LOD_NO_TEXT = 0.55
+OVERVIEW_LABEL_PX = 11.0  # on-screen size of a card's label below LOD_NO_TEXT (overview zoom)
 BADGE_OVERHANG = 12.0  # how far the problem badge reaches past the card's top and right edges
 
 THUMB_HEIGHT = 40.0  # the live thumbnail strip under the body while training is shown
@@ -173,10 +174,20 @@ class NodeItem(QGraphicsItem):
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)
         if lod < LOD_NO_TEXT:
+            self._paint_overview_label(painter, style, info, lod)
             return
         self._paint_text(painter, style, info)
         if has_problem:
             self._paint_badge(painter, style)
+
+    def _paint_overview_label(self, painter, style: CanvasStyle, info: NodeInfo, lod: float) -> None:
+        """Fit-to-view of a large graph: only the label, in a font that stays OVERVIEW_LABEL_PX on screen."""
+        label_font = _font(max(style.font_px(12.5), round(OVERVIEW_LABEL_PX / max(lod, 1e-3))), bold=True)
+        painter.setFont(label_font)
+        painter.setPen(QColor("#ffffff"))
+        width = self._width - 16.0
+        painter.drawText(QRectF(8.0, 0.0, width, self._header), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         _elide(info.label, label_font, width))
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
         k = style.font_scale
