@@ -155,6 +155,7 @@ def install_training_view(window, dashboard: Dashboard) -> None:
 
     dashboard.controls = RunControls(window, dashboard.training)
     dashboard.run_status = RunStatus(window, dashboard.training)
+    dashboard.controls.started.connect(dashboard.run_status.starting)
     dashboard.view_mode = TrainingView(window, dashboard, dashboard.controls)
     dashboard.set_plot_theme(plot_theme(window.theme, window.presentation))
     window.appearance_changed.connect(lambda theme, presentation: dashboard.set_plot_theme(
