@@ -104,6 +104,7 @@ class RunStatus(QObject):
     def __init__(self, window, panel, parent=None):
         super().__init__(parent or window)
         self.panel = panel
+        self.window = window
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(140)
@@ -127,6 +128,7 @@ class RunStatus(QObject):
 
     def starting(self) -> None:
         """A Train press started a run: say so at once (its first batch may be a while: kernels compile)."""
+        self.window.statusBar().clearMessage()  # "Training finished." of an earlier run
         self.progress.setValue(0)
         self.epoch_label.setText(tr_dash("starting…"))
         self.batch_label.setText("")

@@ -303,3 +303,30 @@ def test_the_toolbar_run_texts_have_glyphs_in_an_installed_font(mlp_window):
     for text in dash.controls.texts.values():
         for char in text.strip():
             assert any(m.inFontUcs4(ord(char)) for m in metrics), (text, hex(ord(char)))
+
+
+def test_step_from_the_toolbar_opens_the_training_view_with_the_terms_in_sight(qtbot, mlp_window):
+    win, dash = mlp_window
+    live, view = dash.training.live_panel, dash.view_mode
+    for action in (live.step_action, live.continue_action):
+        button = win.toolbar.widgetForAction(action)
+        assert button is not None and button.isVisible()
+    live.step_action.trigger()
+    assert view.active and dash.training.runner.running and dash.training.runner.step_mode
+    qtbot.waitUntil(lambda: bool(live.last_terms), timeout=WAIT_MS)
+    pump()
+    assert not live.terms.visibleRegion().isEmpty() and live.terms.rowCount() >= 2
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        dash.training.stop()
+        live.continue_action.trigger()
+
+
+def test_a_second_train_in_the_training_view_keeps_the_plots_wide(qtbot, mlp_window):
+    win, dash = mlp_window
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        win.train_action.trigger()
+    assert dash.view_mode.active and dash.view_mode.settings_folded()
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        win.train_action.trigger()
+        assert win.statusBar().currentMessage() == ""  # not the last run's "Training finished."
+    assert dash.view_mode.settings_folded()
