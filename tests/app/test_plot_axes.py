@@ -24,3 +24,18 @@ def test_a_short_range_is_labelled_in_plain_epochs_and_values(qtbot):
             assert "x0.001" not in axis.labelString() and "x1e" not in axis.labelString(), axis.labelString()
             assert axis.autoSIPrefixScale == 1.0
             assert axis.tickStrings([0.002], axis.autoSIPrefixScale * axis.scale, 0.001) == ["0.002"]
+
+
+def test_legend_labels_follow_a_theme_switch(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot.addLegend()
+    style_plot_widget(widget, plot_theme("dark"), "loss")
+    plot.plot([0, 1], [1, 0], name="run 1")  # a curve of a run, added in the dark theme
+    for theme in (plot_theme("light", presentation=True), plot_theme("dark")):
+        style_plot_widget(widget, theme, "loss")
+        _sample, label = plot.legend.items[0]
+        html = label.item.toHtml().lower()
+        assert theme.foreground.lower().lstrip("#") in html, (theme.foreground, html)
+        assert f"{theme.font_px}px" in html

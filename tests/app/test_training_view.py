@@ -311,6 +311,8 @@ def test_step_from_the_toolbar_opens_the_training_view_with_the_terms_in_sight(q
     for action in (live.step_action, live.continue_action):
         button = win.toolbar.widgetForAction(action)
         assert button is not None and button.isVisible()
+    assert [win.toolbar.widgetForAction(a).text() for a in (live.step_action, live.continue_action)] == [
+        "Step", "Continue"]  # short: the toolbar fits 1600 px in presentation mode
     live.step_action.trigger()
     assert view.active and dash.training.runner.running and dash.training.runner.step_mode
     qtbot.waitUntil(lambda: bool(live.last_terms), timeout=WAIT_MS)
