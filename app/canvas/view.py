@@ -104,7 +104,7 @@ class GraphView(QGraphicsView):
         self.minimap.update()
 
     def fit_readable(self) -> None:
-        """Fit every item, but never so small that card text disappears.
+        """Fit every item, but never so small that card labels become unreadable.
 
         Used when a document opens or a block is entered: the whole graph when it fits at
         `OVERVIEW_ZOOM` or more (cards then show at least their labels); otherwise its start

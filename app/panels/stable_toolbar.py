@@ -3,7 +3,7 @@
 The Edit menu's Undo/Redo say what they undo ("Undo Change shape"); in the toolbar that text
 would push every button to their right sideways at each edit. The toolbar gets its own Undo and
 Redo actions with a fixed text (the full action is in the tooltip), and buttons whose text does
-change (▶ Train / ⏸ Pause / ▶ Resume) get a fixed width fitting the longest of their texts.
+change (▶ Train / ❚❚ Pause / ▶ Resume) get a fixed width fitting the longest of their texts.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_widget
 from app.training.i18n import tr_dash
@@ -78,6 +78,17 @@ class LivePlotGrid(QWidget):
         self._smoothers: dict[tuple, Smoother] = {}
         self.current: RunRecord | None = None
         self.theme: PlotTheme = plot_theme()
+        # said while there is no plot yet (before the first run, and while a run waits for its first batch)
+        self.placeholder = QLabel(tr_dash("Press Train: the loss and metrics are plotted here as the model learns."))
+        self.placeholder.setObjectName("muted")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.grid.addWidget(self.placeholder, 0, 0, 1, self.COLUMNS)
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty grid says (shown only while there is no plot)."""
+        self.placeholder.setText(text)
+        self.placeholder.setVisible(not self.plots)
 
     def set_plot_theme(self, theme: PlotTheme) -> None:
         """Re-style every plot and curve in `theme` (the window's theme or size changed)."""
@@ -109,6 +120,7 @@ class LivePlotGrid(QWidget):
             self.grid.addWidget(widget, index // self.COLUMNS, index % self.COLUMNS)
             self.widgets[quantity] = widget
             self.plots[quantity] = plot
+            self.placeholder.hide()
         return plot
 
     def _item(self, run, quantity, kind, plot) -> pg.PlotDataItem:
@@ -240,6 +252,7 @@ class LivePlotGrid(QWidget):
         plots = list(self.plots.values())
         for plot in plots[1:]:
             plot.setXLink(plots[0])
+        self.placeholder.setVisible(not self.plots)
 
     def points(self, quantity: str, run: RunRecord, kind: str = "epoch"):
         """(xs, ys) drawn for a run's quantity: kind is batch, epoch or val (for tests and tools)."""
@@ -259,6 +272,7 @@ class LivePlotGrid(QWidget):
         self._styles.clear()
         self._counts.clear()
         self._smoothers.clear()
+        self.placeholder.show()
 
     def export_png(self, path) -> None:
         """Save the whole grid as a PNG (pyqtgraph's SVG export is broken on current Qt)."""

@@ -90,6 +90,11 @@ def style_plot_item(plot: pg.PlotItem, theme: PlotTheme, title: str | None = Non
         axis.setPen(pen)
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.setTickFont(theme.font())
+        # plain epochs and losses, never "epoch (x0.001)"; the scale is reset by hand because
+        # pyqtgraph computes one from the current range even while switching the prefix off
+        axis.enableAutoSIPrefix(False)
+        axis.autoSIPrefixScale = 1.0
+        axis.labelUnitPrefix = ""
         label = axis.labelText
         if label:
             axis.setLabel(label, **{"color": theme.foreground, "font-size": f"{theme.font_px}px"})
@@ -102,6 +107,8 @@ def style_plot_item(plot: pg.PlotItem, theme: PlotTheme, title: str | None = Non
         legend.setPen(pg.mkPen(theme.foreground, width=0.5))
         legend.setLabelTextColor(theme.foreground)
         legend.setLabelTextSize(f"{theme.font_px}px")
+        for _sample, label in legend.items:  # pyqtgraph restyles only labels added later: redraw these
+            label.setText(label.text, color=theme.foreground, size=f"{theme.font_px}px")
 
 
 def style_plot_widget(widget, theme: PlotTheme, title: str | None = None) -> None:

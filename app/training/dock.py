@@ -372,6 +372,9 @@ class TrainingPanel(QWidget):
             run_settings["continued_from"] = previous.name
         self.run = self.store.new_run(run_settings, self.graph_version, self.dataset.name)
         self.plots.set_current(self.run)
+        self.plots.set_placeholder(tr_dash("Starting the run… its loss and metrics appear here after the first "
+                                           "batch. The first run after installing compiles the numeric kernels "
+                                           "first, which can take a minute."))
         self.progress.setValue(0)
         self.status.setText(tr_dash("Starting…"))
         single_input = not isinstance(prepared[0][0], dict)

@@ -155,6 +155,14 @@ def install_training_view(window, dashboard: Dashboard) -> None:
 
     dashboard.controls = RunControls(window, dashboard.training)
     dashboard.run_status = RunStatus(window, dashboard.training)
+    dashboard.controls.started.connect(dashboard.run_status.starting)
+    live = dashboard.training.live_panel
+    toolbar = window.toolbar  # Step / Continue next to Train / Stop: reachable in the training view too
+    actions = toolbar.actions()
+    after_stop = actions[actions.index(window.stop_action) + 1] if window.stop_action in actions else None
+    live.step_action.setIconText(tr_dash("Step"))  # short on the toolbar; the menu keeps the long text
+    live.continue_action.setIconText(tr_dash("Continue"))
+    toolbar.insertActions(after_stop, [live.step_action, live.continue_action])
     dashboard.view_mode = TrainingView(window, dashboard, dashboard.controls)
     dashboard.set_plot_theme(plot_theme(window.theme, window.presentation))
     window.appearance_changed.connect(lambda theme, presentation: dashboard.set_plot_theme(

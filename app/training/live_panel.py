@@ -133,7 +133,8 @@ class LivePanel(QWidget):
         """Train one batch (starting a run in step mode when none is running)."""
         if not self.runner.running:
             self._start_in_step_mode = True
-            started = self.training.train()
+            self.training.train_button.click()  # as the Train button does: the training view opens
+            started = self.runner.running
             self._start_in_step_mode = False
             self.update_buttons()
             return bool(started)

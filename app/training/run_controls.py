@@ -15,6 +15,8 @@ from app.panels.stable_toolbar import fix_width
 from app.training.i18n import tr_dash
 
 IDLE, RUNNING, PAUSED = "idle", "running", "paused"
+# U+23F8 (the pause symbol) is missing from common Linux fonts (DejaVu, Noto Sans): two heavy bars are not
+PAUSE_GLYPH = "\u275a\u275a"
 
 
 def format_eta(seconds) -> str:
@@ -40,7 +42,7 @@ class RunControls(QObject):
         super().__init__(parent or window)
         self.window = window
         self.panel = panel
-        self.texts = {IDLE: "▶ " + tr_dash("Train"), RUNNING: "⏸ " + tr_dash("Pause"),
+        self.texts = {IDLE: "▶ " + tr_dash("Train"), RUNNING: PAUSE_GLYPH + " " + tr_dash("Pause"),
                       PAUSED: "▶ " + tr_dash("Resume")}
         self.tips = {IDLE: tr_dash("Train the model on the chosen data set"),
                      RUNNING: tr_dash("Pause the run after the current batch"),
@@ -102,6 +104,7 @@ class RunStatus(QObject):
     def __init__(self, window, panel, parent=None):
         super().__init__(parent or window)
         self.panel = panel
+        self.window = window
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(140)
@@ -122,6 +125,18 @@ class RunStatus(QObject):
         panel.runner.paused.connect(lambda _info: self.eta_label.setText(tr_dash("paused")))
         panel.runFinished.connect(self._finished)
         self.set_visible(False)
+
+    def starting(self) -> None:
+        """A Train press started a run: say so at once (its first batch may be a while: kernels compile)."""
+        self.window.statusBar().clearMessage()  # "Training finished." of an earlier run
+        self.progress.setValue(0)
+        self.epoch_label.setText(tr_dash("starting…"))
+        self.batch_label.setText("")
+        self.eta_label.setText("")
+        self.rate_label.setText("")
+        self.set_visible(True)
+        for widget in (self.batch_label, self.eta_label, self.rate_label):
+            widget.setVisible(False)
 
     def set_visible(self, on: bool) -> None:
         for widget in self.widgets:

@@ -64,6 +64,9 @@ class TrainingView(QObject):
         window.statusBar().insertPermanentWidget(0, self.back_button)
         controls.started.connect(self.enter)
         controls.refused.connect(self.show_training_tab)
+        live = dashboard.training.live_panel
+        for signal in (live.step_action.triggered, live.step_button.clicked):
+            signal.connect(self.show_step_terms)
         dashboard.training.runFinished.connect(self._run_finished)
 
     # -- switching ------------------------------------------------------------------------
@@ -73,7 +76,7 @@ class TrainingView(QObject):
     def enter(self) -> None:
         """Show the training layout (remembering the current one); again: just bring the plots to the front."""
         if self.active:
-            self.show_training_tab()
+            self._docks()[0].raise_()
             return
         window = self.window
         view = window.view
@@ -178,6 +181,18 @@ class TrainingView(QObject):
         training.show()
         training.raise_()
         self.show_settings()
+
+    def show_step_terms(self) -> None:
+        """Step mode is for reading one batch's loss terms: open the settings column at the terms table."""
+        if not self.active:
+            return
+        self.show_training_tab()
+        live = self.dashboard.training.live_panel
+        scroll = live.terms.parentWidget()
+        while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
+            scroll = scroll.parentWidget()
+        if scroll is not None:
+            scroll.ensureWidgetVisible(live.terms)
 
     def _run_finished(self, info) -> None:
         if not self.active:

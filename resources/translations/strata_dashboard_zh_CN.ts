@@ -402,7 +402,8 @@
     <message>
       <source>Press “Back to editing” ({}) when you are done reading the results.</source>
       <translation>看完结果后，按“返回编辑”（{}）。</translation>
-
+    </message>
+    <message>
       <source>Show activations on canvas</source>
       <translation>在画布上显示激活值</translation>
     </message>
@@ -589,6 +590,18 @@ final: {}</source>
     <message>
       <source>failed</source>
       <translation>失败</translation>
+    </message>
+    <message>
+      <source>starting…</source>
+      <translation>正在启动…</translation>
+    </message>
+    <message>
+      <source>Press Train: the loss and metrics are plotted here as the model learns.</source>
+      <translation>按“训练”：模型学习时，损失和指标会绘制在这里。</translation>
+    </message>
+    <message>
+      <source>Starting the run… its loss and metrics appear here after the first batch. The first run after installing compiles the numeric kernels first, which can take a minute.</source>
+      <translation>正在启动训练…第一个批次之后，损失和指标会显示在这里。安装后的第一次训练需要先编译数值内核，可能需要一分钟。</translation>
     </message>
   </context>
 </TS>

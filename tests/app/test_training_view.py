@@ -277,3 +277,58 @@ def test_frame_throttle_flush_draws_the_waiting_value(qapp):
     assert drawn == [0, 9] and not throttle.timer.isActive() and throttle.frames == 2
     throttle.flush()
     assert drawn == [0, 9]
+
+
+def test_a_train_press_says_at_once_that_the_run_is_starting(qtbot, mlp_window):
+    # the first run after installing waits for its kernels to compile: a minute with nothing to plot
+    win, dash = mlp_window
+    grid = dash.training.plots
+    assert grid.placeholder.isVisible() and "Press Train" in grid.placeholder.text()
+    began = []
+    dash.training.runner.began.connect(began.append)
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        win.train_action.trigger()
+        assert not began  # what follows is what the user sees before the training process reports
+        assert dash.run_status.epoch_label.isVisible() and dash.run_status.epoch_label.text() == "starting…"
+        assert grid.placeholder.isVisible() and grid.placeholder.text().startswith("Starting the run")
+    pump()
+    assert grid.plots and not grid.placeholder.isVisible()
+
+
+def test_the_toolbar_run_texts_have_glyphs_in_an_installed_font(mlp_window):
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+
+    win, dash = mlp_window
+    metrics = [QFontMetrics(QFont(family)) for family in QFontDatabase.families()]
+    for text in dash.controls.texts.values():
+        for char in text.strip():
+            assert any(m.inFontUcs4(ord(char)) for m in metrics), (text, hex(ord(char)))
+
+
+def test_step_from_the_toolbar_opens_the_training_view_with_the_terms_in_sight(qtbot, mlp_window):
+    win, dash = mlp_window
+    live, view = dash.training.live_panel, dash.view_mode
+    for action in (live.step_action, live.continue_action):
+        button = win.toolbar.widgetForAction(action)
+        assert button is not None and button.isVisible()
+    assert [win.toolbar.widgetForAction(a).text() for a in (live.step_action, live.continue_action)] == [
+        "Step", "Continue"]  # short: the toolbar fits 1600 px in presentation mode
+    live.step_action.trigger()
+    assert view.active and dash.training.runner.running and dash.training.runner.step_mode
+    qtbot.waitUntil(lambda: bool(live.last_terms), timeout=WAIT_MS)
+    pump()
+    assert not live.terms.visibleRegion().isEmpty() and live.terms.rowCount() >= 2
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        dash.training.stop()
+        live.continue_action.trigger()
+
+
+def test_a_second_train_in_the_training_view_keeps_the_plots_wide(qtbot, mlp_window):
+    win, dash = mlp_window
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        win.train_action.trigger()
+    assert dash.view_mode.active and dash.view_mode.settings_folded()
+    with qtbot.waitSignal(dash.training.runFinished, timeout=WAIT_MS):
+        win.train_action.trigger()
+        assert win.statusBar().currentMessage() == ""  # not the last run's "Training finished."
+    assert dash.view_mode.settings_folded()

@@ -112,3 +112,37 @@ def test_fit_all_shows_every_item_with_a_margin(window, example, size):
         shown = view.mapFromScene(item.sceneBoundingRect()).boundingRect()
         assert viewport.contains(shown), (example, item, shown, viewport)
     assert view.zoom() <= 1.0
+
+
+def label_pixels(item, scale: float) -> int:
+    """How many near-white pixels (card labels are white) painting `item` at `scale` leaves."""
+    image = QImage(260, 160, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.translate(10, 10)
+    painter.scale(scale, scale)
+    item.paint(painter, QStyleOptionGraphicsItem())
+    painter.end()
+    return sum(1 for y in range(image.height()) for x in range(image.width())
+               if min(image.pixelColor(x, y).getRgb()[:3]) > 200 and image.pixelColor(x, y).alpha() > 200)
+
+
+@pytest.mark.parametrize("scale", [0.53, 0.4])
+def test_a_card_keeps_its_label_readable_at_overview_zoom(qapp, scale):
+    # Fit All on the ResNet example at 1600x1000 lands at about 53 %, below the zoom where full card text is drawn
+    item = NodeItem(NodeInfo("n1", "conv_block", "Conv2D", "Convolution", "16 · 3x3", 448))
+    assert label_pixels(item, scale) > 40
+
+
+@pytest.mark.parametrize("example", ["06_resnet", "07_digits_cnn"])
+def test_an_example_opens_whole_on_a_1600_screen(window, example):
+    # opening used to stop at 70 % and leave the ResNet's classifier and output off to the right
+    path = EXAMPLES / f"{example}.strata"
+    window.set_document(load_project(path, trust=TrustStore()), path)
+    window.resize(1600, 1000)
+    QApplication.processEvents()
+    view = window.view
+    view.fit_readable()
+    viewport = view.viewport().rect()
+    for item in window.scene.node_items.values():
+        assert viewport.contains(view.mapFromScene(item.sceneBoundingRect()).boundingRect()), (example, item)
