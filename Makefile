@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every kernel compiled once at set-up and copied into empty user caches (engine/backend/cpu/shipped_kernels.py)
+KERNELS := engine/backend/cpu/_compiled/.built
 export NUMBA_CACHE_DIR ?= $(HOME)/.cache/strata/numba
 
 # Debian libraries Qt needs offscreen, numba's parallel kernels need (libgomp1),
@@ -15,7 +17,7 @@ DEB_LIBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 
 
 .PHONY: run test setup syslibs bench screenshots package clean
 
-setup: syslibs $(STAMP)
+setup: syslibs $(STAMP) $(KERNELS)
 
 syslibs:
 	@missing=""; for p in $(DEB_LIBS); do \
@@ -32,6 +34,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,oracle]'
 	touch $(STAMP)
+
+$(KERNELS): $(STAMP) $(wildcard engine/backend/cpu/*.py)
+	$(PY) -m engine.backend.ship_kernels
+	touch $@
 
 run: setup
 	$(PY) -m app.demo
@@ -50,4 +56,4 @@ package: setup
 	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/strata.spec
 
 clean:
-	rm -rf $(VENV) build dist
+	rm -rf $(VENV) build dist engine/backend/cpu/_compiled
