@@ -36,7 +36,7 @@ def test_backend_import_points_numba_and_children_at_the_versioned_folder(tmp_pa
         "import numpy as np\n"
         "dense.dense_forward(np.ones((2, 3), 'float32'), np.ones((3, 2), 'float32'), np.ones(2, 'float32'), True, 1)\n"
         "print(json.dumps([os.environ['NUMBA_CACHE_DIR'], numba.config.CACHE_DIR]))\n")
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT), STRATA_NO_SHIPPED_KERNELS="1")
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=ROOT,
                           timeout=300)
     assert done.returncode == 0, done.stderr

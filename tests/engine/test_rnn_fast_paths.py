@@ -89,6 +89,25 @@ def test_float32_kernels_match_float64(kind, acts, reset_after):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True), ("gru", False)])
+@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1)])
+def test_packed_step_gemms_match_float64_on_odd_batches_and_units(kind, reset_after, batch, units):
+    """The float32 loops' packed GEMMs: units that are not a whole panel (17, 33: padded
+    columns), a single unit, batches of one row and of a partial register tile, with a mask,
+    recurrent dropout and go_backwards, against the float64 reference kernels."""
+    gates = {"simple": 1, "lstm": 4, "gru": 3}[kind]
+    rng = np.random.default_rng(batch * 100 + units)
+    arrays = (rng.normal(size=(batch, T, F)), rng.normal(size=(batch, units)) * 0.5,
+              rng.normal(size=(F, gates * units)) * 0.5, rng.normal(size=(units, gates * units)) * 0.5,
+              rng.normal(size=(2, 3 * units) if kind == "gru" and reset_after else (gates * units,)) * 0.5,
+              rng.uniform(size=(batch, T)) > 0.3, rng.uniform(0.5, 1.5, size=(batch, units)))
+    acts = ("tanh", "sigmoid")
+    fast = _run(kind, arrays, np.float32, acts, reset_after, go_backwards=True)
+    reference = _run(kind, arrays, np.float64, acts, reset_after, go_backwards=True)
+    for got, want in zip(fast, reference):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+
+
 @pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("use_rmask", [True, False])
