@@ -26,3 +26,21 @@ def test_registry_reports_missing_layers():
     finally:
         REGISTRY.pop("WX")
     assert {"W1", "W2", "W3", "W4", "W5"} <= set(REGISTRY)
+
+
+def test_first_batch_probes_a_cold_then_warm_cache_and_a_separate_shipped_one(monkeypatch):
+    from bench import first_batch
+
+    calls = []
+
+    def probe(name, threads, env):
+        calls.append(dict(env))
+        return {"seconds": 0.5, "process": 1.5}
+
+    monkeypatch.setattr(first_batch, "_probe", probe)
+    results = first_batch.measure("W1")
+    cold, warm, shipped = calls
+    assert cold == warm and cold["STRATA_NO_SHIPPED_KERNELS"] == "1"  # warm: the cold run's own cache again
+    assert shipped["STRATA_NO_SHIPPED_KERNELS"] == "0" and shipped["NUMBA_CACHE_DIR"] != cold["NUMBA_CACHE_DIR"]
+    assert set(results) == set(first_batch.STATES)
+    assert first_batch.cell(results["warm"]) == "0.50 (1.5)" and first_batch.cell({"error": "x"}) == "error"
