@@ -152,27 +152,6 @@ def _batch_major(seq):
     return _contiguous(np.swapaxes(seq[1:], 0, 1))
 
 
-def _sequence_grads(dx_pre, drec, xt, kernel, hm, has_bias, recurrent_sums, go_backwards):
-    """(dx, dkernel, drkernel, input bias grad, recurrent bias grad) from the gradients of
-    the input (dx_pre) and recurrent (drec) pre-activations, (T, B, G) each; on the CPU all
-    in one split over threads (`rnn_gemm.sequence_gradients`)."""
-    T, B, G = dx_pre.shape
-    x2 = xt.reshape(T * B, -1)
-    flat_x, flat_rec = dx_pre.reshape(T * B, G), drec.reshape(T * B, G)
-    if _on_host(x2, flat_x, flat_rec, kernel, hm):
-        from engine.backend.cpu.rnn_gemm import sequence_gradients
-
-        dxt, dk, drk, db, drb = sequence_gradients(x2, flat_x, kernel, hm, flat_rec, has_bias, recurrent_sums)
-        dxt = dxt.reshape(T, B, -1)
-        if go_backwards:
-            dxt = dxt[::-1]
-        return _contiguous(np.swapaxes(dxt, 0, 1)), dk, drk, db, drb
-    dx, dk, db = _input_grads(dx_pre, xt, kernel, has_bias, go_backwards)
-    drk = _gradient_tn(hm, flat_rec)
-    drb = flat_rec.sum(axis=0) if recurrent_sums else None
-    return dx, dk, drk, db, drb
-
-
 def _masked_states(hs, rm, units):
     """(hs[:-1] * rm) flattened to (T * B, U): the states that entered the recurrent GEMMs."""
     plain = isinstance(rm, np.ndarray) and bool(np.all(rm == 1))
@@ -246,8 +225,9 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
     def backward(g):
         dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
                                                 m, rm, act)
+        dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
-        dx, dk, drk, db, _ = _sequence_grads(dpre, dpre, xt, kernel.data, hm, bias is not None, False, go_backwards)
+        drk = _gradient_tn(hm, dpre.reshape(-1, U))
         return dx, dh0, dk, drk, db
 
     return record(host_out["out"] if host_out else _batch_major(hs), (x, h0, kernel, recurrent_kernel, bias), backward)
@@ -281,8 +261,9 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
                                              _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
+        dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
-        dx, dk, drk, db, _ = _sequence_grads(dz, dz, xt, kernel.data, hm, bias is not None, False, go_backwards)
+        drk = _gradient_tn(hm, dz.reshape(-1, 4 * U))
         return dx, dh0, dc0, dk, drk, db
 
     return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
@@ -329,13 +310,14 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
     def backward(g):
         dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
                                               m, rm, act, ract, bool(reset_after))
+        dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
         hm = _masked_states(hs, rm, U)
-        if reset_after:
-            dx, dk, drk, dib, drbias = _sequence_grads(dxw, drec, xt, kernel.data, hm, bias is not None,
-                                                       bias is not None, go_backwards)
+        flat = drec.reshape(-1, 3 * U)
+        if reset_after and bias is not None:
+            drk, drbias = _gradient_tn(hm, flat, column_sums=True)
+        elif reset_after:
+            drk = _gradient_tn(hm, flat)
         else:
-            dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
-            flat = drec.reshape(-1, 3 * U)
             rh = aux[..., 3 * U:].reshape(-1, U)
             drk = np.concatenate([_gradient_tn(hm, flat[:, : 2 * U]), _gradient_tn(rh, flat[:, 2 * U:])], axis=1)
         db = None

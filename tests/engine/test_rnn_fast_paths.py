@@ -213,33 +213,6 @@ def test_split_sequence_gemms_match_numpy(monkeypatch):
     np.testing.assert_allclose(projected, a @ kernel + bias, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("sums", [(True, True), (True, False), (False, False)])
-def test_sequence_gradients_in_one_split_match_numpy(monkeypatch, sums):
-    from engine.backend.cpu import rnn_gemm
-
-    monkeypatch.setattr(rnn_gemm, "MIN_MACS_PER_THREAD", 1)  # split even these small shapes
-    rng = np.random.default_rng(6)
-    x, h = rng.normal(size=(37, 4)), rng.normal(size=(37, 5))
-    dx_pre, drec = rng.normal(size=(37, 9)), rng.normal(size=(37, 9))
-    kernel = rng.normal(size=(4, 9))
-    parallel.set_threads(3)
-    try:
-        dx, dk, drk, db, drb = rnn_gemm.sequence_gradients(x, dx_pre, kernel, h, drec, *sums)
-    finally:
-        parallel.set_threads(None)
-    np.testing.assert_allclose(dx, dx_pre @ kernel.T, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dk, x.T @ dx_pre, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(drk, h.T @ drec, rtol=1e-12, atol=1e-12)
-    if sums[0]:
-        np.testing.assert_allclose(db, dx_pre.sum(axis=0), rtol=1e-12, atol=1e-12)
-    else:
-        assert db is None
-    if sums[1]:
-        np.testing.assert_allclose(drb, drec.sum(axis=0), rtol=1e-12, atol=1e-12)
-    else:
-        assert drb is None
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_backend_lstm_fills_out_zeroes_skipped_steps_and_takes_any_gradient_layout(dtype):
     from engine.backend.cpu import rnn
