@@ -139,3 +139,16 @@ def test_a_fresh_cache_loads_the_shipped_kernels_instead_of_compiling(tmp_path):
     assert done.returncode == 0, done.stderr
     copied, hits, misses = json.loads(done.stdout.strip().splitlines()[-1])
     assert copied > 0 and hits > 0 and misses == 0
+
+
+def test_building_the_shipped_kernels_prunes_only_other_versions_of_its_own_folder(tmp_path):
+    from engine.backend.cpu import shipped_kernels
+
+    keep = tmp_path / (kernel_cache.PREFIX + "ab" * 8)
+    old = tmp_path / (kernel_cache.PREFIX + "cd" * 8)
+    other = tmp_path / "unrelated"
+    for folder in (keep, old, other):
+        (folder / "cpu_1").mkdir(parents=True)
+        (folder / "cpu_1" / "k.nbi").write_bytes(b"x")
+    assert shipped_kernels.prune_other_versions(keep) == [old.name]
+    assert (keep / "cpu_1" / "k.nbi").exists() and (other / "cpu_1" / "k.nbi").exists() and not old.exists()

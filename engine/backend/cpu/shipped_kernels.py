@@ -86,4 +86,18 @@ def build(workers=None, base: Path | None = None) -> Path:
     temp = folder / f"{COMPLETE}.{os.getpid()}.tmp"
     temp.write_text(json.dumps({"kernels": folder.name}), encoding="utf-8")
     os.replace(temp, folder / COMPLETE)
+    prune_other_versions(folder)
     return folder
+
+
+def prune_other_versions(keep: Path) -> list:
+    """Delete the shipped folders of other kernel versions next to `keep` (this package's own
+    folder: unlike a user cache base, no other checkout shares it); returns their names."""
+    from engine.backend.cpu.kernel_cache import PREFIX
+
+    removed = []
+    for folder in Path(keep).parent.glob(PREFIX + "*"):
+        if folder.is_dir() and folder.name != Path(keep).name:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return sorted(removed)
