@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
+# Every kernel compiled once at set-up and copied into empty user caches (engine/backend/cpu/shipped_kernels.py)
+KERNELS := engine/backend/cpu/_compiled/.built
 export NUMBA_CACHE_DIR ?= $(HOME)/.cache/strata/numba
 
 # Debian libraries Qt needs offscreen, numba's parallel kernels need (libgomp1),
@@ -18,9 +20,9 @@ DEB_LIBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 
 
 .PHONY: run test setup setup-test syslibs bench screenshots package clean
 
-setup: syslibs $(APP_STAMP)
+setup: syslibs $(APP_STAMP) $(KERNELS)
 
-setup-test: syslibs $(TEST_STAMP)
+setup-test: syslibs $(TEST_STAMP) $(KERNELS)
 
 syslibs:
 	@missing=""; for p in $(DEB_LIBS); do \
@@ -42,6 +44,10 @@ $(TEST_STAMP): $(APP_STAMP)
 	$(PY) -m pip install -q -e '.[test,oracle]'
 	touch $(TEST_STAMP)
 
+$(KERNELS): $(APP_STAMP) $(wildcard engine/backend/cpu/*.py)
+	$(PY) -m engine.backend.ship_kernels
+	touch $@
+
 run: setup
 	$(PY) -m app.demo
 
@@ -59,4 +65,4 @@ package: setup
 	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/strata.spec
 
 clean:
-	rm -rf $(VENV) build dist
+	rm -rf $(VENV) build dist engine/backend/cpu/_compiled

@@ -1,9 +1,9 @@
 """`python -m bench`: our engine against PyTorch CPU, 2 threads each, side by side.
 
 Prints per workload: epoch time (best of 3 after a warm-up epoch) for both and their
-ratio; first-batch latency with a cold kernel cache (fresh NUMBA_CACHE_DIR) and a warm
-one; peak memory of a one-epoch training run in its own process; each workload's
-roofline fraction (its training FLOP/s against numpy GEMM FLOP/s on the same shapes,
+ratio; first-batch latency in a fresh process with a cold, a shipped-seeded and a warm kernel
+cache (`bench.first_batch`); peak memory of a one-epoch training run in its own process; each
+workload's roofline fraction (its training FLOP/s against numpy GEMM FLOP/s on the same shapes,
 `bench/roofline.py`); and the Dense forward+backward FLOP/s as a fraction of numpy matmul.
 `--only W1,W3` picks workloads; `--quick` skips the subprocess probes.
 """
@@ -23,7 +23,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 
 
 def _probe(kind, name, framework, env_extra=None):
@@ -82,14 +81,12 @@ def main(argv=None):
               f"{r['ours_fraction']:>11.2f}{r['torch_gflops']:>15.1f}{r['torch_fraction']:>12.2f}")
 
     if not args.quick:
-        print("\nfirst-batch latency (s), each in a fresh process")
-        print(f"{'workload':<9}{'ours cold':>11}{'ours warm':>11}{'torch':>9}")
-        for name in runnable:
-            with tempfile.TemporaryDirectory() as cache:
-                cold = _probe("first_batch", name, "ours", {"NUMBA_CACHE_DIR": cache})
-                warm = _probe("first_batch", name, "ours", {"NUMBA_CACHE_DIR": cache})
-            theirs = _probe("first_batch", name, "torch")
-            print(f"{name:<9}{_fmt(cold, 'seconds'):>11}{_fmt(warm, 'seconds'):>11}{_fmt(theirs, 'seconds'):>9}")
+        from bench.first_batch import report
+
+        print()
+        report(runnable, _threads)
+        print("torch first batch (s), fresh process: " + ", ".join(
+            f"{name} {_fmt(_probe('first_batch', name, 'torch'), 'seconds')}" for name in runnable))
         print("\nmemory of one training epoch after one warm-up batch, own process (MiB: peak RSS / growth)")
         print(f"{'workload':<9}{'ours':>18}{'torch':>18}")
         for name in runnable:

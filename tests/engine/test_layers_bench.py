@@ -64,3 +64,20 @@ def test_roofline_counts_groups_and_recurrent_steps():
     assert [(g.groups, g.k, g.n) for g in depthwise] == [(96, 9, 1), (96, 9, 1), (144, 9, 1)]
     lstm = gemms_of(REGISTRY["W3"])
     assert (lstm[1].m, lstm[1].k, lstm[1].n, lstm[1].count) == (64, 128, 512, 50)
+
+def test_first_batch_probes_a_cold_then_warm_cache_and_a_separate_shipped_one(monkeypatch):
+    from bench import first_batch
+
+    calls = []
+
+    def probe(name, threads, env):
+        calls.append(dict(env))
+        return {"seconds": 0.5, "process": 1.5}
+
+    monkeypatch.setattr(first_batch, "_probe", probe)
+    results = first_batch.measure("W1")
+    cold, warm, shipped = calls
+    assert cold == warm and cold["STRATA_NO_SHIPPED_KERNELS"] == "1"  # warm: the cold run's own cache again
+    assert shipped["STRATA_NO_SHIPPED_KERNELS"] == "0" and shipped["NUMBA_CACHE_DIR"] != cold["NUMBA_CACHE_DIR"]
+    assert set(results) == set(first_batch.STATES)
+    assert first_batch.cell(results["warm"]) == "0.50 (1.5)" and first_batch.cell({"error": "x"}) == "error"

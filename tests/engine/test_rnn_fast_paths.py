@@ -89,6 +89,25 @@ def test_float32_kernels_match_float64(kind, acts, reset_after):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True), ("gru", False)])
+@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1)])
+def test_packed_step_gemms_match_float64_on_odd_batches_and_units(kind, reset_after, batch, units):
+    """The float32 loops' packed GEMMs: units that are not a whole panel (17, 33: padded
+    columns), a single unit, batches of one row and of a partial register tile, with a mask,
+    recurrent dropout and go_backwards, against the float64 reference kernels."""
+    gates = {"simple": 1, "lstm": 4, "gru": 3}[kind]
+    rng = np.random.default_rng(batch * 100 + units)
+    arrays = (rng.normal(size=(batch, T, F)), rng.normal(size=(batch, units)) * 0.5,
+              rng.normal(size=(F, gates * units)) * 0.5, rng.normal(size=(units, gates * units)) * 0.5,
+              rng.normal(size=(2, 3 * units) if kind == "gru" and reset_after else (gates * units,)) * 0.5,
+              rng.uniform(size=(batch, T)) > 0.3, rng.uniform(0.5, 1.5, size=(batch, units)))
+    acts = ("tanh", "sigmoid")
+    fast = _run(kind, arrays, np.float32, acts, reset_after, go_backwards=True)
+    reference = _run(kind, arrays, np.float64, acts, reset_after, go_backwards=True)
+    for got, want in zip(fast, reference):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+
+
 @pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("use_rmask", [True, False])
@@ -140,25 +159,38 @@ def test_set_threads_rejects_bad_counts():
             parallel.set_threads(bad)
 
 
-# --- in-kernel GEMM, whole-sequence GEMMs and the backend's array contract -----------------
+# --- packed step GEMM, whole-sequence GEMMs and the backend's array contract -----------------
 
-def test_kernel_gemm_matches_numpy_on_row_views_and_accumulates():
-    from engine.backend.cpu.blas_call import gemm, gemm_pointer
+@pytest.mark.parametrize("m", [1, 2, 5, 6, 7, 13, 32])
+@pytest.mark.parametrize("k,n", [(1, 1), (5, 7), (17, 16), (6, 33), (128, 512)])
+def test_packed_gemm_matches_numpy_on_odd_shapes_row_views_and_accumulates(m, k, n):
+    from engine.backend.cpu.packed_gemm import gemm, pack, padded_columns
 
-    rng = np.random.default_rng(3)
-    big_a = rng.normal(size=(2, 9, 7)).astype(np.float32)
-    b = rng.normal(size=(7, 5)).astype(np.float32)
-    address, wide = gemm_pointer(np.float32)
-    for addr in (address, 0):  # numpy's OpenBLAS, then the compiled fallback loop
-        a = big_a[1, 2:6]  # rows of a larger array: row stride 7, C-contiguous rows
-        c = np.ones((4, 5), np.float32)
-        gemm(addr, wide, a, b, 1.0, c)
-        np.testing.assert_allclose(c, a @ b + 1.0, rtol=1e-5, atol=1e-5)
-        gemm(addr, wide, a, b, 0.0, c)
-        np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
-        empty = np.full((4, 5), 7.0, np.float32)
-        gemm(addr, wide, np.zeros((4, 0), np.float32), np.zeros((0, 5), np.float32), 0.0, empty)
-        np.testing.assert_array_equal(empty, 0.0)
+    rng = np.random.default_rng(m * 1000 + k * 10 + n)
+    big_a = rng.normal(size=(2, m + 3, k + 2)).astype(np.float32)
+    a = big_a[1, 2:2 + m, 1:1 + k]  # rows of a larger array: row stride k + 2
+    b = rng.normal(size=(k, n)).astype(np.float32)
+    packed = pack(b)
+    assert packed.shape == (padded_columns(n) // 16, k, 16)
+    big_c = np.full((m + 1, padded_columns(n) + 5), np.nan, np.float32)
+    c = big_c[1:, 2:]  # a row view with a longer row stride
+    gemm(a, packed, c, False)
+    want = a.astype(np.float64) @ b
+    np.testing.assert_allclose(c[:, :n], want, rtol=1e-5, atol=1e-4)
+    assert not c[:, n:padded_columns(n)].any()  # the padding columns get zeros
+    assert np.isnan(big_c[0]).all() and np.isnan(c[:, padded_columns(n):]).all()  # nothing else is written
+    gemm(a, packed, c, True)
+    np.testing.assert_allclose(c[:, :n], 2 * want, rtol=1e-5, atol=2e-4)
+
+
+def test_packed_gemm_rejects_mismatched_shapes():
+    from engine.backend.cpu.packed_gemm import gemm, pack
+
+    packed = pack(np.ones((4, 20), np.float32))
+    with pytest.raises(ValueError, match="shapes"):
+        gemm(np.ones((3, 5), np.float32), packed, np.zeros((3, 32), np.float32), False)
+    with pytest.raises(ValueError, match="shapes"):
+        gemm(np.ones((3, 4), np.float32), packed, np.zeros((3, 20), np.float32), False)  # c narrower than 2 panels
 
 
 def test_split_sequence_gemms_match_numpy(monkeypatch):

@@ -55,13 +55,17 @@ def versioned_dir(base) -> Path:
 
 
 def use_versioned_cache_dir() -> Path:
-    """Point numba (and the processes this one starts) at `versioned_dir`; returns it."""
+    """Point numba (and the processes this one starts) at `versioned_dir`, seeded from the
+    installation's compiled kernels when it was never filled (`shipped_kernels`); returns it."""
+    from engine.backend.cpu import shipped_kernels
+
     base = os.environ.get("NUMBA_CACHE_DIR") or str(DEFAULT_BASE)
     target = usable_dir(versioned_dir(base))
     os.environ["NUMBA_CACHE_DIR"] = str(target)
     config = sys.modules.get("numba.core.config")
     if config is not None:  # numba already read the environment: tell it directly
         config.CACHE_DIR = str(target)
+    shipped_kernels.seed(target)
     return target
 
 

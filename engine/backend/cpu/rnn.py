@@ -16,8 +16,9 @@ Speed: the step GEMMs are small (batch x units x gates * units), so they run on
 single-threaded BLAS (`blas.single_threaded`), and the batch rows, independent through
 the whole sequence, are split over threads that each run the full time loop
 (`parallel.over_rows`). For float32 each thread's loop is ONE compiled, GIL-free call
-(`rnn_loops.py`: the step GEMM calls numpy's OpenBLAS from inside the kernel, the SIMD
-step kernels of `rnn32.py` are inlined). When the loop was Python (an np.dot and a kernel
+(`rnn_loops.py`: the step GEMM runs the micro-kernel of `packed_gemm.py` over the
+recurrent kernel, packed here once per sequence; the SIMD step kernels of `rnn32.py` are
+inlined). When the loop was Python (an np.dot and a kernel
 call per step) the two threads queued for the GIL between calls and gained nothing over
 one. Other dtypes run the Python loops of `rnn_stepwise.py` with the libm kernels of
 `rnn_steps.py` (the float64 gradient checks rely on those).
@@ -44,19 +45,25 @@ __all__ = ["ACTIVATION_CODES", "simple_rnn_forward", "simple_rnn_backward", "lst
 
 def _run(dtype, batch, fused, stepwise):
     """Run the time loop over row ranges of the batch, one per thread, on single-threaded
-    BLAS: float32 calls `fused(address, wide, r0, r1)` (a compiled loop of `rnn_loops`),
-    other dtypes `stepwise(rows)` (a Python loop of `rnn_stepwise`)."""
+    BLAS: float32 calls `fused(r0, r1)` (a compiled loop of `rnn_loops`), other dtypes
+    `stepwise(rows)` (a Python loop of `rnn_stepwise`)."""
     if dtype == np.float32:
-        from engine.backend.cpu.blas_call import gemm_pointer
-
-        address, wide = gemm_pointer(dtype)
-
         def job(rows):
-            fused(address, wide, rows.start, rows.stop)
+            fused(rows.start, rows.stop)
     else:
         job = stepwise
     with single_threaded():
         over_rows(job, batch)
+
+
+def _packed(matrix):
+    """A recurrent weight matrix for the float32 loops: packed once per sequence into the
+    panels of `packed_gemm` (the step GEMMs reuse it every step); other dtypes take it as is."""
+    if matrix.dtype != np.float32:
+        return matrix
+    from engine.backend.cpu.packed_gemm import pack
+
+    return pack(matrix)
 
 
 def _fused():
@@ -117,8 +124,9 @@ def simple_rnn_forward(xw, h0, rkernel, mask, rmask, act, out=None):
     hs[0] = h0
     out = _output(out, (B, T, U), xw.dtype)
     plain = _plain(rmask)
+    packed = _packed(rkernel)
     _run(xw.dtype, B,
-         lambda a, w, r0, r1: _fused().simple_rnn_forward(a, w, xw, hs, rkernel, mask, rmask, plain, act, out, r0, r1),
+         lambda r0, r1: _fused().simple_rnn_forward(xw, hs, packed, mask, rmask, plain, act, out, r0, r1),
          lambda r: _stepwise().simple_rnn_forward_rows(xw[:, r], hs[:, r], rkernel, mask[:, r], rmask[r], plain, act))
     if xw.dtype != np.float32:
         _copy_batch_major(out, hs)
@@ -131,9 +139,9 @@ def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act):
     dpre = _alloc((T, B, U), hs.dtype)
     dh = np.zeros((B, U), hs.dtype)
     dhs_b = _batch_major(dhs, hs.dtype)
+    packed = _packed(rkernel_t)
     _run(hs.dtype, B,
-         lambda a, w, r0, r1: _fused().simple_rnn_backward(a, w, dhs_b, hs, rkernel_t, mask, rmask, act,
-                                                           dpre, dh, r0, r1),
+         lambda r0, r1: _fused().simple_rnn_backward(dhs_b, hs, packed, mask, rmask, act, dpre, dh, r0, r1),
          lambda r: _stepwise().simple_rnn_backward_rows(dhs[:, r], hs[:, r], rkernel_t, mask[:, r], rmask[r], act,
                                                         dpre[:, r], dh[r]))
     return dpre, dh
@@ -154,8 +162,9 @@ def lstm_forward(xw, h0, c0, rkernel, mask, rmask, act, ract, out=None):
     cs[0] = c0
     out = _output(out, (2, B, T, U), xw.dtype)
     plain = _plain(rmask)
+    packed = _packed(rkernel)
     _run(xw.dtype, B,
-         lambda a, w, r0, r1: _fused().lstm_forward(a, w, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract,
+         lambda r0, r1: _fused().lstm_forward(xw, hs, cs, gates, packed, mask, rmask, plain, act, ract,
                                                     out[0], out[1], r0, r1),
          lambda r: _stepwise().lstm_forward_rows(xw[:, r], hs[:, r], cs[:, r], gates[:, r], rkernel, mask[:, r],
                                                  rmask[r], plain, act, ract))
@@ -172,8 +181,9 @@ def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract):
     dh = np.zeros((B, U), cs.dtype)
     dc = np.zeros((B, U), cs.dtype)
     dhs_b, dcs_b = _batch_major(dhs, cs.dtype), _batch_major(dcs, cs.dtype)
+    packed = _packed(rkernel_t)
     _run(cs.dtype, B,
-         lambda a, w, r0, r1: _fused().lstm_backward(a, w, dhs_b, dcs_b, cs, gates, rkernel_t,
+         lambda r0, r1: _fused().lstm_backward(dhs_b, dcs_b, cs, gates, packed,
                                                      mask, rmask, act, ract, dz, dh, dc, r0, r1),
          lambda r: _stepwise().lstm_backward_rows(dhs[:, r], dcs[:, r], cs[:, r], gates[:, r], rkernel_t, mask[:, r],
                                                   rmask[r], act, ract, dz[:, r], dh[r], dc[r]))
@@ -203,9 +213,11 @@ def gru_forward(xw, h0, rkernel, rbias, mask, rmask, act, ract, reset_after, out
         rk_h = np.ascontiguousarray(rkernel[:, 2 * U:])
     out = _output(out, (B, T, U), xw.dtype)
     plain = _plain(rmask)
+    zr_packed = _packed(rk_zr)
+    h_packed = zr_packed if reset_after else _packed(rk_h)
     _run(xw.dtype, B,
-         lambda a, w, r0, r1: _fused().gru_forward(a, w, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract,
-                                                   reset_after, out, r0, r1),
+         lambda r0, r1: _fused().gru_forward(xw, hs, aux, zr_packed, h_packed, rbias, mask, rmask, plain, act, ract,
+                                             reset_after, out, r0, r1),
          lambda r: _stepwise().gru_forward_rows(xw[:, r], hs[:, r], aux[:, r], rk_zr, rk_h, rbias, mask[:, r],
                                                 rmask[r], plain, act, ract, reset_after))
     if xw.dtype != np.float32:
@@ -229,9 +241,16 @@ def gru_backward(dhs, hs, aux, rkernel_t, mask, rmask, act, ract, reset_after):
     rk_zr_t = np.ascontiguousarray(rkernel_t[: 2 * U])
     rk_h_t = np.ascontiguousarray(rkernel_t[2 * U:])
     dhs_b = _batch_major(dhs, hs.dtype)
+    if hs.dtype != np.float32:
+        packed = None
+    elif reset_after:  # the loop reads only the whole recurrent kernel
+        packed = [_packed(rkernel_t)] * 3
+    else:  # ... or only its two parts
+        zr_t = _packed(rk_zr_t)
+        packed = [zr_t, zr_t, _packed(rk_h_t)]
     _run(hs.dtype, B,
-         lambda a, w, r0, r1: _fused().gru_backward(a, w, dhs_b, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask,
-                                                    rmask, act, ract, reset_after, dx, drec, dh, r0, r1),
+         lambda r0, r1: _fused().gru_backward(dhs_b, hs, aux, *packed, mask, rmask, act, ract, reset_after, dx, drec,
+                                              dh, r0, r1),
          lambda r: _stepwise().gru_backward_rows(dhs[:, r], hs[:, r], aux[:, r], rkernel_t, rk_zr_t, rk_h_t,
                                                  mask[:, r], rmask[r], act, ract, reset_after, dx[:, r], drec[:, r],
                                                  dh[r]))

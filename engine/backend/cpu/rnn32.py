@@ -200,7 +200,7 @@ def gru_step_backward(dh, hs_t, aux_t, rmask, keep, act, ract, reset_after, dx_t
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def gru_reset_backward(drh, hs_t, aux_t, rmask, keep, ract, dx_t, drec_t, dhm, dzr):
-    B, U = drh.shape
+    B, U = hs_t.shape
     for b in range(B):
         if not keep[b]:
             for u in range(2 * U):

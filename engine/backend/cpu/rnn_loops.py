@@ -1,9 +1,10 @@
 """Whole-sequence recurrent time loops, one compiled GIL-free call per thread.
 
 Each loop runs every time step of a row range [r0, r1) of the batch: the recurrent GEMM
-(numpy's OpenBLAS called from the kernel, `blas_call.gemm`) and the step kernels. The
-arrays are the full time-major arrays of `rnn.py`; the loops only touch their own rows,
-so `rnn.py` can run one loop per thread on disjoint row ranges.
+(`packed_gemm.gemm` over the recurrent kernel that `rnn.py` packed once per sequence)
+and the step kernels. The arrays are the full time-major arrays of `rnn.py`; the loops
+only touch their own rows, so `rnn.py` can run one loop per thread on disjoint row ranges.
+The GEMM outputs (z, dhm, ...) are scratch arrays padded to whole panels of columns.
 
 Why one call: when the loop ran in Python (one np.dot and one kernel call per step,
 50-150 us each) two threads gained nothing over one (0.264 against 0.252 s per W3 epoch):
@@ -13,14 +14,10 @@ holds no GIL, so the threads run truly in parallel.
 These loops are float32 only and inline the SIMD step kernels of `rnn32.py` (marked
 `inline="always"`, so they are compiled once, inside the loop, instead of once alone and
 again when LLVM inlines them). float64 runs the Python loops of `rnn_stepwise.py`.
-`gemm_address`, `wide`: see `blas_call.gemm_pointer`.
 
-numba's on-disk cache does not notice edits to inlined or called kernels in other files:
-after changing `rnn32.py` or `act32.py`, delete the `__pycache__/rnn_loops.*.nb*` files.
-
-Measured (one thread, 32 rows, 50 steps of LSTM 128): forward 3.1 ms (2.0-2.3 of it the
-32x128 @ 128x512 step GEMMs, about 42-46 us each, as fast as numpy's np.dot), backward
-3.0 ms.
+Measured (one thread, 32 rows, 50 steps of LSTM 128): the 32x128 @ 128x512 step GEMM
+took 56 us through numpy's OpenBLAS called from the kernel (which repacked the 256 KB
+recurrent kernel on every call) and takes 45 us over the packed kernel.
 """
 
 from __future__ import annotations
@@ -29,7 +26,12 @@ import numpy as np
 from numba import njit
 
 from engine.backend.cpu import rnn32
-from engine.backend.cpu.blas_call import gemm
+from engine.backend.cpu.packed_gemm import PANEL, gemm
+
+
+@njit(cache=True, nogil=True)
+def _padded(n):
+    return -(-n // PANEL) * PANEL
 
 
 @njit(cache=True, nogil=True)
@@ -75,49 +77,49 @@ def _accumulate(dh, dhs, t, r0):
 # --- SimpleRNN --------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def simple_rnn_forward(gemm_address, wide, xw, hs, rkernel, mask, rmask, plain, act, out_h, r0, r1):
+def simple_rnn_forward(xw, hs, rkernel, mask, rmask, plain, act, out_h, r0, r1):
     T, _, U = xw.shape
     hm = np.empty((r1 - r0, U), xw.dtype)
-    z = np.empty((r1 - r0, U), xw.dtype)
+    z = np.empty((r1 - r0, _padded(U)), xw.dtype)
     rm = rmask[r0:r1]
     for t in range(T):
         h = hs[t, r0:r1]
         if not plain:
             _times(h, rm, hm)
             h = hm
-        gemm(gemm_address, wide, h, rkernel, 0.0, z)
+        gemm(h, rkernel, z, False)
         rnn32.simple_step(xw[t, r0:r1], z, hs[t, r0:r1], mask[t, r0:r1], act, hs[t + 1, r0:r1])
         _emit(out_h, t, r0, hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
-def simple_rnn_backward(gemm_address, wide, dhs, hs, rkernel_t, mask, rmask, act, dpre, dh_all, r0, r1):
+def simple_rnn_backward(dhs, hs, rkernel_t, mask, rmask, act, dpre, dh_all, r0, r1):
     _, T, U = dhs.shape
-    dhm = np.empty((r1 - r0, U), dhs.dtype)
+    dhm = np.empty((r1 - r0, _padded(U)), dhs.dtype)
     rm = rmask[r0:r1]
     dh = dh_all[r0:r1]
     for t in range(T - 1, -1, -1):
         _accumulate(dh, dhs, t, r0)
         rnn32.simple_step_backward(dh, hs[t + 1, r0:r1], mask[t, r0:r1], act, dpre[t, r0:r1])
-        gemm(gemm_address, wide, dpre[t, r0:r1], rkernel_t, 0.0, dhm)
+        gemm(dpre[t, r0:r1], rkernel_t, dhm, False)
         _carry_grad(dh, dhm, rm, mask[t, r0:r1])
 
 
 # --- LSTM ----------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, out_h, out_c, r0,
+def lstm_forward(xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, out_h, out_c, r0,
                  r1):
     T, _, G = xw.shape
     hm = np.empty((r1 - r0, G // 4), xw.dtype)
-    z = np.empty((r1 - r0, G), xw.dtype)
+    z = np.empty((r1 - r0, _padded(G)), xw.dtype)
     rm = rmask[r0:r1]
     for t in range(T):
         h = hs[t, r0:r1]
         if not plain:
             _times(h, rm, hm)
             h = hm
-        gemm(gemm_address, wide, h, rkernel, 0.0, z)
+        gemm(h, rkernel, z, False)
         rnn32.lstm_step(xw[t, r0:r1], z, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
                         hs[t + 1, r0:r1], cs[t + 1, r0:r1])
         _emit(out_h, t, r0, hs[t + 1, r0:r1])
@@ -125,10 +127,10 @@ def lstm_forward(gemm_address, wide, xw, hs, cs, gates, rkernel, mask, rmask, pl
 
 
 @njit(cache=True, nogil=True)
-def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
+def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
                   r0, r1):
     _, T, U = dhs.shape
-    dhm = np.empty((r1 - r0, U), dhs.dtype)
+    dhm = np.empty((r1 - r0, _padded(U)), dhs.dtype)
     rm = rmask[r0:r1]
     dh = dh_all[r0:r1]
     dc = dc_all[r0:r1]
@@ -137,44 +139,44 @@ def lstm_backward(gemm_address, wide, dhs, dcs, cs, gates, rkernel_t, mask, rmas
         _accumulate(dc, dcs, t, r0)
         rnn32.lstm_step_backward(dh, dc, cs[t, r0:r1], cs[t + 1, r0:r1], gates[t, r0:r1], mask[t, r0:r1], act, ract,
                                  dz[t, r0:r1])
-        gemm(gemm_address, wide, dz[t, r0:r1], rkernel_t, 0.0, dhm)
+        gemm(dz[t, r0:r1], rkernel_t, dhm, False)
         _carry_grad(dh, dhm, rm, mask[t, r0:r1])
 
 
 # --- GRU -----------------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def gru_forward(gemm_address, wide, xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after,
+def gru_forward(xw, hs, aux, rk_zr, rk_h, rbias, mask, rmask, plain, act, ract, reset_after,
                 out_h, r0, r1):
     T, _, G = xw.shape
     U = G // 3
     n = r1 - r0
     hm = np.empty((n, U), xw.dtype)
     rh = np.zeros((n, U), xw.dtype)
-    zh = np.zeros((n, U), xw.dtype)
-    zr = np.empty((n, rk_zr.shape[1]), xw.dtype)
+    zh = np.zeros((n, _padded(U)), xw.dtype)
+    zr = np.empty((n, rk_zr.shape[0] * PANEL), xw.dtype)
     rm = rmask[r0:r1]
     for t in range(T):
         h = hs[t, r0:r1]
         if not plain:
             _times(h, rm, hm)
             h = hm
-        gemm(gemm_address, wide, h, rk_zr, 0.0, zr)
+        gemm(h, rk_zr, zr, False)
         rnn32.gru_gates_zr(xw[t, r0:r1], zr, rbias, h, mask[t, r0:r1], ract, reset_after, aux[t, r0:r1], rh)
         if not reset_after:
-            gemm(gemm_address, wide, rh, rk_h, 0.0, zh)
+            gemm(rh, rk_h, zh, False)
         rnn32.gru_update(xw[t, r0:r1], zh, hs[t, r0:r1], h, mask[t, r0:r1], act, reset_after, aux[t, r0:r1],
                          hs[t + 1, r0:r1])
         _emit(out_h, t, r0, hs[t + 1, r0:r1])
 
 
 @njit(cache=True, nogil=True)
-def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after,
+def gru_backward(dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, mask, rmask, act, ract, reset_after,
                  dx, drec, dh_all, r0, r1):
     _, T, U = dhs.shape
     n = r1 - r0
-    dhm = np.zeros((n, U), dhs.dtype)
-    dtmp = np.empty((n, U), dhs.dtype)
+    dhm = np.zeros((n, _padded(U)), dhs.dtype)
+    dtmp = np.empty((n, _padded(U)), dhs.dtype)
     dzr = np.zeros((n, 2 * U), dhs.dtype)
     dhh_pre = np.zeros((n, U), dhs.dtype)
     rm = rmask[r0:r1]
@@ -185,10 +187,10 @@ def gru_backward(gemm_address, wide, dhs, hs, aux, rkernel_t, rk_zr_t, rk_h_t, m
         rnn32.gru_step_backward(dh, hs[t, r0:r1], aux[t, r0:r1], rm, keep, act, ract, reset_after, dx[t, r0:r1],
                                 drec[t, r0:r1], dhm, dhh_pre)
         if reset_after:
-            gemm(gemm_address, wide, drec[t, r0:r1], rkernel_t, 1.0, dhm)
+            gemm(drec[t, r0:r1], rkernel_t, dhm, True)
         else:
-            gemm(gemm_address, wide, dhh_pre, rk_h_t, 0.0, dtmp)
+            gemm(dhh_pre, rk_h_t, dtmp, False)
             rnn32.gru_reset_backward(dtmp, hs[t, r0:r1], aux[t, r0:r1], rm, keep, ract, dx[t, r0:r1],
                                      drec[t, r0:r1], dhm, dzr)
-            gemm(gemm_address, wide, dzr, rk_zr_t, 1.0, dhm)
+            gemm(dzr, rk_zr_t, dhm, True)
         _carry_grad(dh, dhm, rm, keep)
