@@ -54,6 +54,8 @@ class GradientTape:
         """Differentiate with respect to `tensor` (or each tensor in a nested structure)."""
         for t in _flatten(tensor):
             t._needs_grad = True
+            if getattr(t, "_relu_fusion", None) is not None:
+                t._relu_fusion = None  # a fused activation would bypass this tensor's gradient
             self._watched.append(t)
 
     def stop_recording(self):

@@ -27,7 +27,7 @@ class Tensor:
     """
 
     __array_priority__ = 1000
-    __slots__ = ("data", "_parents", "_backward", "_needs_grad", "_keras_mask", "__weakref__")
+    __slots__ = ("data", "_parents", "_backward", "_needs_grad", "_keras_mask", "_relu_fusion", "__weakref__")
 
     def __init__(self, data, dtype=None):
         if dtype is not None:

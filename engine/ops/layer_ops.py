@@ -136,6 +136,21 @@ def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axe
                 None if b is None else dbeta.reshape(b.shape))
 
     out = record(back(out2), (x, g, b), backward)
+    if out._backward is not None:
+        def fused_relu(cap):
+            """capped_relu(out, cap) as one node on (x, gamma, beta): the activation's mask
+            folds into the normalization's backward passes (no separate gradient array)."""
+            def fused_backward(grad):
+                grad2, _ = _to_rows(grad, axes)
+                dx, dgamma, dbeta = cpu.batch_norm_backward(x2, _contiguous(grad2, dtype), m, inv_std, gd,
+                                                            batch_stats, bd, cap)
+                return (back(dx),
+                        None if g is None else dgamma.reshape(g.shape),
+                        None if b is None else dbeta.reshape(b.shape))
+
+            return record(back(cpu.relu_forward(out2, cap)), (x, g, b), fused_backward)
+
+        out._relu_fusion = fused_relu
     if batch_stats:
         return out, Tensor(m.reshape(feature_shape)), Tensor(v.reshape(feature_shape))
     return out, None, None

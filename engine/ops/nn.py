@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from engine.autodiff.function import record
+from engine.autodiff.tape import recording
 from engine.autodiff.tensor import convert
 
 
@@ -15,6 +16,30 @@ def relu(a):
     a = convert(a)
     ad = a.data
     return record(np.maximum(ad, 0), (a,), lambda g: (g * (ad > 0),))
+
+
+def capped_relu(a, max_value=None):
+    """min(max(a, 0), max_value) as one op (no cap with None); the gradient passes where
+    0 < a <= max_value, as relu followed by clip(0, max_value).
+
+    On a batch normalization's output (CPU, while recording) the two fuse into one node
+    whose backward applies the mask inside the normalization's passes."""
+    a = convert(a)
+    cap = np.inf if max_value is None else float(max_value)
+    fuse = getattr(a, "_relu_fusion", None)
+    if fuse is not None and recording():
+        return fuse(cap)
+    ad = a.data
+    if not (isinstance(ad, np.ndarray) and ad.dtype in (np.float32, np.float64)):
+        from engine.ops.math import clip
+
+        out = relu(a)
+        return out if max_value is None else clip(out, 0.0, cap)
+    from engine.backend.cpu import norm
+
+    ad = np.ascontiguousarray(ad)
+    return record(norm.relu_forward(ad, cap), (a,),
+                  lambda g: (norm.relu_backward(ad, np.ascontiguousarray(g, dtype=ad.dtype), cap),))
 
 
 def relu6(a):

@@ -19,6 +19,8 @@ def _non_negative(cls_name, arg, value, allow_none=False):
 
 def general_relu(inputs, negative_slope=0.0, max_value=None, threshold=0.0):
     """Keras 3's relu: x above `threshold` (capped at `max_value`), negative_slope * (x - threshold) below."""
+    if threshold == 0 and negative_slope == 0:
+        return ops.nn.capped_relu(inputs, max_value)
     if threshold != 0:
         above = Tensor((np.asarray(inputs.data) > threshold).astype(inputs.dtype))
         positive = ops.multiply(inputs, above)
