@@ -28,6 +28,14 @@ def _row_chunks(fn, rows, cols):
 
 
 @njit(cache=True, nogil=True)
+def _typed(value, like):
+    """`value` as a scalar of `like`'s dtype, so float32 loops stay in float32 (and vectorize)."""
+    box = np.empty(1, like.dtype)
+    box[0] = value
+    return box[0]
+
+
+@njit(cache=True, nogil=True)
 def _shifted_sums(x, shift, lo, hi, s1, s2):
     """Add sum(x - shift) and sum((x - shift)^2) per column of rows lo..hi into s1, s2 (float64)."""
     cols = x.shape[1]
@@ -68,6 +76,7 @@ def _affine_rows(x, scale, shift, cap, out, lo, hi):
     cols = x.shape[1]
     src, dst = x.reshape(-1), out.reshape(-1)
     width = uint64(cols)
+    zero, top = _typed(0.0, src), _typed(cap, src)
     if cap < 0:
         for i in range(uint64(lo), uint64(hi)):
             for j in range(width):
@@ -76,7 +85,7 @@ def _affine_rows(x, scale, shift, cap, out, lo, hi):
         for i in range(uint64(lo), uint64(hi)):
             for j in range(width):
                 v = src[i * width + j] * scale[j] + shift[j]
-                dst[i * width + j] = min(max(v, 0.0), cap)
+                dst[i * width + j] = min(max(v, zero), top)
 
 
 def batch_norm_forward(x, mean, var, gamma, beta, epsilon, cap=NO_ACT):
@@ -99,6 +108,7 @@ def _grad_sums(x, grad, mean, scale, shift, cap, lo, hi, sum_g, sum_gx):
     cols = x.shape[1]
     width = uint64(cols)
     src, gf = x.reshape(-1), grad.reshape(-1)
+    zero, top = _typed(0.0, gf), _typed(cap, gf)
     for i in range(uint64(lo), uint64(hi)):
         for j in range(width):
             at = i * width + j
@@ -106,8 +116,8 @@ def _grad_sums(x, grad, mean, scale, shift, cap, lo, hi, sum_g, sum_gx):
             gv = gf[at]
             if cap >= 0:
                 y = xv * scale[j] + shift[j]
-                if not (y > 0 and y <= cap):
-                    gv = 0.0
+                if not (y > zero and y <= top):
+                    gv = zero
             sum_g[j] += gv
             sum_gx[j] += gv * (xv - mean[j])
 
@@ -118,6 +128,7 @@ def _grad_rows(x, grad, mean, scale, shift, cap, gscale, coef, offset, dx, lo, h
     cols = x.shape[1]
     width = uint64(cols)
     src, gf, out = x.reshape(-1), grad.reshape(-1), dx.reshape(-1)
+    zero, top = _typed(0.0, gf), _typed(cap, gf)
     for i in range(uint64(lo), uint64(hi)):
         for j in range(width):
             at = i * width + j
@@ -125,8 +136,8 @@ def _grad_rows(x, grad, mean, scale, shift, cap, gscale, coef, offset, dx, lo, h
             gv = gf[at]
             if cap >= 0:
                 y = xv * scale[j] + shift[j]
-                if not (y > 0 and y <= cap):
-                    gv = 0.0
+                if not (y > zero and y <= top):
+                    gv = zero
             out[at] = gscale[j] * gv - coef[j] * (xv - mean[j]) - offset[j]
 
 
@@ -169,15 +180,17 @@ def batch_norm_backward(x, grad, mean, inv_std, gamma, batch_stats, beta=None, c
 
 @njit(cache=True, nogil=True)
 def _relu_flat(x, cap, out, lo, hi):
+    zero, top = _typed(0.0, x), _typed(cap, x)
     for i in range(uint64(lo), uint64(hi)):
-        out[i] = min(max(x[i], 0.0), cap)
+        out[i] = min(max(x[i], zero), top)
 
 
 @njit(cache=True, nogil=True)
 def _relu_grad_flat(x, grad, cap, out, lo, hi):
+    zero, top = _typed(0.0, grad), _typed(cap, grad)
     for i in range(uint64(lo), uint64(hi)):
         v = x[i]
-        out[i] = grad[i] if (v > 0 and v <= cap) else 0.0
+        out[i] = grad[i] if (v > zero and v <= top) else zero
 
 
 def _flat_chunks(fn, size):
