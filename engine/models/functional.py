@@ -109,17 +109,42 @@ class Functional(Model):
             if value is not None:
                 _check_input_shape(self, t, value)
             values[id(t)] = value
-        for node in self._functional_nodes:
+        nodes = self._functional_nodes
+        fusable = self._relu_fusion_plan()
+        skip = None
+        for index, node in enumerate(nodes):
+            if index == skip:
+                continue
             args, kwargs = map_structure(
                 lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, (node.args, node.kwargs)
             )
             if training is not None and "training" not in kwargs:
                 kwargs = dict(kwargs)
                 kwargs["training"] = training
-            out = node.layer(*args, **kwargs)
+            cap = fusable.get(index)
+            if cap is None:
+                out = node.layer(*args, **kwargs)
+            else:
+                node.layer.relu_cap = cap
+                try:
+                    out = node.layer(*args, **kwargs)
+                finally:
+                    node.layer.relu_cap = None
+                if node.layer.relu_applied:  # the next call, the ReLU, is done: its output is `out`
+                    node, skip = nodes[index + 1], index + 1
             for symbolic, concrete in zip(flatten(node.outputs), flatten(out)):
                 values[id(symbolic)] = concrete
         return map_structure(lambda t: values[id(t)], self._outputs)
+
+    def _relu_fusion_plan(self):
+        """{node index: ReLU cap} of the BatchNormalization-ReLU calls that may run as one op."""
+        plan = self.__dict__.get("_relu_fusion_cache")
+        if plan is None or plan[0] is not self._functional_nodes:
+            from engine.layers.normalization.relu_fusion import fusable_pairs
+
+            plan = (self._functional_nodes, fusable_pairs(self._functional_nodes, self._outputs))
+            self.__dict__["_relu_fusion_cache"] = plan
+        return plan[1]
 
     def compute_output_shape(self, input_shape):
         return self.output_shape

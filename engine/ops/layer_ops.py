@@ -101,18 +101,26 @@ def _param(value, count, dtype, fill):
     return _contiguous(np.asarray(value.data).reshape(-1), dtype)
 
 
-def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axes=(-1,), epsilon=1e-3):
+def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axes=(-1,), epsilon=1e-3,
+                              activation_cap=None):
     """Batch normalization over every axis except `axes` (the feature axes).
 
     With `mean`/`variance` None the batch statistics are used and differentiated through;
     otherwise the given (moving) statistics are constants. Returns (outputs, batch_mean,
     batch_variance); the statistics are plain arrays of the feature shape (None when given).
+    With `activation_cap` (a number >= 0, np.inf: none) the outputs are
+    min(max(normalized, 0), cap), computed in the same passes (gradient as `nn.capped_relu`).
     """
     x = convert(inputs)
     axes = tuple(sorted(int(a) % x.ndim for a in axes))
     feature_shape = tuple(x.shape[a] for a in axes)
     if not _on_host(x, *(convert(t) for t in (gamma, beta, mean, variance) if t is not None)):
-        return _batch_norm_composed(x, gamma, beta, mean, variance, axes, epsilon)
+        out, m, v = _batch_norm_composed(x, gamma, beta, mean, variance, axes, epsilon)
+        if activation_cap is not None:
+            from engine.ops.nn import capped_relu
+
+            out = capped_relu(out, None if activation_cap == np.inf else activation_cap)
+        return out, m, v
     dtype = x.data.dtype
     x2, back = _to_rows(x.data, axes)
     cols = x2.shape[1]
@@ -126,31 +134,32 @@ def batch_normalization_fused(inputs, gamma, beta, mean=None, variance=None, axe
     else:
         m = _contiguous(np.asarray(convert(mean).data).reshape(-1), dtype)
         v = _contiguous(np.asarray(convert(variance).data).reshape(-1), dtype)
-    out2, inv_std = cpu.batch_norm_forward(x2, m, v, gd, bd, epsilon)
 
-    def backward(grad):
-        grad2, _ = _to_rows(grad, axes)
-        dx, dgamma, dbeta = cpu.batch_norm_backward(x2, _contiguous(grad2, dtype), m, inv_std, gd, batch_stats)
-        return (back(dx),
-                None if g is None else dgamma.reshape(g.shape),
-                None if b is None else dbeta.reshape(b.shape))
+    def recorded(out2, inv_std, cap):
+        """`out2` on the tape; with a `cap` (not None) the activation's mask is applied inside the backward passes."""
+        def backward(grad):
+            grad2, _ = _to_rows(grad, axes)
+            grad2 = _contiguous(grad2, dtype)
+            if cap is None:
+                dx, dgamma, dbeta = cpu.batch_norm_backward(x2, grad2, m, inv_std, gd, batch_stats)
+            else:
+                dx, dgamma, dbeta = cpu.batch_norm_backward(x2, grad2, m, inv_std, gd, batch_stats, bd, cap)
+            return (back(dx),
+                    None if g is None else dgamma.reshape(g.shape),
+                    None if b is None else dbeta.reshape(b.shape))
 
-    out = record(back(out2), (x, g, b), backward)
-    if out._backward is not None:
-        def fused_relu(cap):
-            """capped_relu(out, cap) as one node on (x, gamma, beta): the activation's mask
-            folds into the normalization's backward passes (no separate gradient array)."""
-            def fused_backward(grad):
-                grad2, _ = _to_rows(grad, axes)
-                dx, dgamma, dbeta = cpu.batch_norm_backward(x2, _contiguous(grad2, dtype), m, inv_std, gd,
-                                                            batch_stats, bd, cap)
-                return (back(dx),
-                        None if g is None else dgamma.reshape(g.shape),
-                        None if b is None else dbeta.reshape(b.shape))
+        return record(back(out2), (x, g, b), backward)
 
-            return record(back(cpu.relu_forward(out2, cap)), (x, g, b), fused_backward)
-
-        out._relu_fusion = fused_relu
+    if activation_cap is not None:
+        cap = float(activation_cap)
+        out = recorded(*cpu.batch_norm_forward(x2, m, v, gd, bd, epsilon, cap), cap)
+    else:
+        out2, inv_std = cpu.batch_norm_forward(x2, m, v, gd, bd, epsilon)
+        out = recorded(out2, inv_std, None)
+        if out._backward is not None:
+            # capped_relu(out, cap) as one node on (x, gamma, beta): the activation's mask folds
+            # into the normalization's backward passes (no separate gradient array).
+            out._relu_fusion = lambda cap: recorded(cpu.relu_forward(out2, cap), inv_std, cap)
     if batch_stats:
         return out, Tensor(m.reshape(feature_shape)), Tensor(v.reshape(feature_shape))
     return out, None, None

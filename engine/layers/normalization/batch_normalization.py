@@ -30,6 +30,12 @@ class BatchNormalization(Layer):
     Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (not trainable).
     """
 
+    # Set by a functional model around a call whose output feeds only a plain ReLU (see
+    # relu_fusion.py): the cap of that ReLU (np.inf: none). `relu_applied` then says whether
+    # this call applied it (training without a mask), so the model skips the ReLU call.
+    relu_cap = None
+    relu_applied = False
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -87,9 +93,14 @@ class BatchNormalization(Layer):
         x = ops.cast(inputs, compute_dtype)
         gamma = None if self.gamma is None else ops.cast(self.gamma, compute_dtype)
         beta = None if self.beta is None else ops.cast(self.beta, compute_dtype)
+        cap, self.relu_applied = self.relu_cap, False
         if training and self.trainable:
             if mask is not None:
                 out, mean, var = self._masked_training(x, gamma, beta, mask)
+            elif cap is not None and compute_dtype == self.compute_dtype:
+                out, mean, var = ops.batch_normalization_fused(x, gamma, beta, axes=self._axes, epsilon=self.epsilon,
+                                                               activation_cap=cap)
+                self.relu_applied = True
             else:
                 out, mean, var = ops.batch_normalization_fused(x, gamma, beta, axes=self._axes, epsilon=self.epsilon)
             self._update_moving(self.moving_mean, mean)
