@@ -139,10 +139,10 @@ class Functional(Model):
     def _relu_fusion_plan(self):
         """{node index: ReLU cap} of the BatchNormalization-ReLU calls that may run as one op."""
         plan = self.__dict__.get("_relu_fusion_cache")
-        if plan is None or plan[0] is not self._functional_nodes:
+        if plan is None or plan[0] != id(self._functional_nodes):
             from engine.layers.normalization.relu_fusion import fusable_pairs
 
-            plan = (self._functional_nodes, fusable_pairs(self._functional_nodes, self._outputs))
+            plan = (id(self._functional_nodes), fusable_pairs(self._functional_nodes, self._outputs))
             self.__dict__["_relu_fusion_cache"] = plan
         return plan[1]
 

@@ -98,6 +98,7 @@ CASES = {
     # nn
     "relu": (ops.relu, [away_from_zero(3, 4)]),
     "relu6": (ops.relu6, [np.array([-1.0, 0.5, 3.0, 5.5, 6.5, 8.0])]),
+    "capped_relu": (lambda a: ops.capped_relu(a, 6.0), [np.array([-1.0, 0.5, 3.0, 5.5, 6.5, 8.0])]),
     "leaky_relu": (lambda a: ops.leaky_relu(a, 0.1), [away_from_zero(3, 4)]),
     "sigmoid": (ops.sigmoid, [rng.normal(size=(3, 4)) * 3]),
     "tanh": (ops.tanh, [rng.normal(size=(3, 4))]),
