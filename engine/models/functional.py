@@ -28,6 +28,10 @@ class Functional(Model):
         self._inputs = inputs
         self._outputs = outputs
         self._functional_nodes = _topological_nodes(flatten(inputs), flatten(outputs))
+        from engine.layers.normalization.relu_fusion import fusable_pairs
+
+        # {node index: ReLU cap} of the BatchNormalization-ReLU calls that may run as one op
+        self._relu_fusion_plan = fusable_pairs(self._functional_nodes, outputs)
         self._layer_list = _layers_in_order(self._functional_nodes, flatten(inputs))
         self.built = True
 
@@ -110,7 +114,7 @@ class Functional(Model):
                 _check_input_shape(self, t, value)
             values[id(t)] = value
         nodes = self._functional_nodes
-        fusable = self._relu_fusion_plan()
+        fusable = self.__dict__.get("_relu_fusion_plan") or {}
         skip = None
         for index, node in enumerate(nodes):
             if index == skip:
@@ -135,16 +139,6 @@ class Functional(Model):
             for symbolic, concrete in zip(flatten(node.outputs), flatten(out)):
                 values[id(symbolic)] = concrete
         return map_structure(lambda t: values[id(t)], self._outputs)
-
-    def _relu_fusion_plan(self):
-        """{node index: ReLU cap} of the BatchNormalization-ReLU calls that may run as one op."""
-        plan = self.__dict__.get("_relu_fusion_cache")
-        if plan is None or plan[0] != id(self._functional_nodes):
-            from engine.layers.normalization.relu_fusion import fusable_pairs
-
-            plan = (id(self._functional_nodes), fusable_pairs(self._functional_nodes, self._outputs))
-            self.__dict__["_relu_fusion_cache"] = plan
-        return plan[1]
 
     def compute_output_shape(self, input_shape):
         return self.output_shape
