@@ -113,6 +113,8 @@ class Functional(Model):
             if value is not None:
                 _check_input_shape(self, t, value)
             values[id(t)] = value
+        from engine.layers.normalization.relu_fusion import activation_requested
+
         nodes = self._functional_nodes
         fusable = self.__dict__.get("_relu_fusion_plan") or {}
         skip = None
@@ -128,14 +130,10 @@ class Functional(Model):
             cap = fusable.get(index)
             if cap is None:
                 out = node.layer(*args, **kwargs)
-            else:
-                node.layer.relu_cap = cap
-                try:
+            else:  # a BatchNormalization that applies the next call, a ReLU, too: `out` is the ReLU's output
+                with activation_requested(node.layer, cap):
                     out = node.layer(*args, **kwargs)
-                finally:
-                    node.layer.relu_cap = None
-                if node.layer.relu_applied:  # the next call, the ReLU, is done: its output is `out`
-                    node, skip = nodes[index + 1], index + 1
+                node, skip = nodes[index + 1], index + 1
             for symbolic, concrete in zip(flatten(node.outputs), flatten(out)):
                 values[id(symbolic)] = concrete
         return map_structure(lambda t: values[id(t)], self._outputs)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import constraints, initializers, ops, regularizers
 from engine.autodiff.tape import stop_recording
 from engine.layers.input_spec import InputSpec
 from engine.layers.layer import Layer
 from engine.layers.normalization._axes import check_axis_argument, normalize_axes
+from engine.layers.normalization.relu_fusion import requested_cap
 
 
 class BatchNormalization(Layer):
@@ -29,12 +32,6 @@ class BatchNormalization(Layer):
     Input shape: any, with known feature axes. Output shape: same as the input.
     Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (not trainable).
     """
-
-    # Set by a functional model around a call whose output feeds only a plain ReLU (see
-    # relu_fusion.py): the cap of that ReLU (np.inf: none). `relu_applied` then says whether
-    # this call applied it (training without a mask), so the model skips the ReLU call.
-    relu_cap = None
-    relu_applied = False
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
@@ -93,14 +90,15 @@ class BatchNormalization(Layer):
         x = ops.cast(inputs, compute_dtype)
         gamma = None if self.gamma is None else ops.cast(self.gamma, compute_dtype)
         beta = None if self.beta is None else ops.cast(self.beta, compute_dtype)
-        cap, self.relu_applied = self.relu_cap, False
+        # a functional model's request to apply the next ReLU too (see relu_fusion.py)
+        cap = requested_cap(self)
         if training and self.trainable:
             if mask is not None:
                 out, mean, var = self._masked_training(x, gamma, beta, mask)
             elif cap is not None and compute_dtype == self.compute_dtype:
                 out, mean, var = ops.batch_normalization_fused(x, gamma, beta, axes=self._axes, epsilon=self.epsilon,
                                                                activation_cap=cap)
-                self.relu_applied = True
+                cap = None  # applied
             else:
                 out, mean, var = ops.batch_normalization_fused(x, gamma, beta, axes=self._axes, epsilon=self.epsilon)
             self._update_moving(self.moving_mean, mean)
@@ -109,7 +107,8 @@ class BatchNormalization(Layer):
             out, _, _ = ops.batch_normalization_fused(
                 x, gamma, beta, mean=ops.cast(self.moving_mean, compute_dtype),
                 variance=ops.cast(self.moving_variance, compute_dtype), axes=self._axes, epsilon=self.epsilon)
-        return ops.cast(out, self.compute_dtype)
+        out = ops.cast(out, self.compute_dtype)
+        return out if cap is None else ops.nn.capped_relu(out, None if cap == np.inf else cap)
 
     def _update_moving(self, moving, batch_value):
         """moving = moving * momentum + batch * (1 - momentum), as Keras 3 (on the variable's backend)."""

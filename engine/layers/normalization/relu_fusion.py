@@ -3,19 +3,42 @@
 `fusable_pairs(nodes, outputs)` finds, once per model, the recorded calls where a
 `BatchNormalization`'s only output feeds nothing but the very next call, a plain `ReLU`
 (no leak, no threshold, optional `max_value`) of the same compute dtype, with no activity
-regularizer and not a model output. The model then asks the BatchNormalization layer to apply
-the activation itself (`BatchNormalization.relu_cap`); in training on host (numpy) arrays
-without a mask the layer does so in the normalization's pass and its backward (see
-`ops.batch_normalization_fused`'s `activation_cap`), and the ReLU call is skipped. In every
-other case the layer returns its plain output and the ReLU runs as usual. The numbers equal
-the two layers' (same values, same gradients); what is skipped is the pre-activation array.
+regularizer and not a model output. The model then calls the BatchNormalization layer inside
+`activation_requested(layer, cap)` and skips the ReLU call: the layer applies the activation
+itself, in training on host (numpy) arrays without a mask inside the normalization's pass and
+its backward (see `ops.batch_normalization_fused`'s `activation_cap`), otherwise as the ReLU
+layer would (`ops.nn.capped_relu` on its output). The numbers equal the two layers' (same
+values, same gradients); what is skipped is the pre-activation array. The request is
+per thread, so a model used from two threads at once does not mix them.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import numpy as np
 
 from engine.layers.symbolic import KerasTensor, flatten
+
+_requests = threading.local()
+
+
+@contextmanager
+def activation_requested(layer, cap):
+    """Ask `layer` (a BatchNormalization) to apply min(max(., 0), cap) to its output in this block."""
+    previous = getattr(_requests, "by_layer", None)
+    _requests.by_layer = {**(previous or {}), id(layer): cap}
+    try:
+        yield
+    finally:
+        _requests.by_layer = previous
+
+
+def requested_cap(layer):
+    """The cap asked of `layer` in this thread (np.inf: plain ReLU), or None."""
+    requests = getattr(_requests, "by_layer", None)
+    return None if not requests else requests.get(id(layer))
 
 
 def fusable_pairs(nodes, outputs):
