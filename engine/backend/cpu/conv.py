@@ -35,7 +35,7 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from engine.backend.cpu import conv_direct, parallel
+from engine.backend.cpu import conv_direct, conv_implicit, parallel
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
@@ -165,6 +165,27 @@ def _group_slices(cols, weights, groups):
         yield slice(g * og, (g + 1) * og), lhs, rhs
 
 
+# Stride-1 float32 convs with a kernel wider than 1x1 take the implicit GEMM of `conv_implicit`
+# (forward and data gradient); False sends them through im2col + GEMM (A/B measurements, tests).
+IMPLICIT_GEMM = True
+
+
+def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
+    """Whether this conv takes `conv_implicit`: float32, one group, stride and dilation 1, a 1-D or 2-D
+    kernel (KD == 1) other than 1x1, and no output cell beyond the padded input's reach."""
+    if not IMPLICIT_GEMM or np.dtype(dtype) != np.float32 or groups != 1 or kernel_shape[0] != 1:
+        return False
+    if tuple(strides) != (1, 1, 1) or tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
+        return False
+    kh, kw = kernel_shape[1], kernel_shape[2]
+    if (kh, kw) == (1, 1):
+        return False
+    _, oh, ow = out_spatial
+    # padding after each axis within [0, k - 1] too, so the data gradient's padding is valid
+    return (x_shape[2] + pads[1] <= oh + kh - 1 and x_shape[3] + pads[2] <= ow + kw - 1
+            and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
+
+
 def _forward_part(cols, weights, groups, dest):
     """dest (positions, out_ch) = cols @ kernel, per group."""
     for outs, lhs, rhs in _group_slices(cols, weights, groups):
@@ -283,11 +304,17 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
                       x.shape[0], _per_sample_macs(out_spatial, kshape, 1, out_ch))
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
+    implicit = implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
 
     def work(parts):
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
-            _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups, dest)
+            if implicit:
+                conv_implicit.implicit_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
+            else:
+                _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups,
+                              dest)
             if has_bias or act:
                 bias_activation(dest, bias, has_bias, act)
 
@@ -315,6 +342,9 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                                    need_data, need_filter)
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
+    implicit = need_data and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial,
+                                           groups)
+    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     sums = {}
 
     def work(parts):
@@ -330,7 +360,10 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
-            if need_data:
+            if implicit:
+                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1] - 1 - pads[1],
+                                            kshape[2] - 1 - pads[2], dx[part, 0])
+            elif need_data:
                 _data_grad_part(dz, weights, groups, (strides, dilations, pads), out_spatial, kshape, dx[part])
         sums[parts[0].start] = (dk, db)
 
@@ -403,9 +436,16 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     weights = _kernel3(kernel)
     dx = np.empty((grad_out.shape[0],) + tuple(in_spatial) + (in_ch,), dtype=grad_out.dtype)
     plan = _plan(grad_out.shape[0], out_spatial, kshape, in_ch, out_ch, grad_out.itemsize)
+    x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
+    implicit = implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides, dilations, pads, out_spatial, groups)
+    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
 
     def work(parts):
         for part in parts:
+            if implicit:
+                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1] - 1 - pads[1],
+                                            kshape[2] - 1 - pads[2], dx[part, 0])
+                continue
             _data_grad_part(grad_out[part].reshape(-1, out_ch), weights, groups, (strides, dilations, pads),
                             out_spatial, kshape, dx[part])
 
@@ -441,4 +481,4 @@ def _warm(dtype):
     return job
 
 
-WARMUP = (_warm(np.float32), _warm(np.float64))
+WARMUP = (_warm(np.float32), _warm(np.float64)) + conv_implicit.WARMUP
