@@ -186,6 +186,13 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
             and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
 
 
+def pointwise_gemm(dtype, kernel_shape, pads, groups):
+    """Whether a 1x1 conv's GEMMs (forward, data gradient) take `conv_implicit.pointwise` (float32, one
+    group, no padding) rather than np.dot."""
+    return (IMPLICIT_GEMM and np.dtype(dtype) == np.float32 and groups == 1 and tuple(pads) == (0, 0, 0)
+            and tuple(kernel_shape[:3]) == (1, 1, 1))
+
+
 def _forward_part(cols, weights, groups, dest):
     """dest (positions, out_ch) = cols @ kernel, per group."""
     for outs, lhs, rhs in _group_slices(cols, weights, groups):
@@ -228,6 +235,19 @@ def _data_grad_part(dz, weights, groups, geometry, out_spatial, kshape, dest):
         cells[...] = dcols.reshape(cells.shape)
     else:
         _column_walk(dest, dcols, *kshape, *strides, *dilations, *pads, *out_spatial, True)
+
+
+def _pointwise_data_grad(dz, packed, strides, out_spatial, dest):
+    """dest (part of dx) of a 1x1 conv without padding: dz @ kernel^T onto the cells it read, zeros elsewhere."""
+    in_ch = dest.shape[-1]
+    cells = _pointwise_cells(dest, (1, 1, 1), strides, (0, 0, 0), out_spatial)
+    if cells.shape == dest.shape:
+        conv_implicit.pointwise(dz, packed, in_ch, dest.reshape(-1, in_ch))
+        return
+    dest[...] = 0
+    scratch = np.empty(cells.shape, dtype=dest.dtype)
+    conv_implicit.pointwise(dz, packed, in_ch, scratch.reshape(-1, in_ch))
+    cells[...] = scratch
 
 
 # A part's column matrix stays under this many bytes, so it is still in the core's L2 cache
@@ -306,12 +326,18 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
+    pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups)
+    if pointwise:
+        packed = conv_implicit.pack(weights.reshape(-1, out_ch))
 
     def work(parts):
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if implicit:
                 conv_implicit.implicit_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
+            elif pointwise:
+                conv_implicit.pointwise(_columns(x[part], kshape, strides, dilations, pads, out_spatial), packed,
+                                        out_ch, dest)
             else:
                 _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups,
                               dest)
@@ -345,6 +371,9 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     implicit = need_data and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial,
                                            groups)
     packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups)
+    if pointwise:
+        packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
     sums = {}
 
     def work(parts):
@@ -363,6 +392,8 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
             if implicit:
                 conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1] - 1 - pads[1],
                                             kshape[2] - 1 - pads[2], dx[part, 0])
+            elif pointwise:
+                _pointwise_data_grad(dz, packed, strides, out_spatial, dx[part])
             elif need_data:
                 _data_grad_part(dz, weights, groups, (strides, dilations, pads), out_spatial, kshape, dx[part])
         sums[parts[0].start] = (dk, db)
