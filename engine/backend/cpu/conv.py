@@ -186,11 +186,12 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
             and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
 
 
-def pointwise_gemm(dtype, kernel_shape, pads, groups):
-    """Whether a 1x1 conv's GEMMs (forward, data gradient) take `conv_implicit.pointwise` (float32, one
-    group, no padding) rather than np.dot."""
+def pointwise_gemm(dtype, kernel_shape, pads, groups, width):
+    """Whether a 1x1 conv's GEMM with `width` output columns (forward: out channels, data gradient: in
+    channels) takes `conv_implicit.pointwise` (float32, one group, no padding) rather than np.dot.
+    Only whole panels of 16: a 24-wide product through the padded scratch lost to np.dot."""
     return (IMPLICIT_GEMM and np.dtype(dtype) == np.float32 and groups == 1 and tuple(pads) == (0, 0, 0)
-            and tuple(kernel_shape[:3]) == (1, 1, 1))
+            and tuple(kernel_shape[:3]) == (1, 1, 1) and width % conv_implicit.PANEL == 0)
 
 
 def _forward_part(cols, weights, groups, dest):
@@ -326,7 +327,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
-    pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups)
+    pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
     if pointwise:
         packed = conv_implicit.pack(weights.reshape(-1, out_ch))
 
@@ -371,7 +372,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     implicit = need_data and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial,
                                            groups)
     packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
-    pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups)
+    pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
     if pointwise:
         packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
     sums = {}

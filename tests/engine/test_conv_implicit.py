@@ -1,0 +1,157 @@
+"""The implicit-GEMM convolution (`engine/backend/cpu/conv_implicit.py`) against the im2col path.
+
+Stride-1 float32 convs with a kernel wider than 1x1 run their forward pass and data gradient
+through `conv_implicit.implicit_conv`; float32 1x1 convs whose GEMM width is a whole number of
+16-wide panels run through `conv_implicit.pointwise`. `conv.IMPLICIT_GEMM = False` sends both
+through im2col + np.dot, which must give the same numbers (to float32 rounding). Odd shapes on
+purpose: batch 1, channel counts that are no multiple of a vector width, widths past one panel,
+same/valid/causal padding, even kernels, 1-D and 2-D.
+"""
+
+import numpy as np
+import pytest
+
+from engine import ops
+from engine.autodiff import GradientTape, Tensor
+from engine.backend.cpu import conv as kernels
+from engine.backend.cpu import conv_implicit
+from tests.engine.parity.spatial_parity import check_parity
+
+RNG = np.random.default_rng(41)
+
+# (input shape, kernel shape (*k, C, F), padding)
+IMPLICIT = [
+    ((2, 7, 6, 5), (3, 3, 5, 4), "same"),
+    ((1, 9, 8, 3), (3, 2, 3, 17), "valid"),
+    ((3, 6, 7, 16), (3, 3, 16, 16), "same"),
+    ((2, 5, 6, 1), (2, 4, 1, 33), "same"),
+    ((1, 4, 4, 2), (4, 4, 2, 3), "valid"),
+    ((2, 11, 6), (5, 6, 7), "causal"),
+    ((1, 12, 3), (4, 3, 32), "same"),
+]
+
+
+def _values_and_grads(fn, *arrays):
+    tensors = [Tensor(a) for a in arrays]
+    with GradientTape() as tape:
+        for t in tensors:
+            tape.watch(t)
+        y = fn(*tensors)
+        upstream = np.cos(np.arange(y.numpy().size)).reshape(y.shape).astype(y.numpy().dtype)
+        loss = ops.reduce_sum(ops.multiply(y, Tensor(upstream)))
+    return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, tensors)]
+
+
+def _both_paths(monkeypatch, fn, *arrays):
+    results = []
+    for implicit in (True, False):
+        monkeypatch.setattr(kernels, "IMPLICIT_GEMM", implicit)
+        results.append(_values_and_grads(fn, *arrays))
+    return results
+
+
+def _assert_close(results, dtype=np.float32):
+    for got, want in zip(*results):
+        assert got.dtype == want.dtype == dtype
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * scale)
+
+
+@pytest.mark.parametrize("geometry", IMPLICIT)
+@pytest.mark.parametrize("activation", ["linear", "relu", "tanh"])
+def test_implicit_gemm_equals_im2col(monkeypatch, geometry, activation):
+    x_shape, k_shape, padding = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=k_shape).astype(np.float32)
+    b = RNG.normal(size=k_shape[-1]).astype(np.float32)
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, activation, padding=padding)  # noqa: E731
+    _assert_close(_both_paths(monkeypatch, fn, x, k, b))
+    # the separate data / filter kernels of ops.conv, and conv_transpose (backward-data as its forward)
+    _assert_close(_both_paths(monkeypatch, lambda a, w: ops.conv(a, w, padding=padding), x, k))
+    if padding != "causal":
+        kt = np.ascontiguousarray(np.swapaxes(k, -1, -2))
+        _assert_close(_both_paths(monkeypatch, lambda a, w: ops.conv_transpose(a, w, padding=padding), x, kt))
+
+
+@pytest.mark.parametrize("geometry", IMPLICIT)
+def test_the_new_path_is_the_one_taken(monkeypatch, geometry):
+    x_shape, k_shape, padding = geometry
+    calls = []
+    original = conv_implicit.implicit_conv
+    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(1) or original(*a))
+    x = Tensor(RNG.normal(size=x_shape).astype(np.float32))
+    with GradientTape() as tape:
+        tape.watch(x)
+        loss = ops.reduce_sum(ops.conv(x, Tensor(RNG.normal(size=k_shape).astype(np.float32)), padding=padding))
+    assert tape.gradient(loss, x) is not None
+    assert len(calls) >= 2  # forward and data gradient
+
+
+@pytest.mark.parametrize("dtype,strides,dilation", [(np.float64, 1, 1), (np.float32, 2, 1), (np.float32, 1, 2)])
+def test_other_convs_keep_im2col(monkeypatch, dtype, strides, dilation):
+    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: pytest.fail("implicit path taken"))
+    x = RNG.normal(size=(2, 8, 8, 4)).astype(dtype)
+    k = RNG.normal(size=(3, 3, 4, 16)).astype(dtype)
+    ops.conv(Tensor(x), Tensor(k), strides=strides, padding="same", dilation_rate=dilation)
+
+
+@pytest.mark.parametrize("geometry", IMPLICIT[::2])
+def test_float32_implicit_gradients_match_the_float64_general_path(monkeypatch, geometry):
+    """The float64 path is checked against central differences (test_conv_ops); the float32 implicit
+    path must give its numbers to float32 precision."""
+    x_shape, k_shape, padding = geometry
+    x, k, b = RNG.normal(size=x_shape), RNG.normal(size=k_shape), RNG.normal(size=k_shape[-1])
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "tanh", padding=padding)  # noqa: E731
+    got = _values_and_grads(fn, *(a.astype(np.float32) for a in (x, k, b)))
+    want = _values_and_grads(fn, x, k, b)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(w).max())))
+
+
+# (input shape, out channels, strides) of float32 1x1 convs on the micro-kernel (widths of 16s)
+POINTWISE = [
+    ((2, 5, 6, 16), 96, 1),
+    ((3, 7, 7, 5), 16, 2),
+    ((1, 4, 4, 96), 24, 1),
+    ((2, 9, 32), 48, 3),
+    ((1, 5, 7, 32), 17, (2, 3)),
+]
+
+
+@pytest.mark.parametrize("geometry", POINTWISE)
+def test_pointwise_micro_kernel_equals_np_dot(monkeypatch, geometry):
+    x_shape, filters, strides = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=(1,) * (len(x_shape) - 2) + (x_shape[-1], filters)).astype(np.float32)
+    b = RNG.normal(size=filters).astype(np.float32)
+    calls = []
+    original = conv_implicit.pointwise
+    monkeypatch.setattr(conv_implicit, "pointwise", lambda *a: calls.append(1) or original(*a))
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "relu", strides=strides)  # noqa: E731
+    results = _both_paths(monkeypatch, fn, x, k, b)
+    assert calls  # forward (out width of 16s) or data gradient (in width of 16s)
+    _assert_close(results)
+
+
+KERAS_CASES = [
+    ("Conv2D", dict(filters=16, kernel_size=3, padding="same", activation="relu"), (2, 7, 6, 16)),
+    ("Conv2D", dict(filters=5, kernel_size=(2, 3), use_bias=False), (1, 6, 7, 3)),
+    ("Conv1D", dict(filters=7, kernel_size=4, padding="causal", activation="tanh"), (2, 9, 5)),
+    ("Conv2D", dict(filters=32, kernel_size=1, activation="relu"), (2, 5, 4, 16)),
+    ("Conv2DTranspose", dict(filters=4, kernel_size=3, padding="same"), (2, 5, 6, 3)),
+]
+
+
+@pytest.mark.parametrize("class_name,kwargs,input_shape", KERAS_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_CASES)])
+def test_implicit_path_layers_match_keras(class_name, kwargs, input_shape):
+    check_parity(class_name, kwargs, input_shape)
+
+
+def test_warmup_compiles_the_implicit_kernels():
+    from numba import float32
+
+    for job in conv_implicit.WARMUP:
+        job()
+    for fn in (conv_implicit.implicit_conv, conv_implicit.dense_gemm):
+        assert float32 in {signature[0].dtype for signature in fn.signatures}, fn.__name__
