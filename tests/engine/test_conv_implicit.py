@@ -21,11 +21,11 @@ RNG = np.random.default_rng(41)
 
 # (input shape, kernel shape (*k, C, F), padding)
 IMPLICIT = [
-    ((2, 7, 6, 5), (3, 3, 5, 4), "same"),
+    ((2, 7, 6, 9), (3, 3, 9, 8), "same"),
     ((1, 9, 8, 3), (3, 2, 3, 17), "valid"),
     ((3, 6, 7, 16), (3, 3, 16, 16), "same"),
     ((2, 5, 6, 1), (2, 4, 1, 33), "same"),
-    ((1, 4, 4, 2), (4, 4, 2, 3), "valid"),
+    ((1, 4, 4, 8), (4, 4, 8, 11), "valid"),
     ((2, 11, 6), (5, 6, 7), "causal"),
     ((1, 12, 3), (4, 3, 32), "same"),
 ]
@@ -77,14 +77,33 @@ def test_implicit_gemm_equals_im2col(monkeypatch, geometry, activation):
 def test_the_new_path_is_the_one_taken(monkeypatch, geometry):
     x_shape, k_shape, padding = geometry
     calls = []
-    original = conv_implicit.implicit_conv
-    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(1) or original(*a))
-    x = Tensor(RNG.normal(size=x_shape).astype(np.float32))
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    x, k = (Tensor(RNG.normal(size=s).astype(np.float32)) for s in (x_shape, k_shape))
     with GradientTape() as tape:
         tape.watch(x)
-        loss = ops.reduce_sum(ops.conv(x, Tensor(RNG.normal(size=k_shape).astype(np.float32)), padding=padding))
-    assert tape.gradient(loss, x) is not None
-    assert len(calls) >= 2  # forward and data gradient
+        tape.watch(k)
+        loss = ops.reduce_sum(ops.conv(x, k, padding=padding))
+    assert all(g is not None for g in tape.gradient(loss, [x, k]))
+    # forward (out channels wide) and data gradient (in channels wide), each when wide enough
+    wide = [width >= kernels.MIN_IMPLICIT_WIDTH for width in (k_shape[-1], x_shape[-1])]
+    assert calls.count("implicit_conv") == sum(wide)
+    assert "implicit_filter_grad" in calls
+
+
+def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
+    """An RGB input's data gradient would fill 3 of 16 panel columns: it stays on im2col (the
+    forward pass, 16 wide, takes the implicit path)."""
+    calls = []
+    original = conv_implicit.implicit_conv
+    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(a[-1].shape) or original(*a))
+    x = Tensor(RNG.normal(size=(2, 6, 6, 3)).astype(np.float32))
+    with GradientTape() as tape:
+        tape.watch(x)
+        loss = ops.reduce_sum(ops.conv(x, Tensor(RNG.normal(size=(3, 3, 3, 16)).astype(np.float32)), padding="same"))
+    tape.gradient(loss, x)
+    assert [shape[-1] for shape in calls] == [16]
 
 
 @pytest.mark.parametrize("dtype,strides,dilation", [(np.float64, 1, 1), (np.float32, 2, 1), (np.float32, 1, 2)])
@@ -153,5 +172,5 @@ def test_warmup_compiles_the_implicit_kernels():
 
     for job in conv_implicit.WARMUP:
         job()
-    for fn in (conv_implicit.implicit_conv, conv_implicit.dense_gemm):
+    for fn in (conv_implicit.implicit_conv, conv_implicit.implicit_filter_grad, conv_implicit.dense_gemm):
         assert float32 in {signature[0].dtype for signature in fn.signatures}, fn.__name__

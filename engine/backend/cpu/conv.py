@@ -168,6 +168,11 @@ def _group_slices(cols, weights, groups):
 # Stride-1 float32 convs with a kernel wider than 1x1 take the implicit GEMM of `conv_implicit`
 # (forward and data gradient); False sends them through im2col + GEMM (A/B measurements, tests).
 IMPLICIT_GEMM = True
+# ... and their filter gradient too (`conv_implicit.implicit_filter_grad`); False: im2col + np.dot.
+IMPLICIT_FILTER_GRAD = True
+# The implicit forward / data gradient computes whole 16-wide panels of outputs: a product fewer
+# than this many channels wide (the data gradient of an RGB input) wastes most of them.
+MIN_IMPLICIT_WIDTH = 8
 
 
 def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
@@ -325,7 +330,8 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
                       x.shape[0], _per_sample_macs(out_spatial, kshape, 1, out_ch))
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
-    implicit = implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
+                                                              pads, out_spatial, groups)
     packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
     pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
     if pointwise:
@@ -369,9 +375,11 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                                    need_data, need_filter)
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
-    implicit = need_data and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial,
-                                           groups)
+    implicit = need_data and x.shape[-1] >= MIN_IMPLICIT_WIDTH and implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
     if pointwise:
         packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
@@ -386,7 +394,12 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 db = db_part if db is None else db + db_part
             else:
                 dz = g2
-            if need_filter:
+            if need_filter and implicit_filter:
+                dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
+                conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
+                                                   kshape[2], pads[1], pads[2], dk_part)
+                dk = dk_part if dk is None else dk + dk_part
+            elif need_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
@@ -469,7 +482,8 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     dx = np.empty((grad_out.shape[0],) + tuple(in_spatial) + (in_ch,), dtype=grad_out.dtype)
     plan = _plan(grad_out.shape[0], out_spatial, kshape, in_ch, out_ch, grad_out.itemsize)
     x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
-    implicit = implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides, dilations, pads, out_spatial, groups)
+    implicit = in_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides,
+                                                             dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
 
     def work(parts):

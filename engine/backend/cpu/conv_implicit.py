@@ -88,6 +88,48 @@ def implicit_conv(x, packed, ph, pw, out):
 
 
 @njit(cache=True, nogil=True)
+def implicit_filter_grad(x, dz, kh, kw, ph, pw, dk):
+    """dk (kh, kw, C, F) = the kernel gradient of `implicit_conv` (stride 1) over these samples.
+
+    On the padded grid, the gradient of tap (b, c) is a_bc @ dz, where row `ch` of a_bc is channel
+    ch of the padded image from cell `b * wp + c` on: with the image stored as channel planes, each
+    a_bc is a strided view (row stride = plane length), and dz laid out as 16-wide panels (zero on
+    the grid's extra cells) is the packed operand. The micro-kernel then keeps a block of dk in
+    registers over the whole sum of positions."""
+    n_batch, in_h, in_w, chans = x.shape
+    oh, ow, f_out = dz.shape[1], dz.shape[2], dz.shape[3]
+    hp, wp = oh + kh - 1, ow + kw - 1
+    image = hp * wp
+    rows = (n_batch - 1) * image + oh * wp
+    cells = n_batch * image + kw
+    planes = np.zeros((chans, cells), dtype=np.float32)
+    for n in range(n_batch):
+        for y in range(in_h):
+            at = (n * hp + y + ph) * wp + pw
+            for x_ in range(in_w):
+                for ch in range(chans):
+                    planes[ch, at + x_] = x[n, y, x_, ch]
+    panels = (f_out + PANEL - 1) // PANEL
+    packed = np.zeros((panels, rows, PANEL), dtype=np.float32)
+    for n in range(n_batch):
+        for y in range(oh):
+            base = n * image + y * wp
+            for x_ in range(ow):
+                for f in range(f_out):
+                    packed[f // PANEL, base + x_, f % PANEL] = dz[n, y, x_, f]
+    c = np.empty((chans, panels * PANEL), dtype=np.float32)
+    flat = planes.reshape(-1)
+    for b in range(kh):
+        for cc in range(kw):
+            a = np.lib.stride_tricks.as_strided(flat[b * wp + cc:], shape=(chans, rows), strides=(4 * cells, 4))
+            for i in range(0, chans, 6):
+                left = min(6, chans - i)
+                for p in range(panels):
+                    _tile(a, i, left, packed, p, c, False)
+            dk[b, cc] = c[:, :f_out]
+
+
+@njit(cache=True, nogil=True)
 def dense_gemm(a, packed, c):
     """c[:, :panels * PANEL] = a @ b for b given as `pack(b)` (a 1x1 conv over rows of cells, or its data
     gradient); `a` and `c` need contiguous last axes, `c` at least the padded width.
@@ -116,6 +158,8 @@ def _warm():
     x = np.ones((1, 3, 4, 2), dtype=np.float32)
     packed = pack_rows(np.ones((2, 2, 2, 3), dtype=np.float32))
     implicit_conv(x, packed, 1, 0, np.empty((1, 3, 3, 3), dtype=np.float32))
+    implicit_filter_grad(x, np.ones((1, 3, 3, 3), dtype=np.float32), 2, 2, 1, 0,
+                         np.empty((2, 2, 2, 3), dtype=np.float32))
     pointwise(np.ones((7, 2), dtype=np.float32), pack(np.ones((2, 3), dtype=np.float32)), 3,
               np.empty((7, 3), dtype=np.float32))
 
