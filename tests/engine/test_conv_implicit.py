@@ -19,12 +19,19 @@ from tests.engine.parity.spatial_parity import check_parity
 
 RNG = np.random.default_rng(41)
 
+
+@pytest.fixture(autouse=True)
+def _small_images_take_the_implicit_path(monkeypatch):
+    """The shapes here are small, so their padded grids are much larger than their outputs, which
+    `conv.MAX_PADDED_GRID` sends to im2col for speed; lifted so that the tests reach the kernels."""
+    monkeypatch.setattr(kernels, "MAX_PADDED_GRID", 100.0)
+
 # (input shape, kernel shape (*k, C, F), padding)
 IMPLICIT = [
     ((2, 7, 6, 9), (3, 3, 9, 8), "same"),
     ((1, 9, 8, 3), (3, 2, 3, 17), "valid"),
     ((3, 6, 7, 16), (3, 3, 16, 16), "same"),
-    ((2, 5, 6, 1), (2, 4, 1, 33), "same"),
+    ((2, 5, 6, 3), (2, 4, 3, 33), "same"),
     ((1, 4, 4, 8), (4, 4, 8, 11), "valid"),
     ((2, 11, 6), (5, 6, 7), "causal"),
     ((1, 12, 3), (4, 3, 32), "same"),
@@ -90,6 +97,22 @@ def test_the_new_path_is_the_one_taken(monkeypatch, geometry):
     wide = [width >= kernels.MIN_IMPLICIT_WIDTH for width in (k_shape[-1], x_shape[-1])]
     assert calls.count("implicit_conv") == sum(wide)
     assert "implicit_filter_grad" in calls
+
+
+@pytest.mark.parametrize("image,padding,implicit", [(13, "valid", False), (32, "same", True), (16, "same", True),
+                                                    (28, "valid", True)])
+def test_small_valid_grids_keep_im2col(monkeypatch, image, padding, implicit):
+    monkeypatch.undo()
+    x_shape, k_shape = (1, 1, image, image, 4), (1, 3, 3, 4, 16)
+    out = image if padding == "same" else image - 2
+    pads = (0, 1, 1) if padding == "same" else (0, 0, 0)
+    assert kernels.implicit_plan(x_shape, k_shape, np.float32, (1, 1, 1), (1, 1, 1), pads, (1, out, out), 1) == implicit
+
+
+def test_one_channel_inputs_keep_im2col():
+    args = (np.float32, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 26, 26), 1)
+    assert not kernels.implicit_plan((1, 1, 28, 28, 1), (1, 3, 3, 1, 32), *args)
+    assert kernels.implicit_plan((1, 1, 28, 28, 3), (1, 3, 3, 3, 32), *args)
 
 
 def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):

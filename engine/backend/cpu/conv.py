@@ -173,6 +173,12 @@ IMPLICIT_FILTER_GRAD = True
 # The implicit forward / data gradient computes whole 16-wide panels of outputs: a product fewer
 # than this many channels wide (the data gradient of an RGB input) wastes most of them.
 MIN_IMPLICIT_WIDTH = 8
+# Measured against im2col (fwd + both gradients, 2 threads): a one-channel input (W2's 28x28x1,
+# 3 numbers per kernel row) lost 1.3-1.5x, and a small valid-padded image whose padded grid has
+# 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
+# 16x16 (1.27) 'same' grids won.
+MIN_IMPLICIT_CHANNELS = 3
+MAX_PADDED_GRID = 1.3
 
 
 def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
@@ -183,9 +189,11 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
     if tuple(strides) != (1, 1, 1) or tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
         return False
     kh, kw = kernel_shape[1], kernel_shape[2]
-    if (kh, kw) == (1, 1):
+    if (kh, kw) == (1, 1) or kernel_shape[3] < MIN_IMPLICIT_CHANNELS:
         return False
     _, oh, ow = out_spatial
+    if (oh + kh - 1) * (ow + kw - 1) > MAX_PADDED_GRID * oh * ow:
+        return False
     # padding after each axis within [0, k - 1] too, so the data gradient's padding is valid
     return (x_shape[2] + pads[1] <= oh + kh - 1 and x_shape[3] + pads[2] <= ow + kw - 1
             and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
