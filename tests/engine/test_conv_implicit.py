@@ -197,3 +197,26 @@ def test_warmup_compiles_the_implicit_kernels():
         job()
     for fn in (conv_implicit.implicit_conv, conv_implicit.implicit_filter_grad, conv_implicit.dense_gemm):
         assert float32 in {signature[0].dtype for signature in fn.signatures}, fn.__name__
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_whole_range_pointwise_filter_gradient_equals_the_sum_of_parts(monkeypatch, dtype, threads):
+    """A stride-1 1x1 conv without bias/activation sums its filter gradient in one GEMM per thread;
+    the per-part sums (several parts per thread here) must agree."""
+    from engine.backend.cpu import parallel
+
+    monkeypatch.setattr(kernels, "PART_COLUMN_BYTES", 64)
+    monkeypatch.setattr(kernels, "MIN_MACS_PER_THREAD", 1)
+    x = RNG.normal(size=(7, 5, 3, 6)).astype(dtype)
+    k = RNG.normal(size=(1, 1, 6, 16)).astype(dtype)
+    results = []
+    parallel.set_threads(threads)
+    try:
+        for whole in (True, False):
+            monkeypatch.setattr(kernels, "WHOLE_POINTWISE_FILTER", whole)
+            results.append(_values_and_grads(lambda a, w: ops.conv(a, w), x, k))
+    finally:
+        parallel.set_threads(None)
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

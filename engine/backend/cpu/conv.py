@@ -184,6 +184,7 @@ MIN_IMPLICIT_WIDTH = 8
 # 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
 # 16x16 (1.27) 'same' grids won.
 MIN_IMPLICIT_CHANNELS = 3
+WHOLE_POINTWISE_FILTER = True
 MAX_PADDED_GRID = 1.3
 
 
@@ -399,8 +400,17 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
         packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
     sums = {}
 
+    # a stride-1 1x1 conv without activation or bias: the filter gradient is x^T @ grad_out over all
+    # of a thread's samples in one GEMM (a long sum suits BLAS better than a sum of part GEMMs)
+    whole_filter = (need_filter and WHOLE_POINTWISE_FILTER and not (act or has_bias) and groups == 1
+                    and _pointwise_cells(x, kshape, strides, pads, out_spatial) is not None
+                    and tuple(strides) == (1, 1, 1))
+
     def work(parts):
         dk = db = None
+        if whole_filter:
+            rows = slice(parts[0].start, parts[-1].stop)
+            dk = np.dot(x[rows].reshape(-1, x.shape[-1]).T, grad_out[rows].reshape(-1, out_ch)).reshape(weights.shape)
         for part in parts:
             g2 = grad_out[part].reshape(-1, out_ch)
             if act or has_bias:
@@ -413,7 +423,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
                                                    kshape[2], pads[1], pads[2], dk_part)
                 dk = dk_part if dk is None else dk + dk_part
-            elif need_filter:
+            elif need_filter and not whole_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
