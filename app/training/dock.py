@@ -159,10 +159,13 @@ class TrainingPanel(QWidget):
         self.rollback_button.setVisible(False)
         self.export_png_button = QPushButton(tr_dash("Export PNG…"))
         self.live_panel = LivePanel(self)  # canvas toggles, Step / Continue, this batch's loss terms
-        buttons = QHBoxLayout()
-        for b in (self.train_button, self.pause_button, self.resume_button, self.live_panel.step_button,
-                  self.live_panel.continue_button, self.stop_button, self.reset_button):
-            buttons.addWidget(b)
+        # two rows keep the tab narrow enough to dock beside the canvas: run controls, then stepping
+        buttons = QGridLayout()
+        rows = ((self.train_button, self.pause_button, self.resume_button, self.stop_button),
+                (self.live_panel.step_button, self.live_panel.continue_button, self.reset_button))
+        for row, row_buttons in enumerate(rows):
+            for column, b in enumerate(row_buttons):
+                buttons.addWidget(b, row, column)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.status = QLabel(tr_dash("Ready."))

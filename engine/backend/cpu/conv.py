@@ -26,6 +26,12 @@ whose column matrix fits PART_COLUMN_BYTES, small enough to stay in cache betwee
 gather and the GEMM; the backward pass gathers a part's columns again rather than keeping
 the forward ones (in cache that costs less than storing and re-reading them). Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
+
+Fast paths: depthwise convs take the direct kernels of `conv_direct`; stride-1 float32 convs
+take the implicit GEMM of `conv_implicit` (`implicit_plan` says when), and float32 1x1 convs
+its register-tiled GEMM (`pointwise_gemm`). (The 1x1 filter gradient through the implicit
+filter-gradient kernel was measured and dropped: 1.3-5x slower than np.dot, its channel-plane
+transpose dominating.)
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from engine.backend.cpu import conv_direct, parallel
+from engine.backend.cpu import conv_direct, conv_implicit, parallel
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
@@ -165,6 +171,49 @@ def _group_slices(cols, weights, groups):
         yield slice(g * og, (g + 1) * og), lhs, rhs
 
 
+# Stride-1 float32 convs with a kernel wider than 1x1 take the implicit GEMM of `conv_implicit`
+# (forward and data gradient); False sends them through im2col + GEMM (A/B measurements, tests).
+IMPLICIT_GEMM = True
+# ... and their filter gradient too (`conv_implicit.implicit_filter_grad`); False: im2col + np.dot.
+IMPLICIT_FILTER_GRAD = True
+# The implicit forward / data gradient computes whole 16-wide panels of outputs: a product fewer
+# than this many channels wide (the data gradient of an RGB input) wastes most of them.
+MIN_IMPLICIT_WIDTH = 8
+# Measured against im2col (fwd + both gradients, 2 threads): a one-channel input (W2's 28x28x1,
+# 3 numbers per kernel row) lost 1.3-1.5x, and a small valid-padded image whose padded grid has
+# 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
+# 16x16 (1.27) 'same' grids won.
+MIN_IMPLICIT_CHANNELS = 3
+WHOLE_POINTWISE_FILTER = True
+MAX_PADDED_GRID = 1.3
+
+
+def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
+    """Whether this conv takes `conv_implicit`: float32, one group, stride and dilation 1, a 1-D or 2-D
+    kernel (KD == 1) other than 1x1, and no output cell beyond the padded input's reach."""
+    if not IMPLICIT_GEMM or np.dtype(dtype) != np.float32 or groups != 1 or kernel_shape[0] != 1:
+        return False
+    if tuple(strides) != (1, 1, 1) or tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
+        return False
+    kh, kw = kernel_shape[1], kernel_shape[2]
+    if (kh, kw) == (1, 1) or kernel_shape[3] < MIN_IMPLICIT_CHANNELS:
+        return False
+    _, oh, ow = out_spatial
+    if (oh + kh - 1) * (ow + kw - 1) > MAX_PADDED_GRID * oh * ow:
+        return False
+    # padding after each axis within [0, k - 1] too, so the data gradient's padding is valid
+    return (x_shape[2] + pads[1] <= oh + kh - 1 and x_shape[3] + pads[2] <= ow + kw - 1
+            and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
+
+
+def pointwise_gemm(dtype, kernel_shape, pads, groups, width):
+    """Whether a 1x1 conv's GEMM with `width` output columns (forward: out channels, data gradient: in
+    channels) takes `conv_implicit.pointwise` (float32, one group, no padding) rather than np.dot.
+    Only whole panels of 16: a 24-wide product through the padded scratch lost to np.dot."""
+    return (IMPLICIT_GEMM and np.dtype(dtype) == np.float32 and groups == 1 and tuple(pads) == (0, 0, 0)
+            and tuple(kernel_shape[:3]) == (1, 1, 1) and width % conv_implicit.PANEL == 0)
+
+
 def _forward_part(cols, weights, groups, dest):
     """dest (positions, out_ch) = cols @ kernel, per group."""
     for outs, lhs, rhs in _group_slices(cols, weights, groups):
@@ -207,6 +256,19 @@ def _data_grad_part(dz, weights, groups, geometry, out_spatial, kshape, dest):
         cells[...] = dcols.reshape(cells.shape)
     else:
         _column_walk(dest, dcols, *kshape, *strides, *dilations, *pads, *out_spatial, True)
+
+
+def _pointwise_data_grad(dz, packed, strides, out_spatial, dest):
+    """dest (part of dx) of a 1x1 conv without padding: dz @ kernel^T onto the cells it read, zeros elsewhere."""
+    in_ch = dest.shape[-1]
+    cells = _pointwise_cells(dest, (1, 1, 1), strides, (0, 0, 0), out_spatial)
+    if cells.shape == dest.shape:
+        conv_implicit.pointwise(dz, packed, in_ch, dest.reshape(-1, in_ch))
+        return
+    dest[...] = 0
+    scratch = np.empty(cells.shape, dtype=dest.dtype)
+    conv_implicit.pointwise(dz, packed, in_ch, scratch.reshape(-1, in_ch))
+    cells[...] = scratch
 
 
 # A part's column matrix stays under this many bytes, so it is still in the core's L2 cache
@@ -283,11 +345,24 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
                       x.shape[0], _per_sample_macs(out_spatial, kshape, 1, out_ch))
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
+    implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
+                                                              pads, out_spatial, groups)
+    packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
+    pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
+    if pointwise:
+        packed = conv_implicit.pack(weights.reshape(-1, out_ch))
 
     def work(parts):
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
-            _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups, dest)
+            if implicit:
+                conv_implicit.implicit_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
+            elif pointwise:
+                conv_implicit.pointwise(_columns(x[part], kshape, strides, dilations, pads, out_spatial), packed,
+                                        out_ch, dest)
+            else:
+                _forward_part(_columns(x[part], kshape, strides, dilations, pads, out_spatial), weights, groups,
+                              dest)
             if has_bias or act:
                 bias_activation(dest, bias, has_bias, act)
 
@@ -315,10 +390,27 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                                    need_data, need_filter)
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
+    implicit = need_data and x.shape[-1] >= MIN_IMPLICIT_WIDTH and implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
+    if pointwise:
+        packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
     sums = {}
+
+    # a stride-1 1x1 conv without activation or bias: the filter gradient is x^T @ grad_out over all
+    # of a thread's samples in one GEMM (a long sum suits BLAS better than a sum of part GEMMs)
+    whole_filter = (need_filter and WHOLE_POINTWISE_FILTER and not (act or has_bias) and groups == 1
+                    and _pointwise_cells(x, kshape, strides, pads, out_spatial) is not None
+                    and tuple(strides) == (1, 1, 1))
 
     def work(parts):
         dk = db = None
+        if whole_filter:
+            rows = slice(parts[0].start, parts[-1].stop)
+            dk = np.dot(x[rows].reshape(-1, x.shape[-1]).T, grad_out[rows].reshape(-1, out_ch)).reshape(weights.shape)
         for part in parts:
             g2 = grad_out[part].reshape(-1, out_ch)
             if act or has_bias:
@@ -326,11 +418,21 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 db = db_part if db is None else db + db_part
             else:
                 dz = g2
-            if need_filter:
+            if need_filter and implicit_filter:
+                dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
+                conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
+                                                   kshape[2], pads[1], pads[2], dk_part)
+                dk = dk_part if dk is None else dk + dk_part
+            elif need_filter and not whole_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
-            if need_data:
+            if implicit:
+                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1] - 1 - pads[1],
+                                            kshape[2] - 1 - pads[2], dx[part, 0])
+            elif pointwise:
+                _pointwise_data_grad(dz, packed, strides, out_spatial, dx[part])
+            elif need_data:
                 _data_grad_part(dz, weights, groups, (strides, dilations, pads), out_spatial, kshape, dx[part])
         sums[parts[0].start] = (dk, db)
 
@@ -403,9 +505,17 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     weights = _kernel3(kernel)
     dx = np.empty((grad_out.shape[0],) + tuple(in_spatial) + (in_ch,), dtype=grad_out.dtype)
     plan = _plan(grad_out.shape[0], out_spatial, kshape, in_ch, out_ch, grad_out.itemsize)
+    x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
+    implicit = in_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides,
+                                                             dilations, pads, out_spatial, groups)
+    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
 
     def work(parts):
         for part in parts:
+            if implicit:
+                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1] - 1 - pads[1],
+                                            kshape[2] - 1 - pads[2], dx[part, 0])
+                continue
             _data_grad_part(grad_out[part].reshape(-1, out_ch), weights, groups, (strides, dilations, pads),
                             out_spatial, kshape, dx[part])
 
@@ -441,4 +551,4 @@ def _warm(dtype):
     return job
 
 
-WARMUP = (_warm(np.float32), _warm(np.float64))
+WARMUP = (_warm(np.float32), _warm(np.float64)) + conv_implicit.WARMUP
