@@ -116,7 +116,9 @@ class Functional(Model):
         from engine.layers.normalization.relu_fusion import activation_requested
 
         nodes = self._functional_nodes
-        fusable = self.__dict__.get("_relu_fusion_plan") or {}
+        # fused only in training, where it saves a pass, and never around a per-instance `call`
+        # (a probe or a user's hook must see each layer's own output)
+        fusable = (self.__dict__.get("_relu_fusion_plan") or {}) if training else {}
         skip = None
         for index, node in enumerate(nodes):
             if index == skip:
@@ -128,6 +130,8 @@ class Functional(Model):
                 kwargs = dict(kwargs)
                 kwargs["training"] = training
             cap = fusable.get(index)
+            if cap is not None and ("call" in node.layer.__dict__ or "call" in nodes[index + 1].layer.__dict__):
+                cap = None
             if cap is None:
                 out = node.layer(*args, **kwargs)
             else:  # a BatchNormalization that applies the next call, a ReLU, too: `out` is the ReLU's output

@@ -122,6 +122,23 @@ def test_probe_leaves_metrics_and_running_statistics_alone():
     assert "bn" in LiveProbe(model_spec(model), x, y).run(model)["nodes"]
 
 
+def test_probe_sees_batch_normalization_and_its_relu_apart():
+    """The engine may run BatchNormalization + ReLU as one op in training; the probe still records
+    each layer's own output (the BN card shows negative values, the ReLU card none)."""
+    inputs = keras.Input((4,))
+    normed = keras.layers.BatchNormalization(name="bn")(keras.layers.Dense(5, name="dense")(inputs))
+    outputs = keras.layers.Dense(2, name="out")(keras.layers.ReLU(name="relu")(normed))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(5).normal(size=(16, 4)).astype("float32")
+    y = np.zeros((16, 2), "float32")
+    model.train_on_batch(x, y)
+    nodes = LiveProbe(model_spec(model), x, y).run(model)["nodes"]
+    assert {"bn", "relu"} <= set(nodes)
+    assert nodes["bn"]["lo"] < 0
+    assert nodes["relu"]["lo"] >= 0
+
+
 def load_example(name):
     from app.graph.project import load_project
     from pathlib import Path

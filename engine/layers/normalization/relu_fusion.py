@@ -1,10 +1,11 @@
-"""BatchNormalization followed by ReLU, run as one op in a functional model's eager calls.
+"""BatchNormalization followed by ReLU, run as one op in a functional model's training calls.
 
 `fusable_pairs(nodes, outputs)` finds, once per model, the recorded calls where a
 `BatchNormalization`'s only output feeds nothing but the very next call, a plain `ReLU`
 (no leak, no threshold, optional `max_value`) of the same compute dtype, with no activity
-regularizer and not a model output. The model then calls the BatchNormalization layer inside
-`activation_requested(layer, cap)` and skips the ReLU call: the layer applies the activation
+regularizer and not a model output. In training calls (not in inference, and not while either
+layer has a per-instance `call`, as the live probe installs to record each layer's output) the
+model then calls the BatchNormalization layer inside `activation_requested(layer, cap)` and skips the ReLU call: the layer applies the activation
 itself, in training on host (numpy) arrays without a mask inside the normalization's pass and
 its backward (see `ops.batch_normalization_fused`'s `activation_cap`), otherwise as the ReLU
 layer would (`ops.nn.capped_relu` on its output). The numbers equal the two layers' (same
