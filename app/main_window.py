@@ -311,6 +311,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         toolbar.addWidget(QLabel(" " + tr("device") + " "))
         toolbar.addWidget(self.device_combo)
         spacer = QWidget()
+        spacer.setObjectName("toolbarSpacer")  # transparent in the stylesheets
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.find_edit)
