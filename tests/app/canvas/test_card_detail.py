@@ -92,3 +92,26 @@ def test_wire_shape_label_is_never_unreadably_small(qapp, zoom):
     texts = painter.finish()
     assert all(px >= MIN_TEXT_PX for _t, px in texts), texts
     assert bool(texts) == (zoom >= 0.9)  # the label itself is shown where it reads
+
+
+@pytest.mark.parametrize("example", ["06_resnet", "07_digits_cnn", "10_linked_blocks"])
+def test_fit_to_view_names_every_card_readably(window, example):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.graph.project import TrustStore, load_project
+
+    path = Path(__file__).resolve().parents[3] / "resources" / "examples" / f"{example}.strata"
+    window.set_document(load_project(path, trust=TrustStore()), path)
+    window.resize(1600, 1000)
+    QApplication.processEvents()
+    window.view.fit_readable()
+    zoom = window.view.zoom()
+    for item in window.scene.node_items.values():
+        painter = RecordingPainter(zoom)
+        item.paint(painter, QStyleOptionGraphicsItem())
+        texts = painter.finish()
+        assert texts, (example, item.info.label, zoom)
+        assert all(px >= MIN_TEXT_PX for _t, px in texts), (example, texts)
+        assert any(text.rstrip("…") and item.info.label.startswith(text.rstrip("…")) for text, _px in texts)
