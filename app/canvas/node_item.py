@@ -183,10 +183,7 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        if self._thumbnail_source is not None:  # an image reads from further out than text
-            k = style.font_scale
-            painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
-                                     (THUMB_HEIGHT - 6) * k), self.thumbnail)
+        self._paint_thumbnail(painter, style)
         self._paint_text(painter, style, info)
         if has_problem:
             self._paint_badge(painter, style, lod)
@@ -202,13 +199,17 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        self._paint_thumbnail(painter, style)
+        if self.info.problems:
+            self._paint_badge(painter, style, lod)
+        self._paint_overview_label(painter, lod)
+
+    def _paint_thumbnail(self, painter, style: CanvasStyle) -> None:
+        """The live output strip, when there is one (an image reads from further out than text)."""
         if self._thumbnail_source is not None:
             k = style.font_scale
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)
-        if self.info.problems:
-            self._paint_badge(painter, style, lod)
-        self._paint_overview_label(painter, lod)
 
     def _paint_overview_label(self, painter, lod: float) -> None:
         """Zoomed out (a whole big model in view): only the label, large enough to read, so
