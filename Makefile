@@ -10,7 +10,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 # Every kernel compiled once at set-up and copied into empty user caches (engine/backend/cpu/shipped_kernels.py)
 KERNELS := engine/backend/cpu/_compiled/.built
-export NUMBA_CACHE_DIR ?= $(HOME)/.cache/strata/numba
+export NUMBA_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/strata/numba
 
 # Debian libraries Qt needs offscreen, numba's parallel kernels need (libgomp1),
 # and a real window needs (the xcb set).

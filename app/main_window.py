@@ -36,6 +36,7 @@ from app.panels.palette import PaletteWidget, palette_entries
 from app.panels.problems import ProblemsPanel
 from app.panels.settings_dialog import SettingsDialog, autosave_minutes
 from app.panels.stable_toolbar import toolbar_undo_redo
+from app.panels.status_bar import ElidedLabel, ElidingStatusBar
 from app.panels.summary import SummaryPanel
 from app.panels.theme import apply_theme
 from app.canvas.block_actions import BlockActions
@@ -106,9 +107,10 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         self._connect()
+        self.setStatusBar(ElidingStatusBar(self))  # squeezes its contents instead of cutting them off
         self.statusBar().showMessage(tr("Ready"))
         self.zoom_label = QLabel("100%")
-        self.problem_label = QLabel()
+        self.problem_label = ElidedLabel()
         self.statusBar().addPermanentWidget(self.problem_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
 
@@ -311,6 +313,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         toolbar.addWidget(QLabel(" " + tr("device") + " "))
         toolbar.addWidget(self.device_combo)
         spacer = QWidget()
+        spacer.setObjectName("toolbarSpacer")  # transparent in the stylesheets
         spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy())
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.find_edit)

@@ -5,11 +5,14 @@
     data     $STRATA_DATA_DIR, else $XDG_DATA_HOME/strata, else ~/.local/share/strata
              (%LOCALAPPDATA%\\Strata on Windows, ~/Library/Application Support/Strata on macOS)
              the autosave recovery files (recovery/)
+    cache    $XDG_CACHE_HOME/strata, else ~/.cache/strata
+             the compiled numba kernels (numba/, unless NUMBA_CACHE_DIR is set)
 
 Settings and recent files live in QSettings("Strata", "Strata") (on Linux
-~/.config/Strata/Strata.conf, which Qt creates; app.panels.settings_check reports a failure), and
-the compiled numba kernels in engine.backend.cpu.kernel_cache's folder. No Qt here: app.graph
-uses this module too.
+~/.config/Strata/Strata.conf, which Qt creates and which follows $XDG_CONFIG_HOME too;
+app.firstrun.startup.report_settings_problem reports a failure). The engine cannot import the app, so
+engine.backend.cpu.kernel_cache.user_cache_dir applies the cache rule itself (a test keeps the
+two equal). No Qt here: app.graph and the frozen launcher use this module too.
 """
 
 from __future__ import annotations
@@ -45,6 +48,17 @@ def data_dir() -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "Strata"
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "strata"
+
+
+def cache_dir() -> Path:
+    """The folder for the user's caches (the compiled kernels): $XDG_CACHE_HOME/strata, else
+    ~/.cache/strata."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata"
+
+
+def kernel_cache_dir() -> Path:
+    """Where numba keeps the compiled kernels when NUMBA_CACHE_DIR is not set."""
+    return cache_dir() / "numba"
 
 
 def legacy_recovery_files() -> list[Path]:

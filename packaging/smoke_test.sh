@@ -23,8 +23,10 @@ example=$(find "$examples" -maxdepth 1 -name '*.strata' | sort | head -n1)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 out=$scratch/smoke.png
-# HOME points at scratch: the smoke test never touches the user's settings or kernel cache.
-HOME=$scratch XDG_CONFIG_HOME=$scratch QT_QPA_PLATFORM=offscreen "$app" --screenshot "$out" "$example"
+# HOME and the XDG folders point at scratch: the smoke test never touches the user's settings,
+# data or kernel cache (the app honours XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_CACHE_HOME).
+export HOME=$scratch XDG_CONFIG_HOME=$scratch/config XDG_DATA_HOME=$scratch/data XDG_CACHE_HOME=$scratch/cache
+QT_QPA_PLATFORM=offscreen "$app" --screenshot "$out" "$example"
 python3 - "$out" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -34,7 +36,7 @@ assert width >= 640 and height >= 400, (width, height)
 print(f"smoke test: {width}x{height} screenshot of {sys.argv[1]}")
 PY
 if [ "$kernels" = 1 ]; then
-  HOME=$scratch NUMBA_CACHE_DIR=$scratch/numba "$app" warmup
+  NUMBA_CACHE_DIR=$scratch/numba "$app" warmup
   ls "$scratch"/numba | grep -q . || { echo "smoke test: numba wrote no cache" >&2; exit 1; }
 fi
 echo "smoke test passed"

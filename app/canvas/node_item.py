@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.canvas.node_info import NodeInfo, format_param_count
 from app.canvas.port_item import PortItem
-from app.canvas.style import CanvasStyle, category_colour, make_style
+from app.canvas.style import MIN_TEXT_PX, CanvasStyle, category_colour, make_style
 
 NODE_WIDTH = 184.0
 HEADER_HEIGHT = 38.0
@@ -17,13 +17,21 @@ BODY_MIN_HEIGHT = 42.0
 CORNER = 7.0
 # Below this zoom a card is drawn as a plain coloured box (level of detail).
 LOD_SIMPLE = 0.35
-LOD_NO_TEXT = 0.55
+# The full card's smallest font (the type name, port names and parameter count): where it would be
+# under style.MIN_TEXT_PX on screen, the card shows its simplified face (its label, bold and large).
+SMALLEST_CARD_PX = 10.0
+BADGE_PX = 11.0  # the "!" of the problem badge
 BADGE_OVERHANG = 12.0  # how far the problem badge reaches past the card's top and right edges
 
 THUMB_HEIGHT = 40.0  # the live thumbnail strip under the body while training is shown
 
-OVERVIEW_TEXT_PX = 11.0   # zoomed out, labels aim at this size on screen...
-OVERVIEW_MIN_PX = 6.0     # ...and are left out when they would be smaller than this
+OVERVIEW_TEXT_PX = 11.0   # zoomed out, labels aim at this size on screen (never under MIN_TEXT_PX)
+
+
+def full_detail(lod: float, style: CanvasStyle) -> bool:
+    """Whether a card at zoom `lod` shows its full text: every font of the full card is then at
+    least MIN_TEXT_PX on screen (below that it shows the simplified face)."""
+    return style.font_px(SMALLEST_CARD_PX) * lod >= MIN_TEXT_PX - 1e-6
 
 
 class NodeItem(QGraphicsItem):
@@ -160,6 +168,9 @@ class NodeItem(QGraphicsItem):
             outline = QPen(style.error, 2.2)
         if selected:
             outline = QPen(style.selection, 2.6)
+        if not full_detail(lod, style):
+            self._paint_simplified(painter, style, rect, header_colour, outline, lod)
+            return
         # card
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.card)
@@ -172,33 +183,56 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(outline)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        if self._thumbnail_source is not None:  # an image reads from further out than text
+        self._paint_thumbnail(painter, style)
+        self._paint_text(painter, style, info)
+        if has_problem:
+            self._paint_badge(painter, style, lod)
+
+    def _paint_simplified(self, painter, style: CanvasStyle, rect: QRectF, colour: QColor, outline: QPen,
+                          lod: float) -> None:
+        """The card's face while its full text would be too small to read: the whole card in its
+        category colour (white text reads on every category colour, in both themes), the live
+        thumbnail when there is one, and the bold label (`_paint_overview_label`)."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(outline)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+        self._paint_thumbnail(painter, style)
+        if self.info.problems:
+            self._paint_badge(painter, style, lod)
+        self._paint_overview_label(painter, lod)
+
+    def _paint_thumbnail(self, painter, style: CanvasStyle) -> None:
+        """The live output strip, when there is one (an image reads from further out than text)."""
+        if self._thumbnail_source is not None:
             k = style.font_scale
             painter.drawImage(QRectF(12, self._height - (THUMB_HEIGHT - 2) * k - 16 * k, self._width - 24,
                                      (THUMB_HEIGHT - 6) * k), self.thumbnail)
-        if lod < LOD_NO_TEXT:
-            self._paint_overview_label(painter, lod)
-            return
-        self._paint_text(painter, style, info)
-        if has_problem:
-            self._paint_badge(painter, style)
 
     def _paint_overview_label(self, painter, lod: float) -> None:
         """Zoomed out (a whole big model in view): only the label, large enough to read, so
-        the picture still names its blocks and layers."""
-        size = min(self._height * 0.42, OVERVIEW_TEXT_PX / max(lod, 1e-3))
-        if size * lod < OVERVIEW_MIN_PX:
-            return
+        the picture still names its blocks and layers; when even the largest label that fits the
+        card would be under MIN_TEXT_PX on screen, the type's initial; below that, nothing."""
+        text_px = max(OVERVIEW_TEXT_PX, MIN_TEXT_PX)
+        size = min(self._height * 0.5, text_px / max(lod, 1e-3))
+        text = self.info.label
+        if size * lod < MIN_TEXT_PX:
+            size = self._height * 0.8
+            text = (self.info.type_name or self.info.label)[:1].upper()
+            if size * lod < MIN_TEXT_PX or not text:
+                return
         font = _font(size, bold=True)
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         box = QRectF(4, 0, self._width - 8, self._height)
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _elide(self.info.label, font, box.width()))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _elide(text, font, box.width()))
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
         k = style.font_scale
         label_font = _font(style.font_px(12.5), bold=True)
-        small_font = _font(style.font_px(10.0))
+        small_font = _font(style.font_px(SMALLEST_CARD_PX))
         white = QColor("#ffffff")
         painter.setFont(label_font)
         painter.setPen(white)
@@ -243,14 +277,16 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(12, self._height - 19 * k, self._width - 24, 15 * k),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count)
 
-    def _paint_badge(self, painter, style: CanvasStyle) -> None:
+    def _paint_badge(self, painter, style: CanvasStyle, lod: float) -> None:
         centre = QPointF(self._width - 4, -2)
         triangle = QPolygonF([centre + QPointF(0, -9), centre + QPointF(10, 8), centre + QPointF(-10, 8)])
         painter.setPen(QPen(style.card, 1.5))
         painter.setBrush(style.error)
         painter.drawPolygon(triangle)
+        if BADGE_PX * lod < MIN_TEXT_PX:
+            return  # the red triangle alone: its "!" would be a smudge
         painter.setPen(QColor("#ffffff"))
-        painter.setFont(_font(11, bold=True))
+        painter.setFont(_font(BADGE_PX, bold=True))
         painter.drawText(QRectF(centre.x() - 5, centre.y() - 5, 10, 13), Qt.AlignmentFlag.AlignCenter, "!")
 
     def _paint_block_glyph(self, painter, linked: bool) -> None:

@@ -27,6 +27,9 @@ CATEGORY_COLOURS: dict[str, str] = {
     "Output": "#3f7f6f",
 }
 FALLBACK_CATEGORY_COLOUR = "#6b7280"
+# No canvas text is drawn smaller than this on screen (level of detail: cards and wire labels
+# switch to a simpler face, or leave the text out, below it).
+MIN_TEXT_PX = 9.0
 
 
 def category_colour(category: str) -> QColor:

@@ -12,7 +12,7 @@ from app.canvas.minimap import Minimap
 
 GRID = 20.0
 MIN_ZOOM = 0.08
-# The smallest zoom at which card labels are still drawn (node_item.LOD_NO_TEXT) plus a margin.
+# A zoom at which cards show their label at a comfortable size (node_item's simplified face).
 READABLE_ZOOM = 0.7
 # Down to this zoom a whole graph still reads: zoomed-out cards keep a large label
 # (node_item's overview label), so opening shows all of it.

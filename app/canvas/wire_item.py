@@ -6,10 +6,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from app.canvas.style import CanvasStyle, make_style
+from app.canvas.style import MIN_TEXT_PX, CanvasStyle, make_style
 
 # The shape label is hidden below this zoom.
-LOD_LABEL = 0.6
+LABEL_PX = 10.0  # the shape label's font (scene pixels, before presentation scaling)
 GRADIENT_MAX_EXTRA_WIDTH = 4.0  # times the theme's wire width, for the largest gradient shown
 GRADIENT_LOW = QColor("#4c8dd6")   # small gradient (log scale)
 GRADIENT_HIGH = QColor("#f0603c")  # large gradient
@@ -130,9 +130,9 @@ class WireItem(QGraphicsItem):
             return
         painter.setRenderHint(painter.RenderHint.Antialiasing, True)
         painter.drawPath(self._path)
-        if self.shape_text and lod >= LOD_LABEL:
+        if self.shape_text and LABEL_PX * style.font_scale * lod >= MIN_TEXT_PX - 1e-6:  # never unreadably small
             font = QFont()
-            font.setPixelSize(max(1, round(10 * style.font_scale)))
+            font.setPixelSize(max(1, round(LABEL_PX * style.font_scale)))
             painter.setFont(font)
             middle = self._path.pointAtPercent(0.5)
             width = QFontMetricsF(font).horizontalAdvance(self.shape_text) + 10

@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from app.i18n import tr
+from app.panels.status_bar import ElidedLabel
 
 
 class WarmupCancelled(Exception):
@@ -78,7 +79,7 @@ class KernelWarmup(QObject):
         return self._thread is not None and self._thread.is_alive()
 
 
-class WarmupIndicator(QLabel):
+class WarmupIndicator(ElidedLabel):
     """The small status-bar label that follows a KernelWarmup."""
 
     def __init__(self, warmup: KernelWarmup, window: QMainWindow):

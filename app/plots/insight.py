@@ -8,6 +8,27 @@ from app.data.checks import fit_arrays
 from app.data.dataset import DataError, Dataset
 
 
+def boundary_applies(dataset) -> bool:
+    """Whether the decision boundary can be drawn for `dataset`: labelled 2-D points (one input
+    with exactly 2 features), the only data whose whole input space fits a plane."""
+    return boundary_unavailable_reason(dataset) is None
+
+
+def boundary_unavailable_reason(dataset) -> tuple[str, tuple] | None:
+    """Why no decision boundary is drawn for `dataset`: (reason, values) with reason one of
+    "no data", "inputs" (values: name, input count), "features" (name, features per sample) or
+    "task" (name); None when it is drawn. The views word and translate the reason."""
+    if dataset is None:
+        return "no data", ()
+    if isinstance(dataset.x, dict):
+        return "inputs", (dataset.name, len(dataset.x))
+    if dataset.x.ndim != 2 or dataset.x.shape[1] != 2:
+        return "features", (dataset.name, " × ".join(str(d) for d in dataset.x.shape[1:]) or "1")
+    if dataset.task != "classification" or dataset.y is None or dataset.kind != "points2d":
+        return "task", (dataset.name,)
+    return None
+
+
 def _predict(model, dataset: Dataset):
     from engine.autodiff.tape import stop_recording
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from app.plots.insight import layer_output
+from app.plots.insight import boundary_unavailable_reason, layer_output
 from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_item, style_plot_widget
 from app.training.i18n import tr_dash
 
@@ -211,6 +211,17 @@ class LayerOutputView(QWidget):
                 style_plot_item(item, theme, tr_dash("histogram of values"))
 
 
+def boundary_note(reason: str, values: tuple) -> str:
+    """One translated line saying why the Results tab has no decision boundary."""
+    notes = {
+        "no data": tr_dash("No decision boundary: choose a data set with 2 input features in the Data tab."),
+        "inputs": tr_dash("No decision boundary: it is drawn for one input with 2 features; {} has {} inputs."),
+        "features": tr_dash("No decision boundary: it is drawn for inputs with 2 features; {} has {} per sample."),
+        "task": tr_dash("No decision boundary: {} is not labelled 2-D points (it is drawn for classification)."),
+    }
+    return notes[reason].format(*values)
+
+
 class InsightPanel(QTabWidget):
     """Results tab: decision boundary, confusion matrix, worst samples, node output."""
 
@@ -220,18 +231,34 @@ class InsightPanel(QTabWidget):
         self.confusion = ConfusionView()
         self.worst = WorstSamplesView()
         self.layer = LayerOutputView()
+        # why there is no boundary tab, one line in the tab bar's corner
         self.note = QLabel("")
+        self.note.setObjectName("muted")
+        self.note.setContentsMargins(8, 0, 8, 0)
         self.addTab(self.boundary, tr_dash("Decision boundary"))
         self.addTab(self.confusion, tr_dash("Confusion matrix"))
         self.addTab(self.worst, tr_dash("Worst predicted"))
         self.addTab(self.layer, tr_dash("Node output"))
+        self.setCornerWidget(self.note, Qt.Corner.TopRightCorner)
+        self.set_dataset(None)
 
     def set_dataset(self, dataset) -> None:
-        """Follow the chosen data set (None: none chosen; the boundary tab is disabled)."""
-        is_2d = dataset is not None and dataset.kind == "points2d" and not isinstance(dataset.x, dict) and dataset.x.shape[1] == 2
-        self.setTabEnabled(0, is_2d)
-        if is_2d and dataset.y is not None:
+        """Follow the chosen data set. The decision boundary tab is there only for labelled points
+        with 2 features; otherwise it is hidden, the note says why, and the confusion matrix
+        (classification) or the worst predicted samples come to the front."""
+        reason = boundary_unavailable_reason(dataset)
+        had_boundary = self.isTabVisible(0)
+        self.setTabVisible(0, reason is None)
+        self.note.setText("" if reason is None else boundary_note(*reason))
+        self.note.setToolTip(self.note.text())
+        self.note.setVisible(reason is not None)
+        if reason is None:
             self.boundary.set_points(dataset.x, dataset.y)
+            if not had_boundary:
+                self.setCurrentIndex(0)
+        elif self.currentWidget() in (self.boundary, self.confusion, None):
+            classification = dataset is None or dataset.task == "classification"
+            self.setCurrentWidget(self.confusion if classification else self.worst)
 
     def set_plot_theme(self, theme: PlotTheme) -> None:
         """Re-style the boundary, confusion matrix and node output in `theme`."""

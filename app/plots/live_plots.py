@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from app.plots import legend_row
 from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_widget
 from app.training.i18n import tr_dash
 from app.training.runs import RunRecord, RunStore
@@ -112,7 +113,7 @@ class LivePlotGrid(QWidget):
             widget.setMinimumSize(160, 120)
             plot = widget.getPlotItem()
             plot.setLabel("bottom", tr_dash("epoch"))
-            plot.addLegend(offset=(-5, 5))
+            legend_row.attach(plot)  # under the x axis: never over a curve
             style_plot_widget(widget, self.theme, title_of(quantity))
             first = next(iter(self.plots.values()), None)
             if first is not None:

@@ -109,6 +109,7 @@ def style_plot_item(plot: pg.PlotItem, theme: PlotTheme, title: str | None = Non
         legend.setLabelTextSize(f"{theme.font_px}px")
         for _sample, label in legend.items:  # pyqtgraph restyles only labels added later: redraw these
             label.setText(label.text, color=theme.foreground, size=f"{theme.font_px}px")
+        legend.updateSize()  # the labels' new size
 
 
 def style_plot_widget(widget, theme: PlotTheme, title: str | None = None) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.data.dataset import DataError
+from app.plots.insight import boundary_applies
 from app.plots.live_plots import LivePlotGrid
 from app.training.i18n import tr_dash
 from app.training.job import prepare
@@ -381,8 +382,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.status.setText(tr_dash("Starting…"))
         single_input = not isinstance(prepared[0][0], dict)
-        boundary = (single_input and self.dataset.kind == "points2d" and self.dataset.task == "classification"
-                    and self.dataset.x.ndim == 2 and self.dataset.x.shape[1] == 2)
+        boundary = single_input and boundary_applies(self.dataset)
         self._run_key = key
         self.runner.start(self.model, self.dataset, settings, prepared, boundary, continue_run=continuing,
                           initial_epoch=self._epochs_done, boundary_every=BOUNDARY_EVERY_BATCHES,

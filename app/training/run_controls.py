@@ -9,9 +9,10 @@ samples/s, from the batch reports the training process already sends.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar
+from PySide6.QtWidgets import QProgressBar
 
 from app.panels.stable_toolbar import fix_width
+from app.panels.status_bar import ElidedLabel
 from app.training.i18n import tr_dash
 
 IDLE, RUNNING, PAUSED = "idle", "running", "paused"
@@ -108,11 +109,12 @@ class RunStatus(QObject):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(140)
+        self.progress.setMinimumWidth(40)  # shrinks, with the labels below, in a narrow window
         self.progress.setTextVisible(False)
-        self.epoch_label = QLabel()
-        self.batch_label = QLabel()
-        self.eta_label = QLabel()
-        self.rate_label = QLabel()
+        self.epoch_label = ElidedLabel()
+        self.batch_label = ElidedLabel()
+        self.eta_label = ElidedLabel()
+        self.rate_label = ElidedLabel()
         self.widgets = (self.progress, self.epoch_label, self.batch_label, self.eta_label, self.rate_label)
         bar = window.statusBar()
         for index, widget in enumerate(self.widgets):  # permanent: a status message never hides them

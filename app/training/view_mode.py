@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QPushButton, QSplitter
 
+from app.plots.insight import boundary_applies
 from app.training.i18n import tr_dash
 
 TRAINING_SHARE = 0.65
@@ -24,10 +25,6 @@ BOUNDARY_MIN_PX = 400
 SHORTCUT = "Ctrl+Shift+T"
 
 
-def boundary_applies(dataset) -> bool:
-    """Whether the decision boundary can be drawn for `dataset` (2-D points with labels)."""
-    return (dataset is not None and dataset.kind == "points2d" and not isinstance(dataset.x, dict)
-            and dataset.x.ndim == 2 and dataset.x.shape[1] == 2 and dataset.y is not None)
 
 
 class TrainingView(QObject):

@@ -603,5 +603,21 @@ final: {}</source>
       <source>Starting the run… its loss and metrics appear here after the first batch. The first run after installing compiles the numeric kernels first, which can take a minute.</source>
       <translation>正在启动训练…第一个批次之后，损失和指标会显示在这里。安装后的第一次训练需要先编译数值内核，可能需要一分钟。</translation>
     </message>
+    <message>
+      <source>No decision boundary: choose a data set with 2 input features in the Data tab.</source>
+      <translation>无决策边界：请在“数据”标签页中选择有 2 个输入特征的数据集。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: it is drawn for one input with 2 features; {} has {} inputs.</source>
+      <translation>无决策边界：只为有 2 个特征的单个输入绘制；{} 有 {} 个输入。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: it is drawn for inputs with 2 features; {} has {} per sample.</source>
+      <translation>无决策边界：只为有 2 个特征的输入绘制；{} 每个样本为 {}。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: {} is not labelled 2-D points (it is drawn for classification).</source>
+      <translation>无决策边界：{} 不是带标签的二维点（只为分类绘制）。</translation>
+    </message>
   </context>
 </TS>

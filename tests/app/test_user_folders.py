@@ -132,3 +132,70 @@ def test_settings_that_cannot_be_saved_are_reported_with_their_file(qapp, tmp_pa
     assert report_settings_problem(window) is None
     assert (tmp_path / "fresh" / "Strata" / "Strata.conf").is_file()  # Qt created the folder
     window.deleteLater()
+
+
+def _fresh_env(tmp_path, **extra):
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "STRATA_")) and k != "NUMBA_CACHE_DIR"}
+    env.update(HOME=str(home), PYTHONPATH=str(ROOT), **extra)
+    return home, env
+
+
+def test_frozen_launcher_caches_kernels_under_xdg_cache_home(tmp_path):
+    """packaging/launcher.py as the bundle runs it, with app.cli.main replaced by a probe that loads
+    the CPU backend and reports where numba caches: under $XDG_CACHE_HOME, nothing under ~/.cache."""
+    xdg = tmp_path / "xdg-cache"
+    home, env = _fresh_env(tmp_path, XDG_CACHE_HOME=str(xdg))
+    probe = ("import os, runpy, sys, app.cli\n"
+             "def probe():\n"
+             "    import engine.backend.cpu\n"
+             "    print(os.environ['NUMBA_CACHE_DIR'])\n"
+             "    return 0\n"
+             "app.cli.main = probe\n"
+             f"runpy.run_path({str(ROOT / 'packaging' / 'launcher.py')!r}, run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=tmp_path,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert folder.parent == xdg / "strata" / "numba" and folder.is_dir()
+    assert not (home / ".cache").exists()
+
+
+def test_launcher_keeps_an_explicit_numba_cache_dir(tmp_path, monkeypatch):
+    import runpy
+
+    launcher = runpy.run_path(str(ROOT / "packaging" / "launcher.py"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    launcher["prepare_environment"]()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "xdg" / "strata" / "numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    launcher["prepare_environment"]()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+
+
+@pytest.mark.parametrize("xdg", [None, "xdg-cache"])
+def test_app_and_engine_agree_on_the_cache_folder(fresh_home, monkeypatch, xdg):
+    from engine.backend.cpu import kernel_cache
+
+    if xdg:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(fresh_home / xdg))
+    expected = (fresh_home / xdg if xdg else fresh_home / ".cache") / "strata"
+    assert userdirs.cache_dir() == kernel_cache.user_cache_dir() == expected
+    assert userdirs.kernel_cache_dir() == kernel_cache.default_base() == expected / "numba"
+    assert not any(fresh_home.iterdir())
+
+
+def test_makefile_kernel_cache_follows_xdg_cache_home(tmp_path):
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.fail("GNU make is needed to check the Makefile's NUMBA_CACHE_DIR")
+    home, env = _fresh_env(tmp_path, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    show = subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"),
+                           "--eval", "show-cache: ; @echo $(NUMBA_CACHE_DIR)", "show-cache"],
+                          env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert show.returncode == 0, show.stderr
+    assert show.stdout.strip() == str(tmp_path / "xdg" / "strata" / "numba")

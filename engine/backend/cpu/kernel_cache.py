@@ -24,7 +24,17 @@ import sys
 from pathlib import Path
 
 PREFIX = "kernels-"
-DEFAULT_BASE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata" / "numba"
+
+
+def user_cache_dir() -> Path:
+    """Strata's per-user cache folder: $XDG_CACHE_HOME/strata, else ~/.cache/strata (read from
+    the environment at each call, so a launcher or test that sets XDG_CACHE_HOME is honoured)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "strata"
+
+
+def default_base() -> Path:
+    """The kernel cache base when NUMBA_CACHE_DIR is not set: `user_cache_dir()`/numba."""
+    return user_cache_dir() / "numba"
 
 
 def sources_fingerprint() -> str:
@@ -59,7 +69,7 @@ def use_versioned_cache_dir() -> Path:
     installation's compiled kernels when it was never filled (`shipped_kernels`); returns it."""
     from engine.backend.cpu import shipped_kernels
 
-    base = os.environ.get("NUMBA_CACHE_DIR") or str(DEFAULT_BASE)
+    base = os.environ.get("NUMBA_CACHE_DIR") or str(default_base())
     target = usable_dir(versioned_dir(base))
     os.environ["NUMBA_CACHE_DIR"] = str(target)
     config = sys.modules.get("numba.core.config")

@@ -194,7 +194,9 @@ def _stamp_path() -> Path:
     elif os.access(Path(__file__).parent, os.W_OK):
         folder = Path(__file__).parent / "__pycache__"  # where numba then caches these kernels
     else:
-        folder = Path.home() / ".cache" / "strata"
+        from engine.backend.cpu.kernel_cache import user_cache_dir
+
+        folder = user_cache_dir()
     return folder / "strata-warmup-stamp.json"
 
 

@@ -20,7 +20,7 @@ def warm_kernel_cache() -> str:
     (Only the kernel cache is shared; kernel_cache's own test covers creating it in a fresh home.)"""
     from engine.backend.cpu import kernel_cache
 
-    return os.environ.get("NUMBA_CACHE_DIR") or str(kernel_cache.DEFAULT_BASE)
+    return os.environ.get("NUMBA_CACHE_DIR") or str(kernel_cache.default_base())
 
 
 class FreshHome:
