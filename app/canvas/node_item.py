@@ -227,7 +227,29 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font)
         painter.setPen(QColor("#ffffff"))
         box = QRectF(4, 0, self._width - 8, self._height)
+        summary = self._overview_summary() if text == self.info.label else ""
+        summary_size = max(OVERVIEW_TEXT_PX - 1, MIN_TEXT_PX) / max(lod, 1e-3)
+        if summary and (size + summary_size) * 1.25 <= self._height:
+            # room for a second line: what the layer is (e.g. "64 · relu"), as the full card's body says
+            label_box = QRectF(4, self._height / 2 - size * 1.15, self._width - 8, size * 1.15)
+            painter.drawText(label_box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                             _elide(text, font, box.width()))
+            summary_font = _font(summary_size)
+            painter.setFont(summary_font)
+            painter.setPen(QColor(255, 255, 255, 215))
+            painter.drawText(QRectF(4, self._height / 2 + size * 0.05, self._width - 8, summary_size * 1.3),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             _elide(summary, summary_font, box.width()))
+            return
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, _elide(text, font, box.width()))
+
+    def _overview_summary(self) -> str:
+        """The second line of a zoomed-out card: the full card's body summary, or the type name."""
+        info = self.info
+        summary = info.summary
+        if info.is_block and info.inner_count is not None:
+            summary = f"{info.inner_count} nodes" + (f" · {summary}" if summary else "")
+        return summary or (info.type_name if info.type_name != info.label else "")
 
     def _paint_text(self, painter, style: CanvasStyle, info: NodeInfo) -> None:
         k = style.font_scale

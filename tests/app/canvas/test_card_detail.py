@@ -61,10 +61,16 @@ def test_no_card_text_is_painted_unreadably_small(qapp, zoom, presentation):
 
 
 @pytest.mark.parametrize("zoom", [0.55, 0.6, 0.7, 0.8])
-def test_between_overview_and_full_detail_a_card_shows_its_label_only(qapp, zoom):
+def test_between_overview_and_full_detail_a_card_shows_its_label_and_summary(qapp, zoom):
     texts = card_texts(CARDS[0], zoom)
-    assert [text for text, _px in texts] == ["dense_1"]
-    assert texts[0][1] >= MIN_TEXT_PX
+    assert [text for text, _px in texts] == ["dense_1", "128 · relu"]
+    assert all(px >= MIN_TEXT_PX for _text, px in texts)
+    assert texts[0][1] > texts[1][1]  # the label leads
+
+
+def test_a_zoomed_out_card_without_room_for_two_lines_keeps_its_label(qapp):
+    texts = card_texts(CARDS[0], 0.3)
+    assert len(texts) == 1 and texts[0][1] >= MIN_TEXT_PX
 
 
 def test_full_detail_from_the_zoom_where_the_smallest_font_reads(qapp):
