@@ -127,6 +127,41 @@ def lstm_forward(xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, out_
 
 
 @njit(cache=True, nogil=True)
+def _state_into(dst, h, rmask, plain):
+    """dst <- h (* rmask unless `plain`): the state a step's GEMM reads."""
+    n, U = h.shape
+    for b in range(n):
+        if plain:
+            for u in range(U):
+                dst[b, u] = h[b, u]
+        else:
+            for u in range(U):
+                dst[b, u] = h[b, u] * rmask[b, u]
+
+
+@njit(cache=True, nogil=True)
+def lstm_forward_xh(xh, weights, bias, hs, cs, gates, mask, rmask, plain, act, ract, out_h, out_c, r0, r1):
+    """The LSTM loop over a concatenated input-state buffer xh (T, B, F + U): the caller
+    fills xh[..., :F] with the inputs; the loop writes (h_{t-1} * rmask) into xh[t, :, F:]
+    and computes each step's gate pre-activations with ONE GEMM, xh[t] @ weights, where
+    `weights` is pack([kernel; recurrent_kernel]); `bias` (4U,) is added in the gate kernel."""
+    T = xh.shape[0]
+    U = hs.shape[2]
+    F = xh.shape[2] - U
+    z = np.empty((r1 - r0, weights.shape[0] * PANEL), xh.dtype)
+    rm = rmask[r0:r1]
+    _state_into(xh[0, r0:r1, F:], hs[0, r0:r1], rm, plain)
+    for t in range(T):
+        gemm(xh[t, r0:r1], weights, z, False)
+        rnn32.lstm_step_bias(z, bias, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, gates[t, r0:r1],
+                             hs[t + 1, r0:r1], cs[t + 1, r0:r1])
+        if t + 1 < T:
+            _state_into(xh[t + 1, r0:r1, F:], hs[t + 1, r0:r1], rm, plain)
+        _emit(out_h, t, r0, hs[t + 1, r0:r1])
+        _emit(out_c, t, r0, cs[t + 1, r0:r1])
+
+
+@njit(cache=True, nogil=True)
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
                   r0, r1):
     _, T, U = dhs.shape
