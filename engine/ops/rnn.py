@@ -283,8 +283,9 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
 def _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, go_backwards,
                       act, ract):
     """`lstm_sequence` for float32 on the CPU: no separate input projection (each step's
-    GEMM multiplies [x_t | h_{t-1}] by [kernel; recurrent_kernel], `lstm_forward_xh`), and
-    both kernel gradients from one GEMM over those rows."""
+    GEMM multiplies [x_t | 1 | h_{t-1}] by [kernel; bias; recurrent_kernel],
+    `lstm_forward_xh`), and the kernel, bias and recurrent-kernel gradients from one GEMM
+    over those rows."""
     U = h0.shape[-1]
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U, contiguous=False)
     T, B, F = xt.shape
@@ -297,13 +298,9 @@ def _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, 
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], np.float32), _time_major(g[1], np.float32), cs,
                                              gates, _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
         flat = dz.reshape(T * B, 4 * U)
-        rows = xh.reshape(T * B, F + U)
-        if bias is None:
-            dw, db = _gradient_tn(rows, flat), None
-        else:
-            dw, db = _gradient_tn(rows, flat, column_sums=True)
+        dw = _gradient_tn(xh.reshape(T * B, F + 1 + U), flat)  # rows: kernel, bias, recurrent kernel
         dx = _input_gradient(flat, kernel.data, T, B, go_backwards) if x._needs_grad else None
-        return dx, dh0, dc0, dw[:F], dw[F:], db
+        return dx, dh0, dc0, dw[:F], dw[F + 1:], (None if bias is None else dw[F])
 
     return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
 

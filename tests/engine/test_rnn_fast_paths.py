@@ -90,7 +90,7 @@ def test_float32_kernels_match_float64(kind, acts, reset_after):
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True), ("gru", False)])
-@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1)])
+@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1), (5, 8)])
 def test_packed_step_gemms_match_float64_on_odd_batches_and_units(kind, reset_after, batch, units):
     """The float32 loops' packed GEMMs: units that are not a whole panel (17, 33: padded
     columns), a single unit, batches of one row and of a partial register tile, with a mask,
@@ -274,12 +274,14 @@ def test_weight_gradients_are_the_same_when_the_input_needs_no_gradient(kind, dt
         np.testing.assert_array_equal(a, b_)
 
 
-@pytest.mark.parametrize("batch,units,features", [(1, 17, 3), (13, 5, 1), (20, 16, 7)])
+@pytest.mark.parametrize("batch,units,features", [(1, 17, 3), (13, 5, 1), (20, 16, 7), (7, 4, 2)])
 @pytest.mark.parametrize("with_bias,plain", [(True, False), (False, True)])
 def test_lstm_forward_xh_matches_the_projected_loop_and_keeps_its_gemm_rows(batch, units, features, with_bias,
                                                                             plain):
     """The single-GEMM float32 LSTM loop gives the states and gates of the projected loop,
-    and xh holds [x_t | h_{t-1} * rmask] for every step (the weight gradients' GEMM rows)."""
+    and xh holds [x_t | 1 | h_{t-1} * rmask] for every step (the weight gradients' GEMM
+    rows). 4 units: gate rows of whole panels, which the GEMM writes directly; 5 and 17:
+    through the scratch rows."""
     from engine.backend.cpu import rnn
 
     rng = np.random.default_rng(batch + units)
@@ -301,6 +303,7 @@ def test_lstm_forward_xh_matches_the_projected_loop_and_keeps_its_gemm_rows(batc
     for got, want in ((out, want_out), (hs, want_hs), (cs, want_cs), (gates, want_gates)):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(xh[..., :features], xt)
-    np.testing.assert_allclose(xh[..., features:], hs[:-1] * rmask, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(xh[..., features], 1.0)
+    np.testing.assert_allclose(xh[..., features + 1:], hs[:-1] * rmask, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="float32"):
         rnn.lstm_forward_xh(xt.astype(np.float64), kernel, rkernel, bias, h0, c0, mask, rmask, 1, 2)

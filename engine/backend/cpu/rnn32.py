@@ -88,9 +88,10 @@ def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def lstm_step_bias(z, bias, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
-    """`lstm_step` when z already holds x_t @ kernel + h_{t-1} @ recurrent_kernel (one GEMM
-    over the concatenated input and state): only the bias (4U,) is added."""
+def lstm_step_gemm(z, direct, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
+    """`lstm_step` when one GEMM made the whole pre-activation (x_t @ kernel + bias +
+    h_{t-1} @ recurrent_kernel): in z, or with `direct` already in gates_t (the GEMM wrote
+    there), which then is activated in place without a copy."""
     B, U = h_prev.shape
     cell = np.empty(U, np.float32)
     for b in range(B):
@@ -98,8 +99,9 @@ def lstm_step_bias(z, bias, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_o
             _lstm_skip(h_prev[b], c_prev[b], h_out[b], c_out[b], gates_t[b])
             continue
         row = gates_t[b]
-        for j in range(4 * U):
-            row[j] = z[b, j] + bias[j]
+        if not direct:
+            for j in range(4 * U):
+                row[j] = z[b, j]
         _lstm_cell(row, c_prev[b], act, ract, cell, h_out[b], c_out[b])
 
 
