@@ -259,7 +259,8 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     ract = _code(recurrent_activation, "recurrent_activation")
     U = h0.shape[-1]
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
-    if backend.name == "cpu" and x.data.dtype == np.float32 and _on_host(x.data, kernel.data, recurrent_kernel.data):
+    if backend.name == "cpu" and x.data.dtype == np.float32 and _on_host(
+            x.data, h0.data, c0.data, kernel.data, recurrent_kernel.data, None if bias is None else bias.data):
         return _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask,
                                  go_backwards, act, ract)
     xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)

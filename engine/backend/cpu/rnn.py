@@ -7,6 +7,10 @@ backward kernels run backpropagation through time and return the gradient of the
 pre-activations of every step, from which the ops get the weight gradients with one
 GEMM each.
 
+float32 LSTMs on the CPU skip the separate projection (`lstm_forward_xh`): each step's
+single GEMM multiplies the rows [x_t | 1 | h_{t-1}] by [kernel; bias; recurrent_kernel],
+and the op takes all three weight gradients from one GEMM over those rows.
+
 `mask` (T, B) uint8: 0 marks a skipped step (the state is carried over unchanged).
 `rmask` (B, U): recurrent dropout mask multiplied into the previous state before the
 recurrent GEMM (ones when unused). Activations are integer codes (see `ACTIVATION_CODES`),
