@@ -297,7 +297,7 @@ def _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, 
 
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], np.float32), _time_major(g[1], np.float32), cs,
-                                             gates, _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
+                                             gates, recurrent_kernel.data.T, m, rm, act, ract)  # packed from the view
         flat = dz.reshape(T * B, 4 * U)
         dw = _gradient_tn(xh.reshape(T * B, F + 1 + U), flat)  # rows: kernel, bias, recurrent kernel
         dx = _input_gradient(flat, kernel.data, T, B, go_backwards) if x._needs_grad else None

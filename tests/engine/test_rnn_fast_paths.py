@@ -183,6 +183,20 @@ def test_packed_gemm_matches_numpy_on_odd_shapes_row_views_and_accumulates(m, k,
     np.testing.assert_allclose(c[:, :n], 2 * want, rtol=1e-5, atol=2e-4)
 
 
+@pytest.mark.parametrize("k,n", [(1, 1), (5, 7), (17, 16), (6, 33), (512, 128)])
+def test_pack_view_packs_any_view_like_pack(k, n):
+    """One strided copy gives the panels of `pack` for contiguous, transposed and sliced views."""
+    from engine.backend.cpu.packed_gemm import pack, pack_view
+
+    rng = np.random.default_rng(k * 100 + n)
+    b = rng.normal(size=(k, n)).astype(np.float32)
+    transposed = np.ascontiguousarray(b.T).T  # same values, Fortran order
+    sliced = np.pad(b, ((1, 2), (3, 1)))[1:1 + k, 3:3 + n]
+    for view in (b, transposed, sliced):
+        np.testing.assert_array_equal(pack_view(view), pack(np.ascontiguousarray(view)))
+        assert pack_view(view).flags.c_contiguous
+
+
 def test_packed_gemm_rejects_mismatched_shapes():
     from engine.backend.cpu.packed_gemm import gemm, pack
 

@@ -62,12 +62,13 @@ def _run(dtype, batch, fused, stepwise):
 
 def _packed(matrix):
     """A recurrent weight matrix for the float32 loops: packed once per sequence into the
-    panels of `packed_gemm` (the step GEMMs reuse it every step); other dtypes take it as is."""
+    panels of `packed_gemm` (the step GEMMs reuse it every step); other dtypes take it as is.
+    Any float32 view packs in one copy (the backward passes hand in recurrent_kernel.T)."""
     if matrix.dtype != np.float32:
         return matrix
-    from engine.backend.cpu.packed_gemm import pack
+    from engine.backend.cpu.packed_gemm import pack_view
 
-    return pack(matrix)
+    return pack_view(matrix)
 
 
 def _fused():
@@ -192,7 +193,7 @@ def lstm_forward_xh(xt, kernel, rkernel, bias, h0, c0, mask, rmask, act, ract, o
     if xt.dtype != np.float32:
         raise ValueError(f"lstm_forward_xh runs float32 only. Received: {xt.dtype}")
     from engine.backend.cpu import rnn_loops
-    from engine.backend.cpu.packed_gemm import pack
+    from engine.backend.cpu.packed_gemm import pack_view
 
     T, B, F = xt.shape
     U = h0.shape[1]
@@ -206,7 +207,7 @@ def lstm_forward_xh(xt, kernel, rkernel, bias, h0, c0, mask, rmask, act, ract, o
     cs[0] = c0
     out = _output(out, (2, B, T, U), np.float32)
     bias_row = np.zeros((1, 4 * U), np.float32) if bias is None else np.reshape(bias, (1, 4 * U))
-    weights = pack(np.concatenate([kernel, bias_row, rkernel]).astype(np.float32, copy=False))
+    weights = pack_view(np.concatenate([kernel, bias_row, rkernel]).astype(np.float32, copy=False))
     plain = _plain(rmask)
     _run(np.float32, B,
          lambda r0, r1: rnn_loops.lstm_forward_xh(xh, weights, hs, cs, gates, mask, rmask, plain, act, ract,
