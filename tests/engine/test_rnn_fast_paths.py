@@ -161,7 +161,7 @@ def test_set_threads_rejects_bad_counts():
 
 # --- packed step GEMM, whole-sequence GEMMs and the backend's array contract -----------------
 
-@pytest.mark.parametrize("m", [1, 2, 5, 6, 7, 13, 32])
+@pytest.mark.parametrize("m", [1, 2, 5, 6, 7, 8, 9, 13, 15, 32])
 @pytest.mark.parametrize("k,n", [(1, 1), (5, 7), (17, 16), (6, 33), (128, 512)])
 def test_packed_gemm_matches_numpy_on_odd_shapes_row_views_and_accumulates(m, k, n):
     from engine.backend.cpu.packed_gemm import gemm, pack, padded_columns
