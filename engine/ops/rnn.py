@@ -2,7 +2,9 @@
 
 Each op projects every time step's input with one GEMM, runs the time loop in a backend
 kernel (`backend_of(x).lstm_forward(...)`) and records a single graph node whose backward
-runs backpropagation through time in another kernel. Weight layouts and gate orders are
+runs backpropagation through time in another kernel. A float32 LSTM on the CPU folds the
+projection into the step GEMM instead (`_lstm_sequence_xh`). The input-gradient GEMM runs
+only when the input needs a gradient. Weight layouts and gate orders are
 those of Keras 3, so Keras weights give the same numbers.
 
 Shared arguments:
