@@ -116,7 +116,7 @@ class RNN(Layer):
             if result is not None:
                 seq, final = result
                 masked = self._mask_outputs(seq, mask_array)
-                if masked is seq:  # the sequence kernels' last output is their final h
+                if masked is seq and not self.return_state:  # the kernels' last output is their final h
                     last = final[0]
                 seq = masked
         if result is None:
