@@ -2,7 +2,9 @@
 
 Each op projects every time step's input with one GEMM, runs the time loop in a backend
 kernel (`backend_of(x).lstm_forward(...)`) and records a single graph node whose backward
-runs backpropagation through time in another kernel. Weight layouts and gate orders are
+runs backpropagation through time in another kernel. A float32 LSTM on the CPU folds the
+projection into the step GEMM instead (`_lstm_sequence_xh`). The input-gradient GEMM runs
+only when the input needs a gradient. Weight layouts and gate orders are
 those of Keras 3, so Keras weights give the same numbers.
 
 Shared arguments:
@@ -68,8 +70,9 @@ def _code(activation, what):
     return code
 
 
-def _prepare(x, mask, recurrent_mask, go_backwards, units):
-    """Time-major contiguous input, uint8 (T, B) mask and (B, U) recurrent mask arrays."""
+def _prepare(x, mask, recurrent_mask, go_backwards, units, contiguous=True):
+    """Time-major input (C-contiguous, or with `contiguous=False` possibly a strided view),
+    uint8 (T, B) mask and (B, U) recurrent mask arrays."""
     xd = x.data
     if xd.ndim != 3:
         raise ValueError(f"Recurrent ops expect a (batch, time, features) input. Received: shape={x.shape}")
@@ -77,7 +80,8 @@ def _prepare(x, mask, recurrent_mask, go_backwards, units):
     xt = np.swapaxes(xd, 0, 1)
     if go_backwards:
         xt = xt[::-1]
-    xt = _contiguous(xt)
+    if contiguous or not isinstance(xt, np.ndarray):
+        xt = _contiguous(xt)
     if mask is None:
         m = np.ones((T, B), np.uint8)
     else:
@@ -132,8 +136,9 @@ def _project(xt, kernel, bias):
     return _contiguous(xw.reshape(T, B, -1))
 
 
-def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
-    """Gradients of x, kernel and bias from the gradient of the projected input."""
+def _input_grads(dpre, xt, kernel, has_bias, go_backwards, need_dx=True):
+    """Gradients of x (None unless `need_dx`), kernel and bias from the gradient of the
+    projected input."""
     T, B, G = dpre.shape
     flat = dpre.reshape(T * B, G)
     x2 = xt.reshape(T * B, -1)
@@ -141,10 +146,15 @@ def _input_grads(dpre, xt, kernel, has_bias, go_backwards):
         dkernel, dbias = _gradient_tn(x2, flat, column_sums=True)
     else:
         dkernel, dbias = _gradient_tn(x2, flat), None
+    return _input_gradient(flat, kernel, T, B, go_backwards) if need_dx else None, dkernel, dbias
+
+
+def _input_gradient(flat, kernel, T, B, go_backwards):
+    """dx (B, T, F) from the flattened (T * B, G) gradient of the input projection."""
     dxt = _matmul(flat, kernel.T).reshape(T, B, -1)
     if go_backwards:
         dxt = dxt[::-1]
-    return _contiguous(np.swapaxes(dxt, 0, 1)), dkernel, dbias
+    return _contiguous(np.swapaxes(dxt, 0, 1))
 
 
 def _batch_major(seq):
@@ -225,7 +235,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, r
     def backward(g):
         dpre, dh0 = backend.simple_rnn_backward(_time_major(g, xw.dtype), hs, _contiguous(recurrent_kernel.data.T),
                                                 m, rm, act)
-        dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards)
+        dx, dk, db = _input_grads(dpre, xt, kernel.data, bias is not None, go_backwards, x._needs_grad)
         hm = _masked_states(hs, rm, U)
         drk = _gradient_tn(hm, dpre.reshape(-1, U))
         return dx, dh0, dk, drk, db
@@ -250,8 +260,12 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     act = _code(activation, "activation")
     ract = _code(recurrent_activation, "recurrent_activation")
     U = h0.shape[-1]
-    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     backend = _kernel_backend(x, h0, kernel, recurrent_kernel)
+    if backend.name == "cpu" and x.data.dtype == np.float32 and _on_host(
+            x.data, h0.data, c0.data, kernel.data, recurrent_kernel.data, None if bias is None else bias.data):
+        return _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask,
+                                 go_backwards, act, ract)
+    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U)
     xw = _project(xt, kernel.data, None if bias is None else bias.data)
     host_out = _host_output(backend, xw, (2, xw.shape[1], xw.shape[0], U))
     hs, cs, gates = backend.lstm_forward(xw, _contiguous(h0.data), _contiguous(c0.data),
@@ -261,10 +275,35 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, mask=None, rec
     def backward(g):
         dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], xw.dtype), _time_major(g[1], xw.dtype), cs, gates,
                                              _contiguous(recurrent_kernel.data.T), m, rm, act, ract)
-        dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards)
+        dx, dk, db = _input_grads(dz, xt, kernel.data, bias is not None, go_backwards, x._needs_grad)
         hm = _masked_states(hs, rm, U)
         drk = _gradient_tn(hm, dz.reshape(-1, 4 * U))
         return dx, dh0, dc0, dk, drk, db
+
+    return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
+
+
+def _lstm_sequence_xh(backend, x, h0, c0, kernel, recurrent_kernel, bias, mask, recurrent_mask, go_backwards,
+                      act, ract):
+    """`lstm_sequence` for float32 on the CPU: no separate input projection (each step's
+    GEMM multiplies [x_t | 1 | h_{t-1}] by [kernel; bias; recurrent_kernel],
+    `lstm_forward_xh`), and the kernel, bias and recurrent-kernel gradients from one GEMM
+    over those rows."""
+    U = h0.shape[-1]
+    xt, m, rm = _prepare(x, mask, recurrent_mask, go_backwards, U, contiguous=False)
+    T, B, F = xt.shape
+    out = np.empty((2, B, T, U), np.float32)
+    xh, _, cs, gates = backend.lstm_forward_xh(xt, kernel.data, recurrent_kernel.data,
+                                               None if bias is None else bias.data, _contiguous(h0.data),
+                                               _contiguous(c0.data), m, rm, act, ract, out=out)
+
+    def backward(g):
+        dz, dh0, dc0 = backend.lstm_backward(_time_major(g[0], np.float32), _time_major(g[1], np.float32), cs,
+                                             gates, recurrent_kernel.data.T, m, rm, act, ract)  # packed from the view
+        flat = dz.reshape(T * B, 4 * U)
+        dw = _gradient_tn(xh.reshape(T * B, F + 1 + U), flat)  # rows: kernel, bias, recurrent kernel
+        dx = _input_gradient(flat, kernel.data, T, B, go_backwards) if x._needs_grad else None
+        return dx, dh0, dc0, dw[:F], dw[F + 1:], (None if bias is None else dw[F])
 
     return record(out, (x, h0, c0, kernel, recurrent_kernel, bias), backward)
 
@@ -310,7 +349,7 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, mask=None, recurren
     def backward(g):
         dxw, drec, dh0 = backend.gru_backward(_time_major(g, xw.dtype), hs, aux, _contiguous(recurrent_kernel.data.T),
                                               m, rm, act, ract, bool(reset_after))
-        dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards)
+        dx, dk, dib = _input_grads(dxw, xt, kernel.data, bias is not None, go_backwards, x._needs_grad)
         hm = _masked_states(hs, rm, U)
         flat = drec.reshape(-1, 3 * U)
         if reset_after and bias is not None:

@@ -19,17 +19,21 @@ class Adam(Optimizer):
             self.slot_names = ("momentum", "velocity", "velocity_hat")
 
     def update(self, variable, grad, lr, slots):
-        step = float(self.iterations.numpy())
+        step = float(self.iterations.numpy_view())  # the counter lives on the host
         b1, b2 = self.beta_1, self.beta_2
         alpha = lr * np.sqrt(1 - b2**step) / (1 - b1**step)
         m, v = slots["momentum"], slots["velocity"]
-        if not self.amsgrad and _kernel_ready(variable.data, grad, m.data, v.data):
+        data = variable.data
+        if not self.amsgrad and _kernel_ready(data, grad, m.data, v.data):
             # one compiled pass; same float operations as the numpy lines below
-            from engine.backend import backend_of
+            if isinstance(data, np.ndarray):
+                from engine.backend.cpu.optim_kernels import adam_update
+            else:
+                from engine.backend import backend_of
 
-            adam_update = backend_of(variable.data).adam_update
-            shape = variable.data.shape
-            new_var, new_m, new_v = adam_update(variable.data.reshape(-1), grad.reshape(-1), m.data.reshape(-1),
+                adam_update = backend_of(data).adam_update
+            shape = data.shape
+            new_var, new_m, new_v = adam_update(data.reshape(-1), grad.reshape(-1), m.data.reshape(-1),
                                                 v.data.reshape(-1), float(alpha), 1 - b1, 1 - b2, self.epsilon)
             m.data, v.data, variable.data = new_m.reshape(shape), new_v.reshape(shape), new_var.reshape(shape)
             return
@@ -51,14 +55,17 @@ class Adam(Optimizer):
 def _kernel_ready(*arrays) -> bool:
     """Whether the compiled Adam kernel applies: C-contiguous float32/float64 arrays of one dtype,
     all numpy or all on one device backend (which has the same kernel)."""
+    dtype = arrays[0].dtype
+    if dtype != np.float32 and dtype != np.float64:
+        return False
+    if isinstance(arrays[0], np.ndarray):  # the CPU backend's arrays: checked without a backend lookup
+        return all(isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays)
     from engine.backend import backend_of
 
-    dtype = arrays[0].dtype
     backend = backend_of(arrays[0])
-    if backend.name != "cpu":
-        return dtype in (np.float32, np.float64) and all(backend.owns(a) and a.dtype == dtype for a in arrays)
-    return (dtype in (np.float32, np.float64)
-            and all(isinstance(a, np.ndarray) and a.dtype == dtype and a.flags.c_contiguous for a in arrays))
+    if backend.name == "cpu":  # a numpy scalar
+        return False
+    return all(backend.owns(a) and a.dtype == dtype for a in arrays)
 
 
 class AdamW(Adam):

@@ -123,11 +123,13 @@ def _adam_numpy(var, grad, m, v, lr, b1, b2, eps, step):
     return (var - (m * alpha) / (np.sqrt(v) + eps)).astype(var.dtype, copy=False), m, v
 
 
-def test_adam_kernel_matches_optimizer_formula_bit_for_bit():
+@pytest.mark.parametrize("size,dtype", [(50, "float32"), (1037, "float32"), (1037, "float64"), (1, "float32")])
+def test_adam_kernel_matches_optimizer_formula_bit_for_bit(size, dtype):
+    """The vectorized loop (sizes with and without a remainder) and its scalar tail."""
     from engine.backend.cpu.optim_kernels import adam_update
 
-    var, grad = RNG.normal(size=50).astype("float32"), RNG.normal(size=50).astype("float32")
-    m, v = np.zeros(50, "float32"), np.zeros(50, "float32")
+    var, grad = RNG.normal(size=size).astype(dtype), RNG.normal(size=size).astype(dtype)
+    m, v = np.zeros(size, dtype), np.zeros(size, dtype)
     km, kv, kvar = m, v, var
     for step in (1, 2, 3):
         var, m, v = _adam_numpy(var, grad, m, v, 0.01, 0.9, 0.999, 1e-7, step)
@@ -136,6 +138,18 @@ def test_adam_kernel_matches_optimizer_formula_bit_for_bit():
         np.testing.assert_array_equal(kvar, var)
         np.testing.assert_array_equal(km, m)
         np.testing.assert_array_equal(kv, v)
+
+
+def test_adam_kernel_with_zero_epsilon_and_zero_gradient_gives_nan_as_the_formula():
+    """No ZeroDivisionError: 0 / 0 gives nan, like the numpy formula."""
+    from engine.backend.cpu.optim_kernels import adam_update
+
+    zeros = np.zeros(20, "float32")
+    new_var, _, _ = adam_update(zeros.copy(), zeros, zeros, zeros, 0.01, 0.1, 0.001, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want, _, _ = _adam_numpy(zeros, zeros, zeros, zeros, 0.01, 0.9, 0.999, 0.0, 1)
+    assert np.isnan(want).all()
+    np.testing.assert_array_equal(new_var, want)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

@@ -90,7 +90,7 @@ def test_float32_kernels_match_float64(kind, acts, reset_after):
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True), ("gru", False)])
-@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1)])
+@pytest.mark.parametrize("batch,units", [(1, 17), (7, 33), (13, 1), (5, 8)])
 def test_packed_step_gemms_match_float64_on_odd_batches_and_units(kind, reset_after, batch, units):
     """The float32 loops' packed GEMMs: units that are not a whole panel (17, 33: padded
     columns), a single unit, batches of one row and of a partial register tile, with a mask,
@@ -161,7 +161,7 @@ def test_set_threads_rejects_bad_counts():
 
 # --- packed step GEMM, whole-sequence GEMMs and the backend's array contract -----------------
 
-@pytest.mark.parametrize("m", [1, 2, 5, 6, 7, 13, 32])
+@pytest.mark.parametrize("m", [1, 2, 5, 6, 7, 8, 9, 13, 15, 32])
 @pytest.mark.parametrize("k,n", [(1, 1), (5, 7), (17, 16), (6, 33), (128, 512)])
 def test_packed_gemm_matches_numpy_on_odd_shapes_row_views_and_accumulates(m, k, n):
     from engine.backend.cpu.packed_gemm import gemm, pack, padded_columns
@@ -181,6 +181,20 @@ def test_packed_gemm_matches_numpy_on_odd_shapes_row_views_and_accumulates(m, k,
     assert np.isnan(big_c[0]).all() and np.isnan(c[:, padded_columns(n):]).all()  # nothing else is written
     gemm(a, packed, c, True)
     np.testing.assert_allclose(c[:, :n], 2 * want, rtol=1e-5, atol=2e-4)
+
+
+@pytest.mark.parametrize("k,n", [(1, 1), (5, 7), (17, 16), (6, 33), (512, 128)])
+def test_pack_view_packs_any_view_like_pack(k, n):
+    """One strided copy gives the panels of `pack` for contiguous, transposed and sliced views."""
+    from engine.backend.cpu.packed_gemm import pack, pack_view
+
+    rng = np.random.default_rng(k * 100 + n)
+    b = rng.normal(size=(k, n)).astype(np.float32)
+    transposed = np.ascontiguousarray(b.T).T  # same values, Fortran order
+    sliced = np.pad(b, ((1, 2), (3, 1)))[1:1 + k, 3:3 + n]
+    for view in (b, transposed, sliced):
+        np.testing.assert_array_equal(pack_view(view), pack(np.ascontiguousarray(view)))
+        assert pack_view(view).flags.c_contiguous
 
 
 def test_packed_gemm_rejects_mismatched_shapes():
@@ -239,3 +253,78 @@ def test_backend_lstm_fills_out_zeroes_skipped_steps_and_takes_any_gradient_layo
     assert not view[0][mask == 0].any()
     with pytest.raises(ValueError, match="out must be"):
         rnn.lstm_forward(xw, h0, h0, rk, mask, rmask, 1, 2, out=np.empty((2, Bs, T + 1, Us), dtype))
+
+
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weight_gradients_are_the_same_when_the_input_needs_no_gradient(kind, dtype, monkeypatch):
+    """The ops skip the input gradient GEMM when x is a constant (the first layer of a
+    model); the weight and state gradients must not change."""
+    from engine import tf
+    from engine.autodiff.tensor import Tensor
+    from engine.ops import rnn as rnn_ops
+
+    input_gemms = []
+    original = rnn_ops._input_gradient
+    monkeypatch.setattr(rnn_ops, "_input_gradient", lambda *a: input_gemms.append(1) or original(*a))
+
+    gates = {"simple": 1, "lstm": 4, "gru": 3}[kind]
+    x, h0, k, rk, b, mask, rmask = _inputs(np.random.default_rng(6), gates, (2, 3 * U) if kind == "gru" else (gates * U,))
+    weights = np.random.default_rng(8).normal(size=(B, T, U)).astype(dtype)
+
+    def grads(x_tensor):
+        variables = [tf.Variable(np.asarray(a, dtype)) for a in (h0, k, rk, b)]
+        h, kv, rkv, bv = variables
+        with tf.GradientTape() as tape:
+            if kind == "simple":
+                out = ops.simple_rnn_sequence(x_tensor, h, kv, rkv, bv, mask=mask, go_backwards=True)
+            elif kind == "lstm":
+                out = ops.lstm_sequence(x_tensor, h, h * 0.5, kv, rkv, bv, mask=mask, go_backwards=True)[0]
+            else:
+                out = ops.gru_sequence(x_tensor, h, kv, rkv, bv, mask=mask, go_backwards=True)
+            loss = tf.reduce_sum(out * weights)
+        sources = variables + ([x_tensor] if isinstance(x_tensor, tf.Variable) else [])
+        return [g.numpy() for g in tape.gradient(loss, sources)]
+
+    constant = grads(Tensor(np.asarray(x, dtype)))
+    assert not input_gemms
+    watched = grads(tf.Variable(np.asarray(x, dtype)))
+    assert len(input_gemms) == 1
+    assert len(watched) == 5 and watched[-1].shape == x.shape and np.abs(watched[-1]).sum() > 0
+    for a, b_ in zip(constant, watched[:4]):
+        np.testing.assert_array_equal(a, b_)
+
+
+@pytest.mark.parametrize("batch,units,features", [(1, 17, 3), (13, 5, 1), (20, 16, 7), (7, 4, 2)])
+@pytest.mark.parametrize("with_bias,plain", [(True, False), (False, True)])
+def test_lstm_forward_xh_matches_the_projected_loop_and_keeps_its_gemm_rows(batch, units, features, with_bias,
+                                                                            plain):
+    """The single-GEMM float32 LSTM loop gives the states and gates of the projected loop,
+    and xh holds [x_t | 1 | h_{t-1} * rmask] for every step (the weight gradients' GEMM
+    rows). 4 units: gate rows of whole panels, which the GEMM writes directly; 5 and 17:
+    through the scratch rows."""
+    from engine.backend.cpu import rnn
+
+    rng = np.random.default_rng(batch + units)
+    steps = 6
+    xt = rng.normal(size=(batch, steps, features)).astype(np.float32).swapaxes(0, 1)  # a strided view
+    kernel = (rng.normal(size=(features, 4 * units)) * 0.5).astype(np.float32)
+    rkernel = (rng.normal(size=(units, 4 * units)) * 0.5).astype(np.float32)
+    bias = (rng.normal(size=4 * units) * 0.5).astype(np.float32) if with_bias else None
+    h0 = rng.normal(size=(batch, units)).astype(np.float32)
+    c0 = rng.normal(size=(batch, units)).astype(np.float32)
+    mask = (rng.uniform(size=(steps, batch)) > 0.3).astype(np.uint8)
+    rmask = np.ones((batch, units), np.float32) if plain else rng.uniform(0.5, 1.5, (batch, units)).astype(np.float32)
+    out = np.full((2, batch, steps, units), np.nan, np.float32)
+    xh, hs, cs, gates = rnn.lstm_forward_xh(xt, kernel, rkernel, bias, h0, c0, mask, rmask, 1, 2, out=out)
+    xw = np.ascontiguousarray(xt) @ kernel + (0 if bias is None else bias)
+    want_out = np.empty_like(out)
+    want_hs, want_cs, want_gates = rnn.lstm_forward(np.ascontiguousarray(xw, np.float32), h0, c0, rkernel, mask,
+                                                    rmask, 1, 2, out=want_out)
+    for got, want in ((out, want_out), (hs, want_hs), (cs, want_cs), (gates, want_gates)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(xh[..., :features], xt)
+    np.testing.assert_array_equal(xh[..., features], 1.0)
+    np.testing.assert_allclose(xh[..., features + 1:], hs[:-1] * rmask, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="float32"):
+        rnn.lstm_forward_xh(xt.astype(np.float64), kernel, rkernel, bias, h0, c0, mask, rmask, 1, 2)

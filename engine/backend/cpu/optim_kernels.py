@@ -3,6 +3,11 @@
 They return new arrays rather than writing in place, because a `Variable`'s old value may
 still be held by tensors computed from it. Scalars are cast to the array dtype first so
 float32 results equal `engine.optimizers`' numpy formulas bit for bit.
+
+`error_model="numpy"` lets LLVM vectorize the Adam loop: with numba's default error model
+each division checks for a zero divisor (to raise ZeroDivisionError), which kept the loop
+scalar. Same results bit for bit (a zero divisor, possible only with epsilon=0, now gives
+inf/nan as the numpy formula does); 16K float32 elements took 53 us, now 15 us.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def adam_update(variable, grad, m, v, alpha, one_minus_b1, one_minus_b2, epsilon):
     """Keras 3 Adam step: returns (new_variable, new_m, new_v).
 

@@ -49,29 +49,60 @@ def simple_step_backward(dh, h_t, keep, act, dpre_t):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _lstm_cell(row, c_prev, act, ract, cell, h_out, c_out):
+    """Activate one row of gate pre-activations in place and write the new h and c rows."""
+    U = c_prev.shape[0]
+    act_row(ract, row[: 2 * U])
+    act_row(act, row[2 * U: 3 * U])
+    act_row(ract, row[3 * U:])
+    for u in range(U):
+        c = row[U + u] * c_prev[u] + row[u] * row[2 * U + u]
+        c_out[u] = c
+        cell[u] = c
+    act_row(act, cell)
+    for u in range(U):
+        h_out[u] = row[3 * U + u] * cell[u]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _lstm_skip(h_prev, c_prev, h_out, c_out, gates_row):
+    """A masked step of one row: the states carry over, the gates row gets zeros."""
+    for u in range(h_prev.shape[0]):
+        h_out[u] = h_prev[u]
+        c_out[u] = c_prev[u]
+    gates_row[:] = _ZERO
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def lstm_step(xw_t, z, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
     B, U = h_prev.shape
     cell = np.empty(U, np.float32)
     for b in range(B):
         if not keep[b]:
-            for u in range(U):
-                h_out[b, u] = h_prev[b, u]
-                c_out[b, u] = c_prev[b, u]
-            gates_t[b, :] = _ZERO
+            _lstm_skip(h_prev[b], c_prev[b], h_out[b], c_out[b], gates_t[b])
             continue
         row = gates_t[b]
         for j in range(4 * U):
             row[j] = xw_t[b, j] + z[b, j]
-        act_row(ract, row[: 2 * U])
-        act_row(act, row[2 * U: 3 * U])
-        act_row(ract, row[3 * U:])
-        for u in range(U):
-            c = row[U + u] * c_prev[b, u] + row[u] * row[2 * U + u]
-            c_out[b, u] = c
-            cell[u] = c
-        act_row(act, cell)
-        for u in range(U):
-            h_out[b, u] = row[3 * U + u] * cell[u]
+        _lstm_cell(row, c_prev[b], act, ract, cell, h_out[b], c_out[b])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def lstm_step_gemm(z, direct, h_prev, c_prev, keep, act, ract, gates_t, h_out, c_out):
+    """`lstm_step` when one GEMM made the whole pre-activation (x_t @ kernel + bias +
+    h_{t-1} @ recurrent_kernel): in z, or with `direct` already in gates_t (the GEMM wrote
+    there), which then is activated in place without a copy."""
+    B, U = h_prev.shape
+    cell = np.empty(U, np.float32)
+    for b in range(B):
+        if not keep[b]:
+            _lstm_skip(h_prev[b], c_prev[b], h_out[b], c_out[b], gates_t[b])
+            continue
+        row = gates_t[b]
+        if not direct:
+            for j in range(4 * U):
+                row[j] = z[b, j]
+        _lstm_cell(row, c_prev[b], act, ract, cell, h_out[b], c_out[b])
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=FMA_FLAGS)

@@ -127,6 +127,45 @@ def lstm_forward(xw, hs, cs, gates, rkernel, mask, rmask, plain, act, ract, out_
 
 
 @njit(cache=True, nogil=True)
+def _state_into(dst, h, rmask, plain):
+    """dst <- h (* rmask unless `plain`): the state a step's GEMM reads."""
+    n, U = h.shape
+    for b in range(n):
+        if plain:
+            for u in range(U):
+                dst[b, u] = h[b, u]
+        else:
+            for u in range(U):
+                dst[b, u] = h[b, u] * rmask[b, u]
+
+
+@njit(cache=True, nogil=True)
+def lstm_forward_xh(xh, weights, hs, cs, gates, mask, rmask, plain, act, ract, out_h, out_c, r0, r1):
+    """The LSTM loop over a concatenated input-state buffer xh (T, B, F + 1 + U) whose rows
+    are [x_t | 1 | h_{t-1} * rmask]: the caller fills the inputs and the ones, the loop
+    writes each state, and each step's gate pre-activations, bias included, are ONE GEMM,
+    xh[t] @ weights with `weights` = pack([kernel; bias; recurrent_kernel]). When the gate
+    rows are whole panels wide the GEMM writes them directly (no scratch copy)."""
+    T = xh.shape[0]
+    U = hs.shape[2]
+    F1 = xh.shape[2] - U
+    G = 4 * U
+    direct = G == weights.shape[0] * PANEL
+    z = np.empty((r1 - r0, weights.shape[0] * PANEL), xh.dtype)
+    rm = rmask[r0:r1]
+    _state_into(xh[0, r0:r1, F1:], hs[0, r0:r1], rm, plain)
+    for t in range(T):
+        g = gates[t, r0:r1]
+        gemm(xh[t, r0:r1], weights, g if direct else z, False)
+        rnn32.lstm_step_gemm(z, direct, hs[t, r0:r1], cs[t, r0:r1], mask[t, r0:r1], act, ract, g,
+                             hs[t + 1, r0:r1], cs[t + 1, r0:r1])
+        if t + 1 < T:
+            _state_into(xh[t + 1, r0:r1, F1:], hs[t + 1, r0:r1], rm, plain)
+        _emit(out_h, t, r0, hs[t + 1, r0:r1])
+        _emit(out_c, t, r0, cs[t + 1, r0:r1])
+
+
+@njit(cache=True, nogil=True)
 def lstm_backward(dhs, dcs, cs, gates, rkernel_t, mask, rmask, act, ract, dz, dh_all, dc_all,
                   r0, r1):
     _, T, U = dhs.shape

@@ -83,8 +83,8 @@ class LSTMCell(DropoutCell):
         both = ops.lstm_sequence(x, states[0], states[1], self.kernel, self.recurrent_kernel, self.bias, mask=mask,
                                  recurrent_mask=recurrent_mask, go_backwards=go_backwards,
                                  activation=self.activation, recurrent_activation=self.recurrent_activation)
-        hs = both[0]
-        return hs, [hs[:, -1], both[1][:, -1]]
+        # the final states index `both` once: their gradient then fills one zero array, not two
+        return both[0], [both[0, :, -1], both[1, :, -1]]
 
     def get_config(self):
         config = super().get_config()

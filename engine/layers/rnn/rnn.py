@@ -109,18 +109,22 @@ class RNN(Layer):
         if hasattr(self.cell, "make_masks"):
             dp, rdp = self.cell.make_masks((batch,) + tuple(x.shape[2:]), x.dtype, bool(training))
         result = None
+        last = None
         if hasattr(self.cell, "fast_sequence"):
             x_in = x if dp is None else x * ops.expand_dims(dp, 1)
             result = self.cell.fast_sequence(x_in, states, mask_array, rdp, self.go_backwards)
             if result is not None:
                 seq, final = result
-                seq = self._mask_outputs(seq, mask_array)
+                masked = self._mask_outputs(seq, mask_array)
+                if masked is seq and not self.return_state:  # the kernels' last output is their final h
+                    last = final[0]
+                seq = masked
         if result is None:
             seq, final = self._step_loop(x, states, mask_array, training, (dp, rdp))
 
         if self.stateful and not call_context.in_symbolic_run():
             self.states = [Tensor(np.array(s.data)) for s in final]
-        output = seq if self.return_sequences else seq[:, -1]
+        output = seq if self.return_sequences else (last if last is not None else seq[:, -1])
         if self.return_state:
             return [output] + list(final)
         return output
