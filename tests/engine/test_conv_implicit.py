@@ -195,7 +195,7 @@ def test_warmup_compiles_the_implicit_kernels():
 
     for job in conv_implicit.WARMUP:
         job()
-    for fn in (conv_implicit.implicit_conv, conv_implicit.implicit_filter_grad, conv_implicit.dense_gemm):
+    for fn in (conv_implicit._conv_rows, conv_implicit._filter_rows, conv_implicit.dense_gemm):
         assert float32 in {signature[0].dtype for signature in fn.signatures}, fn.__name__
 
 

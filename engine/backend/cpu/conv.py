@@ -305,6 +305,12 @@ def _plan(n_batch, out_spatial, kernel_shape, in_channels, out_channels, itemsiz
             for rows in ranges]
 
 
+def _whole_ranges(plan):
+    """The plan with each thread's parts as one: the implicit kernels need no column matrix and go
+    through their samples one at a time themselves (a call per sample cost more than its overhead)."""
+    return [[slice(parts[0].start, parts[-1].stop)] for parts in plan]
+
+
 def _run_plan(plan, work):
     """work(parts) for each thread's list of parts, concurrently, with single-threaded BLAS."""
     with single_threaded():
@@ -347,7 +353,9 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
                                                               pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
+    packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
+    if implicit:
+        plan = _whole_ranges(plan)
     pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
     if pointwise:
         packed = conv_implicit.pack(weights.reshape(-1, out_ch))
@@ -356,7 +364,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if implicit:
-                conv_implicit.implicit_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
+                conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0])
             elif pointwise:
                 conv_implicit.pointwise(_columns(x[part], kshape, strides, dilations, pads, out_spatial), packed,
                                         out_ch, dest)
@@ -392,9 +400,11 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
     implicit = need_data and x.shape[-1] >= MIN_IMPLICIT_WIDTH and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    if (implicit or not need_data) and (implicit_filter or not need_filter):
+        plan = _whole_ranges(plan)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
     if pointwise:
         packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
@@ -428,8 +438,8 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
             if implicit:
-                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1] - 1 - pads[1],
-                                            kshape[2] - 1 - pads[2], dx[part, 0])
+                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1],
+                                            kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2], dx[part, 0])
             elif pointwise:
                 _pointwise_data_grad(dz, packed, strides, out_spatial, dx[part])
             elif need_data:
@@ -508,12 +518,14 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
     implicit = in_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides,
                                                              dilations, pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    if implicit:
+        plan = _whole_ranges(plan)
 
     def work(parts):
         for part in parts:
             if implicit:
-                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1] - 1 - pads[1],
+                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1], kshape[1] - 1 - pads[1],
                                             kshape[2] - 1 - pads[2], dx[part, 0])
                 continue
             _data_grad_part(grad_out[part].reshape(-1, out_ch), weights, groups, (strides, dilations, pads),
