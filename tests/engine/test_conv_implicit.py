@@ -120,7 +120,7 @@ def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
     forward pass, 16 wide, takes the implicit path)."""
     calls = []
     original = conv_implicit.implicit_conv
-    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(a[-1].shape) or original(*a))
+    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(a[5].shape) or original(*a))
     x = Tensor(RNG.normal(size=(2, 6, 6, 3)).astype(np.float32))
     with GradientTape() as tape:
         tape.watch(x)
@@ -129,21 +129,48 @@ def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
     assert [shape[-1] for shape in calls] == [16]
 
 
-@pytest.mark.parametrize("dtype,strides,dilation", [(np.float64, 1, 1), (np.float32, 2, 1), (np.float32, 1, 2)])
-def test_other_convs_keep_im2col(monkeypatch, dtype, strides, dilation):
+@pytest.mark.parametrize("dtype,dilation", [(np.float64, 1), (np.float32, 2)])
+def test_other_convs_keep_im2col(monkeypatch, dtype, dilation):
     monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: pytest.fail("implicit path taken"))
     x = RNG.normal(size=(2, 8, 8, 4)).astype(dtype)
     k = RNG.normal(size=(3, 3, 4, 16)).astype(dtype)
-    ops.conv(Tensor(x), Tensor(k), strides=strides, padding="same", dilation_rate=dilation)
+    ops.conv(Tensor(x), Tensor(k), padding="same", dilation_rate=dilation)
 
 
-@pytest.mark.parametrize("geometry", IMPLICIT[::2])
+# (input shape, kernel shape, strides, padding) of strided convs: implicit forward and filter gradient
+STRIDED = [
+    ((2, 8, 8, 16), (3, 3, 16, 32), 2, "same"),
+    ((1, 9, 7, 5), (3, 3, 5, 17), 2, "same"),
+    ((3, 10, 11, 3), (3, 2, 3, 16), (2, 3), "valid"),
+    ((1, 12, 12, 8), (3, 3, 8, 16), 3, "valid"),
+    ((2, 13, 6), (4, 6, 16), 2, "same"),
+]
+
+
+@pytest.mark.parametrize("geometry", STRIDED)
+def test_strided_implicit_conv_equals_im2col(monkeypatch, geometry):
+    x_shape, k_shape, strides, padding = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=k_shape).astype(np.float32)
+    b = RNG.normal(size=k_shape[-1]).astype(np.float32)
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "relu", strides=strides, padding=padding)  # noqa: E731
+    results = _both_paths(monkeypatch, fn, x, k, b)
+    assert calls.count("implicit_conv") == 1 and calls.count("implicit_filter_grad") >= 1
+    _assert_close(results)
+    _assert_close(_both_paths(monkeypatch, lambda a, w: ops.conv(a, w, strides=strides, padding=padding), x, k))
+
+
+@pytest.mark.parametrize("geometry", [g[:2] + (1, g[2]) for g in IMPLICIT[::2]] + STRIDED[::2])
 def test_float32_implicit_gradients_match_the_float64_general_path(monkeypatch, geometry):
     """The float64 path is checked against central differences (test_conv_ops); the float32 implicit
     path must give its numbers to float32 precision."""
-    x_shape, k_shape, padding = geometry
+    x_shape, k_shape, strides, padding = geometry
     x, k, b = RNG.normal(size=x_shape), RNG.normal(size=k_shape), RNG.normal(size=k_shape[-1])
-    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "tanh", padding=padding)  # noqa: E731
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "tanh", strides=strides, padding=padding)  # noqa: E731
     got = _values_and_grads(fn, *(a.astype(np.float32) for a in (x, k, b)))
     want = _values_and_grads(fn, x, k, b)
     for g, w in zip(got, want):

@@ -184,20 +184,25 @@ MIN_IMPLICIT_WIDTH = 8
 # 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
 # 16x16 (1.27) 'same' grids won.
 MIN_IMPLICIT_CHANNELS = 3
+# Strided convs take the implicit forward and filter gradient (their data gradient stays on col2im).
+IMPLICIT_STRIDED = True
 WHOLE_POINTWISE_FILTER = True
 MAX_PADDED_GRID = 1.3
 
 
-def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
-    """Whether this conv takes `conv_implicit`: float32, one group, stride and dilation 1, a 1-D or 2-D
-    kernel (KD == 1) other than 1x1, and no output cell beyond the padded input's reach."""
+def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, strided=False):
+    """Whether this conv takes `conv_implicit`: float32, one group, dilation 1, a 1-D or 2-D kernel
+    (KD == 1) other than 1x1, and stride 1 with no output cell beyond the padded input's reach; with
+    `strided` (the forward pass and filter gradient) any stride."""
     if not IMPLICIT_GEMM or np.dtype(dtype) != np.float32 or groups != 1 or kernel_shape[0] != 1:
         return False
-    if tuple(strides) != (1, 1, 1) or tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
+    if tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
         return False
     kh, kw = kernel_shape[1], kernel_shape[2]
     if (kh, kw) == (1, 1) or kernel_shape[3] < MIN_IMPLICIT_CHANNELS:
         return False
+    if tuple(strides[1:]) != (1, 1):
+        return strided and IMPLICIT_STRIDED
     _, oh, ow = out_spatial
     if (oh + kh - 1) * (ow + kw - 1) > MAX_PADDED_GRID * oh * ow:
         return False
@@ -352,7 +357,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
-                                                              pads, out_spatial, groups)
+                                                              pads, out_spatial, groups, strided=True)
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
     if implicit:
         plan = _whole_ranges(plan)
@@ -364,7 +369,8 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if implicit:
-                conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0])
+                conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0],
+                                            strides[1:])
             elif pointwise:
                 conv_implicit.pointwise(_columns(x[part], kshape, strides, dilations, pads, out_spatial), packed,
                                         out_ch, dest)
@@ -402,7 +408,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
-        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, strided=True)
     if (implicit or not need_data) and (implicit_filter or not need_filter):
         plan = _whole_ranges(plan)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
@@ -431,7 +437,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
             if need_filter and implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
                 conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
-                                                   kshape[2], pads[1], pads[2], dk_part)
+                                                   kshape[2], pads[1], pads[2], dk_part, strides[1:])
                 dk = dk_part if dk is None else dk + dk_part
             elif need_filter and not whole_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)

@@ -69,27 +69,27 @@ def _tile(a, i, left, packed, p, c, accumulate):
 
 @njit(cache=True, nogil=True)
 def _pad_sample(x, n, ph, pw, hp, wp, padded):
-    """padded (hp * wp * C,) = sample n of x (n, h, w, C) at row ph, cell pw of an hp x wp grid (whose
-    other cells are zero already: every sample writes the same cells)."""
+    """padded (hp * wp * C,) = sample n of x (n, h, w, C) at row ph, cell pw of an hp x wp grid, cut
+    at the grid's edges (its other cells are zero already: every sample writes the same cells)."""
     in_h, in_w, chans = x.shape[1], x.shape[2], x.shape[3]
-    run = in_w * chans
-    for y in range(in_h):
+    run = min(in_w, wp - pw) * chans
+    for y in range(min(in_h, hp - ph)):
         at = ((y + ph) * wp + pw) * chans
-        padded[at:at + run] = x[n, y].reshape(-1)
+        padded[at:at + run] = x[n, y].reshape(-1)[:run]
 
 
 @njit(cache=True, nogil=True)
-def _conv_rows(x, b, kh, ph, pw, oh, ow, c):
+def _conv_rows(x, b, kh, sh, sw, ph, pw, oh, ow, c):
     n_batch, chans = x.shape[0], x.shape[3]
     panels = b.shape[1] // PANEL
     kw = b.shape[0] // (kh * chans)
-    hp, wp = oh + kh - 1, ow + kw - 1
+    hp, wp = (oh - 1) * sh + kh, (ow - 1) * sw + kw
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
     cells = oh * ow
     starts = np.zeros(-(-cells // 6) * 6, dtype=np.intp)
     for y in range(oh):
         for x_ in range(ow):
-            starts[y * ow + x_] = (y * wp + x_) * chans
+            starts[y * ow + x_] = (y * sh * wp + x_ * sw) * chans
     for n in range(n_batch):
         _pad_sample(x, n, ph, pw, hp, wp, padded)
         dest = c[n * cells:(n + 1) * cells]
@@ -98,25 +98,25 @@ def _conv_rows(x, b, kh, ph, pw, oh, ow, c):
                 gather_tile(padded, starts, i, kh, wp * chans, 1, b, p, dest, cells, False)
 
 
-def implicit_conv(x, b, kh, ph, pw, out):
-    """out (n, oh, ow, F) = stride-1 conv of x (n, h, w, C) with the `pack_taps` kernel b (kh rows), x
-    read as if padded by ph rows above and pw cells left (zeros past its other edges up to the output's
-    reach)."""
+def implicit_conv(x, b, kh, ph, pw, out, strides=(1, 1)):
+    """out (n, oh, ow, F) = conv of x (n, h, w, C) with the `pack_taps` kernel b (kh rows) at these
+    strides, x read as if padded by ph rows above and pw cells left (zeros past its other edges up to
+    the output's reach)."""
     n_batch, oh, ow, f_out = out.shape
     x = np.ascontiguousarray(x, dtype=np.float32)
     if f_out == b.shape[1] and out.flags.c_contiguous:
-        _conv_rows(x, b, kh, ph, pw, oh, ow, out.reshape(-1, f_out))
+        _conv_rows(x, b, kh, strides[0], strides[1], ph, pw, oh, ow, out.reshape(-1, f_out))
         return
     scratch = np.empty((n_batch * oh * ow, b.shape[1]), dtype=np.float32)
-    _conv_rows(x, b, kh, ph, pw, oh, ow, scratch)
+    _conv_rows(x, b, kh, strides[0], strides[1], ph, pw, oh, ow, scratch)
     out[...] = scratch[:, :f_out].reshape(out.shape)
 
 
 @njit(cache=True, nogil=True)
-def _filter_rows(x, dz, kh, kw, ph, pw, dk):
+def _filter_rows(x, dz, kh, kw, sh, sw, ph, pw, dk):
     n_batch, chans = x.shape[0], x.shape[3]
     oh, ow = dz.shape[1], dz.shape[2]
-    hp, wp = oh + kh - 1, ow + kw - 1
+    hp, wp = (oh - 1) * sh + kh, (ow - 1) * sw + kw
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
     panels = dk.shape[1] // PANEL
     taps = kh * kw * chans
@@ -132,12 +132,12 @@ def _filter_rows(x, dz, kh, kw, ph, pw, dk):
         g = rows[n * cells:(n + 1) * cells]
         for i in range(0, taps, 6):
             for p in range(panels):
-                gather_tile(padded, starts, i, oh, wp * chans, chans, g, p, dk, taps, n > 0)
+                gather_tile(padded, starts, i, oh, sh * wp * chans, sw * chans, g, p, dk, taps, n > 0)
 
 
-def implicit_filter_grad(x, dz, kh, kw, ph, pw, dk):
-    """dk (kh, kw, C, F) = the kernel gradient of `implicit_conv` (stride 1), summed over the samples
-    of x (n, h, w, C) and dz (n, oh, ow, F)."""
+def implicit_filter_grad(x, dz, kh, kw, ph, pw, dk, strides=(1, 1)):
+    """dk (kh, kw, C, F) = the kernel gradient of `implicit_conv`, summed over the samples of x
+    (n, h, w, C) and dz (n, oh, ow, F)."""
     f_out = dz.shape[-1]
     width = padded_columns(f_out)
     x = np.ascontiguousarray(x, dtype=np.float32)
@@ -147,10 +147,10 @@ def implicit_filter_grad(x, dz, kh, kw, ph, pw, dk):
         dz = wide
     dz = np.ascontiguousarray(dz, dtype=np.float32)
     if width == f_out and dk.flags.c_contiguous:
-        _filter_rows(x, dz, kh, kw, ph, pw, dk.reshape(-1, f_out))
+        _filter_rows(x, dz, kh, kw, strides[0], strides[1], ph, pw, dk.reshape(-1, f_out))
         return
     scratch = np.empty((kh * kw * x.shape[-1], width), dtype=np.float32)
-    _filter_rows(x, dz, kh, kw, ph, pw, scratch)
+    _filter_rows(x, dz, kh, kw, strides[0], strides[1], ph, pw, scratch)
     dk[...] = scratch[:, :f_out].reshape(dk.shape)
 
 
