@@ -109,10 +109,29 @@ def test_small_valid_grids_keep_im2col(monkeypatch, image, padding, implicit):
     assert kernels.implicit_plan(x_shape, k_shape, np.float32, (1, 1, 1), (1, 1, 1), pads, (1, out, out), 1) == implicit
 
 
-def test_one_channel_inputs_keep_im2col():
+def test_forward_and_filter_gradient_take_any_grid_and_channel_count(monkeypatch):
+    """Only the data gradient computes the whole padded grid; one-channel and valid-padded convs
+    take the implicit forward pass and filter gradient."""
+    monkeypatch.undo()
     args = (np.float32, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 26, 26), 1)
-    assert not kernels.implicit_plan((1, 1, 28, 28, 1), (1, 3, 3, 1, 32), *args)
+    assert kernels.implicit_plan((1, 1, 28, 28, 1), (1, 3, 3, 1, 32), *args, for_data=False)
     assert kernels.implicit_plan((1, 1, 28, 28, 3), (1, 3, 3, 3, 32), *args)
+    small = (np.float32, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 11, 11), 1)
+    assert kernels.implicit_plan((1, 1, 13, 13, 4), (1, 3, 3, 4, 16), *small, for_data=False)
+    assert not kernels.implicit_plan((1, 1, 13, 13, 4), (1, 3, 3, 4, 16), *small)
+
+
+def test_a_small_valid_grid_keeps_col2im_for_its_data_gradient(monkeypatch):
+    monkeypatch.undo()
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    x = RNG.normal(size=(2, 13, 13, 8)).astype(np.float32)
+    k = RNG.normal(size=(3, 3, 8, 16)).astype(np.float32)
+    results = _both_paths(monkeypatch, lambda a, w: ops.conv(a, w), x, k)
+    assert calls == ["implicit_conv", "implicit_filter_grad"]
+    _assert_close(results)
 
 
 def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):

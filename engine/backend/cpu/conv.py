@@ -179,30 +179,33 @@ IMPLICIT_FILTER_GRAD = True
 # The implicit forward / data gradient computes whole 16-wide panels of outputs: a product fewer
 # than this many channels wide (the data gradient of an RGB input) wastes most of them.
 MIN_IMPLICIT_WIDTH = 8
-# Measured against im2col (fwd + both gradients, 2 threads): a one-channel input (W2's 28x28x1,
-# 3 numbers per kernel row) lost 1.3-1.5x, and a small valid-padded image whose padded grid has
-# 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
-# 16x16 (1.27) 'same' grids won.
-MIN_IMPLICIT_CHANNELS = 3
-# Strided convs take the implicit forward and filter gradient (their data gradient stays on col2im).
-IMPLICIT_STRIDED = True
+# The forward pass and filter gradient (`conv_implicit`'s gather tile computes only real output cells)
+# take any stride and grid. The data gradient (a stride-1 conv of the output gradient) computes every
+# cell of the padded grid: a small valid-padded image whose grid has 40% more cells than outputs
+# (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x to col2im there, so it needs the grid within
+# MAX_PADDED_GRID of the outputs. Measured (2 threads, 64 samples, fwd / bwd ms, implicit vs
+# im2col): W2's 28x28x1 -> 32 0.5 / 0.7-1.5 vs 1.2 / 1.8-2.5; 13x13x32 -> 64 1.8 / 4.8 vs 2.1 / 4.7
+# (im2col data gradient); W6's 3x3 stride-2 32x32x16 -> 32 1.3 vs 4.0 forward.
 WHOLE_POINTWISE_FILTER = True
 MAX_PADDED_GRID = 1.3
 
 
-def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, strided=False):
+def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, for_data=True):
     """Whether this conv takes `conv_implicit`: float32, one group, dilation 1, a 1-D or 2-D kernel
-    (KD == 1) other than 1x1, and stride 1 with no output cell beyond the padded input's reach; with
-    `strided` (the forward pass and filter gradient) any stride."""
+    (KD == 1) other than 1x1. For the data gradient (`for_data`) also stride 1, a padded grid within
+    MAX_PADDED_GRID of the outputs and no output cell beyond the padded input's reach; the forward
+    pass and filter gradient (`for_data` False) take any stride and grid."""
     if not IMPLICIT_GEMM or np.dtype(dtype) != np.float32 or groups != 1 or kernel_shape[0] != 1:
         return False
     if tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
         return False
     kh, kw = kernel_shape[1], kernel_shape[2]
-    if (kh, kw) == (1, 1) or kernel_shape[3] < MIN_IMPLICIT_CHANNELS:
+    if (kh, kw) == (1, 1):
         return False
+    if not for_data:
+        return True
     if tuple(strides[1:]) != (1, 1):
-        return strided and IMPLICIT_STRIDED
+        return False
     _, oh, ow = out_spatial
     if (oh + kh - 1) * (ow + kw - 1) > MAX_PADDED_GRID * oh * ow:
         return False
@@ -357,7 +360,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
-                                                              pads, out_spatial, groups, strided=True)
+                                                              pads, out_spatial, groups, for_data=False)
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
     if implicit:
         plan = _whole_ranges(plan)
@@ -408,7 +411,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
-        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, strided=True)
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
     if (implicit or not need_data) and (implicit_filter or not need_filter):
         plan = _whole_ranges(plan)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
