@@ -266,3 +266,31 @@ def test_whole_range_pointwise_filter_gradient_equals_the_sum_of_parts(monkeypat
         parallel.set_threads(None)
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# (input shape, kernel shape, conv strides, padding) of Conv + relu + MaxPooling ops (`conv_pool`)
+CONV_POOL = [
+    ((3, 12, 12, 1), (3, 3, 1, 32), 1, "valid"),
+    ((2, 9, 9, 16), (3, 3, 16, 16), 1, "same"),
+    ((1, 13, 13, 8), (3, 3, 8, 20), 1, "valid"),
+    ((2, 11, 10, 3), (3, 2, 3, 16), 2, "same"),
+]
+
+
+@pytest.mark.parametrize("geometry", CONV_POOL)
+def test_fused_conv_pool_takes_the_implicit_kernels(monkeypatch, geometry):
+    from engine.ops.conv_pool import conv_relu_max_pool
+
+    monkeypatch.undo()
+    x_shape, k_shape, strides, padding = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=k_shape).astype(np.float32)
+    b = RNG.normal(size=k_shape[-1]).astype(np.float32)
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    fn = lambda a, w, c: conv_relu_max_pool(a, w, c, strides=strides, padding=padding, pool_size=2)  # noqa: E731
+    results = _both_paths(monkeypatch, fn, x, k, b)
+    assert "implicit_conv" in calls and "implicit_filter_grad" in calls
+    _assert_close(results)
