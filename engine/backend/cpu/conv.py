@@ -27,11 +27,14 @@ gather and the GEMM; the backward pass gathers a part's columns again rather tha
 the forward ones (in cache that costs less than storing and re-reading them). Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 
-Fast paths: depthwise convs take the direct kernels of `conv_direct`; stride-1 float32 convs
-take the implicit GEMM of `conv_implicit` (`implicit_plan` says when), and float32 1x1 convs
-its register-tiled GEMM (`pointwise_gemm`). (The 1x1 filter gradient through the implicit
-filter-gradient kernel was measured and dropped: 1.3-5x slower than np.dot, its channel-plane
-transpose dominating.)
+Fast paths: depthwise convs take the direct kernels of `conv_direct`; float32 convs with a
+kernel wider than 1x1 take the implicit GEMM of `conv_implicit` for the forward pass and filter
+gradient at any stride, and for the data gradient at stride 1 (`implicit_plan` says when; a
+strided conv's data gradient stays on col2im: computed phase by phase as stride-1 implicit convs
+it measured 1.05-1.1x slower, its small sub-kernels and the strided scatter costing more than
+col2im); float32 1x1 convs take its register-tiled GEMM (`pointwise_gemm`). (The 1x1 filter
+gradient through the implicit filter-gradient kernel was measured and dropped, when that kernel
+still transposed the image into channel planes: 1.3-5x slower than np.dot.)
 """
 
 from __future__ import annotations

@@ -1,32 +1,37 @@
-"""Implicit-GEMM convolution (CPU, float32, stride 1, no dilation): no column matrix.
+"""Implicit-GEMM convolution (CPU, float32, no dilation): no column matrix.
 
 im2col copies every input cell once per tap before the GEMM reads it; for a 3x3 conv with
 few channels (16 in, 16 out: W6's ResNet blocks) that copy was a third of the forward
 time, and OpenBLAS ran the thin (positions x 144) @ (144 x 16) product at ~60 GFLOP/s.
 
-Here each sample is copied once into a zero-padded image of width `wp = ow + kw - 1`
-(`_pad_sample`). The "column" row of output cell (y, x) is then kh runs of `kw * channels`
-contiguous numbers of that image, starting at cell `y * wp + x` and `wp` cells apart per
-kernel row: `conv_tiles.gather_tile` reads them straight from the image (one start offset
-per output cell), keeps a 6 x 16 block of outputs in AVX2 registers over the whole
-kh * kw * channels depth, and stores it once, into the output itself when its width is whole
-16-wide panels. Only real output cells are computed (no padded-grid columns).
+Here each sample is copied once into a zero-padded image of `hp` rows of `wp` cells, the input's
+reach (`_pad_sample`). The "column" row of output cell (y, x) is then kh runs of `kw * channels`
+contiguous numbers of that image (a stride moves where a run starts, never splits it), starting
+at cell `y * sh * wp + x * sw` and `wp` cells apart per kernel row: `conv_tiles.gather_tile`
+reads them straight from the image (one start offset per output cell), keeps a 6 x 16 block of
+outputs in AVX2 registers over the whole kh * kw * channels depth, and stores it once, into
+the output itself when its width is whole 16-wide panels. Only real output cells are computed.
 
 The data gradient of a stride-1 conv is the same operation on the output gradient with the
-kernel turned 180 degrees and its channel axes swapped, padded by `k - 1 - pad`.
+kernel turned 180 degrees and its channel axes swapped, padded by `k - 1 - pad` (here the whole
+padded grid is output: `conv.implicit_plan` keeps grids much larger than the output on col2im).
 
 The filter gradient of tap (b, c) is a_bc^T @ dz, where column `ch` of a_bc is channel ch of
 the padded image from cell `b * wp + c` on, over the output cells. The same tile computes it
 with the roles turned: its rows are the kh * kw * channels (tap, channel) pairs, each read
-with a stride of `channels` numbers (so the image needs no transposing) in `oh` runs of `ow`
-cells (one per output row, `wp` cells apart), and dz itself is the 16-wide operand; each
+with a step of `sw * channels` numbers (so the image needs no transposing) in `oh` runs of `ow`
+cells (one per output row, `sh * wp` cells apart), and dz itself is the 16-wide operand; each
 block of dk stays in registers over a whole sample and is added to over the samples.
+
+Each kernel takes a whole range of samples (a thread's share) and goes through it one sample
+at a time, so a call costs its Python overhead once per thread, not once per sample.
 
 Measured on one thread (shared machine), 32 samples, 3x3, forward / filter gradient:
 32x32x16 -> 16 2.40 / 2.30 ms with the previous kernel (one tile call per kernel row through a
-padded-grid scratch; dz packed and the image transposed to channel planes), 1.77 / 1.73 ms
-now; 32x32x3 -> 16 (a stem conv) 0.99 / 0.89 -> 0.42 / 0.37 ms; 16x16x32 -> 32 2.08 / 2.27 ->
-1.65 / 1.91 ms.
+padded-grid scratch, copied out; dz packed and the image transposed to channel planes), 1.77 /
+1.73 ms now; 32x32x3 -> 16 (a stem conv) 0.99 / 0.89 -> 0.42 / 0.37 ms; 16x16x32 -> 32 2.08 /
+2.27 -> 1.65 / 1.91 ms. A 3x3 stride-2 32x32x16 -> 32 forward (64 samples, 2 threads) 1.3 ms
+against 4.0 ms through im2col.
 """
 
 from __future__ import annotations

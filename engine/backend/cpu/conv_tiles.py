@@ -1,13 +1,15 @@
 """The register tile of the implicit-GEMM convolution (`conv_implicit`): 6 rows x 16 columns of
 `a @ b`, where each row of `a` is gathered from a flat array rather than read from a matrix.
 
-`gather_tile(flat, starts, row, bands, band_step, packed, panel, c, valid)` computes rows
-`row .. row + 5` of the product. Row j of `a` is `bands` runs of `packed.shape[1] // bands`
-contiguous numbers of `flat`, the first starting at `starts[j]` and each next one `band_step`
-further on: for a conv, one run per kernel row, read straight out of the zero-padded image (no
-column matrix). `packed` is `gemm_tiles.pack` of the (bands * run, columns) weight matrix, and
-the 12 AVX2 accumulators stay in registers over the whole depth (all kernel rows), so each
-output cell is stored once, into `c[j, panel * 16:(panel + 1) * 16]`, and only for rows
+`gather_tile(flat, starts, row, bands, band_step, step, b, panel, c, valid, accumulate)`
+computes rows `row .. row + 5` of the product. Row j of `a` is `bands` runs of
+`b.shape[0] // bands` numbers of `flat`, `step` apart, the first run starting at `starts[j]` and
+each next one `band_step` further on: for a conv's forward pass, one contiguous run (step 1)
+per kernel row, read straight out of the zero-padded image (no column matrix); for its filter
+gradient, one run per output row over the cells of one channel (step = channels). `b` is a
+float32 matrix (bands * run, columns) whose columns `panel * 16 .. + 16` are read; the 12 AVX2
+accumulators stay in registers over the whole depth, so each output cell is stored once, into
+`c[j, panel * 16:(panel + 1) * 16]` (added to it with `accumulate`), and only for rows
 `j < valid` (the last tile's spare rows point at any valid start and are dropped).
 
 This module compiles nothing itself (an LLVM-IR numba intrinsic inlined into its callers).
