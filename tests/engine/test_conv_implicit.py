@@ -228,6 +228,8 @@ KERAS_CASES = [
     ("Conv1D", dict(filters=7, kernel_size=4, padding="causal", activation="tanh"), (2, 9, 5)),
     ("Conv2D", dict(filters=32, kernel_size=1, activation="relu"), (2, 5, 4, 16)),
     ("Conv2DTranspose", dict(filters=4, kernel_size=3, padding="same"), (2, 5, 6, 3)),
+    ("Conv2D", dict(filters=32, kernel_size=3, strides=2, padding="same", use_bias=False), (2, 9, 8, 16)),
+    ("Conv2D", dict(filters=16, kernel_size=3, activation="relu"), (3, 10, 9, 1)),
 ]
 
 
