@@ -109,10 +109,29 @@ def test_small_valid_grids_keep_im2col(monkeypatch, image, padding, implicit):
     assert kernels.implicit_plan(x_shape, k_shape, np.float32, (1, 1, 1), (1, 1, 1), pads, (1, out, out), 1) == implicit
 
 
-def test_one_channel_inputs_keep_im2col():
+def test_forward_and_filter_gradient_take_any_grid_and_channel_count(monkeypatch):
+    """Only the data gradient computes the whole padded grid; one-channel and valid-padded convs
+    take the implicit forward pass and filter gradient."""
+    monkeypatch.undo()
     args = (np.float32, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 26, 26), 1)
-    assert not kernels.implicit_plan((1, 1, 28, 28, 1), (1, 3, 3, 1, 32), *args)
+    assert kernels.implicit_plan((1, 1, 28, 28, 1), (1, 3, 3, 1, 32), *args, for_data=False)
     assert kernels.implicit_plan((1, 1, 28, 28, 3), (1, 3, 3, 3, 32), *args)
+    small = (np.float32, (1, 1, 1), (1, 1, 1), (0, 0, 0), (1, 11, 11), 1)
+    assert kernels.implicit_plan((1, 1, 13, 13, 4), (1, 3, 3, 4, 16), *small, for_data=False)
+    assert not kernels.implicit_plan((1, 1, 13, 13, 4), (1, 3, 3, 4, 16), *small)
+
+
+def test_a_small_valid_grid_keeps_col2im_for_its_data_gradient(monkeypatch):
+    monkeypatch.undo()
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    x = RNG.normal(size=(2, 13, 13, 8)).astype(np.float32)
+    k = RNG.normal(size=(3, 3, 8, 16)).astype(np.float32)
+    results = _both_paths(monkeypatch, lambda a, w: ops.conv(a, w), x, k)
+    assert calls == ["implicit_conv", "implicit_filter_grad"]
+    _assert_close(results)
 
 
 def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
@@ -120,7 +139,7 @@ def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
     forward pass, 16 wide, takes the implicit path)."""
     calls = []
     original = conv_implicit.implicit_conv
-    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(a[-1].shape) or original(*a))
+    monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: calls.append(a[5].shape) or original(*a))
     x = Tensor(RNG.normal(size=(2, 6, 6, 3)).astype(np.float32))
     with GradientTape() as tape:
         tape.watch(x)
@@ -129,21 +148,49 @@ def test_a_narrow_data_gradient_keeps_col2im(monkeypatch):
     assert [shape[-1] for shape in calls] == [16]
 
 
-@pytest.mark.parametrize("dtype,strides,dilation", [(np.float64, 1, 1), (np.float32, 2, 1), (np.float32, 1, 2)])
-def test_other_convs_keep_im2col(monkeypatch, dtype, strides, dilation):
+@pytest.mark.parametrize("dtype,dilation", [(np.float64, 1), (np.float32, 2)])
+def test_other_convs_keep_im2col(monkeypatch, dtype, dilation):
     monkeypatch.setattr(conv_implicit, "implicit_conv", lambda *a: pytest.fail("implicit path taken"))
     x = RNG.normal(size=(2, 8, 8, 4)).astype(dtype)
     k = RNG.normal(size=(3, 3, 4, 16)).astype(dtype)
-    ops.conv(Tensor(x), Tensor(k), strides=strides, padding="same", dilation_rate=dilation)
+    ops.conv(Tensor(x), Tensor(k), padding="same", dilation_rate=dilation)
 
 
-@pytest.mark.parametrize("geometry", IMPLICIT[::2])
+# (input shape, kernel shape, strides, padding) of strided convs: implicit forward and filter gradient
+STRIDED = [
+    ((2, 8, 8, 16), (3, 3, 16, 32), 2, "same"),
+    ((1, 9, 7, 5), (3, 3, 5, 17), 2, "same"),
+    ((3, 10, 11, 3), (3, 2, 3, 16), (2, 3), "valid"),
+    ((1, 12, 12, 8), (3, 3, 8, 16), 3, "valid"),
+    ((1, 13, 14, 8), (3, 3, 8, 16), 3, "valid"),  # input cells past the last window's reach
+    ((2, 13, 6), (4, 6, 16), 2, "same"),
+]
+
+
+@pytest.mark.parametrize("geometry", STRIDED)
+def test_strided_implicit_conv_equals_im2col(monkeypatch, geometry):
+    x_shape, k_shape, strides, padding = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=k_shape).astype(np.float32)
+    b = RNG.normal(size=k_shape[-1]).astype(np.float32)
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "relu", strides=strides, padding=padding)  # noqa: E731
+    results = _both_paths(monkeypatch, fn, x, k, b)
+    assert calls.count("implicit_conv") == 1 and calls.count("implicit_filter_grad") >= 1
+    _assert_close(results)
+    _assert_close(_both_paths(monkeypatch, lambda a, w: ops.conv(a, w, strides=strides, padding=padding), x, k))
+
+
+@pytest.mark.parametrize("geometry", [g[:2] + (1, g[2]) for g in IMPLICIT[::2]] + STRIDED[::2])
 def test_float32_implicit_gradients_match_the_float64_general_path(monkeypatch, geometry):
     """The float64 path is checked against central differences (test_conv_ops); the float32 implicit
     path must give its numbers to float32 precision."""
-    x_shape, k_shape, padding = geometry
+    x_shape, k_shape, strides, padding = geometry
     x, k, b = RNG.normal(size=x_shape), RNG.normal(size=k_shape), RNG.normal(size=k_shape[-1])
-    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "tanh", padding=padding)  # noqa: E731
+    fn = lambda a, w, c: ops.conv_bias_activation(a, w, c, "tanh", strides=strides, padding=padding)  # noqa: E731
     got = _values_and_grads(fn, *(a.astype(np.float32) for a in (x, k, b)))
     want = _values_and_grads(fn, x, k, b)
     for g, w in zip(got, want):
@@ -181,6 +228,8 @@ KERAS_CASES = [
     ("Conv1D", dict(filters=7, kernel_size=4, padding="causal", activation="tanh"), (2, 9, 5)),
     ("Conv2D", dict(filters=32, kernel_size=1, activation="relu"), (2, 5, 4, 16)),
     ("Conv2DTranspose", dict(filters=4, kernel_size=3, padding="same"), (2, 5, 6, 3)),
+    ("Conv2D", dict(filters=32, kernel_size=3, strides=2, padding="same", use_bias=False), (2, 9, 8, 16)),
+    ("Conv2D", dict(filters=16, kernel_size=3, activation="relu"), (3, 10, 9, 1)),
 ]
 
 
@@ -195,7 +244,7 @@ def test_warmup_compiles_the_implicit_kernels():
 
     for job in conv_implicit.WARMUP:
         job()
-    for fn in (conv_implicit.implicit_conv, conv_implicit.implicit_filter_grad, conv_implicit.dense_gemm):
+    for fn in (conv_implicit._conv_rows, conv_implicit._filter_rows, conv_implicit.dense_gemm):
         assert float32 in {signature[0].dtype for signature in fn.signatures}, fn.__name__
 
 
@@ -220,3 +269,31 @@ def test_whole_range_pointwise_filter_gradient_equals_the_sum_of_parts(monkeypat
         parallel.set_threads(None)
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# (input shape, kernel shape, conv strides, padding) of Conv + relu + MaxPooling ops (`conv_pool`)
+CONV_POOL = [
+    ((3, 12, 12, 1), (3, 3, 1, 32), 1, "valid"),
+    ((2, 9, 9, 16), (3, 3, 16, 16), 1, "same"),
+    ((1, 13, 13, 8), (3, 3, 8, 20), 1, "valid"),
+    ((2, 11, 10, 3), (3, 2, 3, 16), 2, "same"),
+]
+
+
+@pytest.mark.parametrize("geometry", CONV_POOL)
+def test_fused_conv_pool_takes_the_implicit_kernels(monkeypatch, geometry):
+    from engine.ops.conv_pool import conv_relu_max_pool
+
+    monkeypatch.undo()
+    x_shape, k_shape, strides, padding = geometry
+    x = RNG.normal(size=x_shape).astype(np.float32)
+    k = RNG.normal(size=k_shape).astype(np.float32)
+    b = RNG.normal(size=k_shape[-1]).astype(np.float32)
+    calls = []
+    for name in ("implicit_conv", "implicit_filter_grad"):
+        original = getattr(conv_implicit, name)
+        monkeypatch.setattr(conv_implicit, name, lambda *a, n=name, f=original: calls.append(n) or f(*a))
+    fn = lambda a, w, c: conv_relu_max_pool(a, w, c, strides=strides, padding=padding, pool_size=2)  # noqa: E731
+    results = _both_paths(monkeypatch, fn, x, k, b)
+    assert "implicit_conv" in calls and "implicit_filter_grad" in calls
+    _assert_close(results)

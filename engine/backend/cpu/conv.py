@@ -27,11 +27,14 @@ gather and the GEMM; the backward pass gathers a part's columns again rather tha
 the forward ones (in cache that costs less than storing and re-reading them). Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 
-Fast paths: depthwise convs take the direct kernels of `conv_direct`; stride-1 float32 convs
-take the implicit GEMM of `conv_implicit` (`implicit_plan` says when), and float32 1x1 convs
-its register-tiled GEMM (`pointwise_gemm`). (The 1x1 filter gradient through the implicit
-filter-gradient kernel was measured and dropped: 1.3-5x slower than np.dot, its channel-plane
-transpose dominating.)
+Fast paths: depthwise convs take the direct kernels of `conv_direct`; float32 convs with a
+kernel wider than 1x1 take the implicit GEMM of `conv_implicit` for the forward pass and filter
+gradient at any stride, and for the data gradient at stride 1 (`implicit_plan` says when; a
+strided conv's data gradient stays on col2im: computed phase by phase as stride-1 implicit convs
+it measured 1.05-1.1x slower, its small sub-kernels and the strided scatter costing more than
+col2im); float32 1x1 convs take its register-tiled GEMM (`pointwise_gemm`). (The 1x1 filter
+gradient through the implicit filter-gradient kernel was measured and dropped, when that kernel
+still transposed the image into channel planes: 1.3-5x slower than np.dot.)
 """
 
 from __future__ import annotations
@@ -179,24 +182,32 @@ IMPLICIT_FILTER_GRAD = True
 # The implicit forward / data gradient computes whole 16-wide panels of outputs: a product fewer
 # than this many channels wide (the data gradient of an RGB input) wastes most of them.
 MIN_IMPLICIT_WIDTH = 8
-# Measured against im2col (fwd + both gradients, 2 threads): a one-channel input (W2's 28x28x1,
-# 3 numbers per kernel row) lost 1.3-1.5x, and a small valid-padded image whose padded grid has
-# 40% more cells than outputs (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x; 32x32 (1.13) and
-# 16x16 (1.27) 'same' grids won.
-MIN_IMPLICIT_CHANNELS = 3
+# The forward pass and filter gradient (`conv_implicit`'s gather tile computes only real output cells)
+# take any stride and grid. The data gradient (a stride-1 conv of the output gradient) computes every
+# cell of the padded grid: a small valid-padded image whose grid has 40% more cells than outputs
+# (13x13 -> 11x11, W2's second conv) lost 1.2-1.5x to col2im there, so it needs the grid within
+# MAX_PADDED_GRID of the outputs. Measured (2 threads, 64 samples, fwd / bwd ms, implicit vs
+# im2col): W2's 28x28x1 -> 32 0.5 / 0.7-1.5 vs 1.2 / 1.8-2.5; 13x13x32 -> 64 1.8 / 4.8 vs 2.1 / 4.7
+# (im2col data gradient); W6's 3x3 stride-2 32x32x16 -> 32 1.3 vs 4.0 forward.
 WHOLE_POINTWISE_FILTER = True
 MAX_PADDED_GRID = 1.3
 
 
-def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups):
-    """Whether this conv takes `conv_implicit`: float32, one group, stride and dilation 1, a 1-D or 2-D
-    kernel (KD == 1) other than 1x1, and no output cell beyond the padded input's reach."""
+def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, for_data=True):
+    """Whether this conv takes `conv_implicit`: float32, one group, dilation 1, a 1-D or 2-D kernel
+    (KD == 1) other than 1x1. For the data gradient (`for_data`) also stride 1, a padded grid within
+    MAX_PADDED_GRID of the outputs and no output cell beyond the padded input's reach; the forward
+    pass and filter gradient (`for_data` False) take any stride and grid."""
     if not IMPLICIT_GEMM or np.dtype(dtype) != np.float32 or groups != 1 or kernel_shape[0] != 1:
         return False
-    if tuple(strides) != (1, 1, 1) or tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
+    if tuple(dilations) != (1, 1, 1) or pads[0] != 0 or x_shape[1] != 1:
         return False
     kh, kw = kernel_shape[1], kernel_shape[2]
-    if (kh, kw) == (1, 1) or kernel_shape[3] < MIN_IMPLICIT_CHANNELS:
+    if (kh, kw) == (1, 1):
+        return False
+    if not for_data:
+        return True
+    if tuple(strides[1:]) != (1, 1):
         return False
     _, oh, ow = out_spatial
     if (oh + kh - 1) * (ow + kw - 1) > MAX_PADDED_GRID * oh * ow:
@@ -305,6 +316,12 @@ def _plan(n_batch, out_spatial, kernel_shape, in_channels, out_channels, itemsiz
             for rows in ranges]
 
 
+def _whole_ranges(plan):
+    """The plan with each thread's parts as one: the implicit kernels need no column matrix and go
+    through their samples one at a time themselves (a call per sample cost more than its overhead)."""
+    return [[slice(parts[0].start, parts[-1].stop)] for parts in plan]
+
+
 def _run_plan(plan, work):
     """work(parts) for each thread's list of parts, concurrently, with single-threaded BLAS."""
     with single_threaded():
@@ -346,8 +363,10 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         return out
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
-                                                              pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(kernel[0]) if implicit else None
+                                                              pads, out_spatial, groups, for_data=False)
+    packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
+    if implicit:
+        plan = _whole_ranges(plan)
     pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
     if pointwise:
         packed = conv_implicit.pack(weights.reshape(-1, out_ch))
@@ -356,7 +375,8 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if implicit:
-                conv_implicit.implicit_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
+                conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0],
+                                            strides[1:])
             elif pointwise:
                 conv_implicit.pointwise(_columns(x[part], kshape, strides, dilations, pads, out_spatial), packed,
                                         out_ch, dest)
@@ -392,9 +412,11 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
     implicit = need_data and x.shape[-1] >= MIN_IMPLICIT_WIDTH and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
-        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
+    if (implicit or not need_data) and (implicit_filter or not need_filter):
+        plan = _whole_ranges(plan)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
     if pointwise:
         packed = conv_implicit.pack(np.ascontiguousarray(weights.reshape(-1, out_ch).T))
@@ -421,15 +443,15 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
             if need_filter and implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
                 conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
-                                                   kshape[2], pads[1], pads[2], dk_part)
+                                                   kshape[2], pads[1], pads[2], dk_part, strides[1:])
                 dk = dk_part if dk is None else dk + dk_part
             elif need_filter and not whole_filter:
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
             if implicit:
-                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1] - 1 - pads[1],
-                                            kshape[2] - 1 - pads[2], dx[part, 0])
+                conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1],
+                                            kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2], dx[part, 0])
             elif pointwise:
                 _pointwise_data_grad(dz, packed, strides, out_spatial, dx[part])
             elif need_data:
@@ -508,12 +530,14 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
     implicit = in_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides,
                                                              dilations, pads, out_spatial, groups)
-    packed = conv_implicit.pack_rows(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    if implicit:
+        plan = _whole_ranges(plan)
 
     def work(parts):
         for part in parts:
             if implicit:
-                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1] - 1 - pads[1],
+                conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1], kshape[1] - 1 - pads[1],
                                             kshape[2] - 1 - pads[2], dx[part, 0])
                 continue
             _data_grad_part(grad_out[part].reshape(-1, out_ch), weights, groups, (strides, dilations, pads),

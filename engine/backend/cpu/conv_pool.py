@@ -9,8 +9,9 @@ bias, relu and pooling while its conv output is in cache; only the pooled output
 winners' indices are kept. The backward pass rebuilds a part's conv-output gradient from
 the pooled gradient (relu's derivative at a window's winner is whether the pooled value is
 positive), so the bias gradient is a sum over the pooled gradient and the conv output is
-never stored. No new numba kernels: the conv GEMM parts and the pooling kernels are reused
-with the argument types their own warm-ups compile.
+never stored. No new numba kernels: the conv GEMM parts (or `conv_implicit`'s kernels, where
+`conv.implicit_plan` takes them) and the pooling kernels are reused with the argument types their
+own warm-ups compile.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-from engine.backend.cpu import conv, pooling
+from engine.backend.cpu import conv, conv_implicit, pooling
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
 RELU = 1
@@ -39,13 +40,20 @@ def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_sp
     shape = (x.shape[0],) + tuple(pooled_spatial) + (out_ch,)
     pooled, winners = np.empty(shape, dtype=x.dtype), np.empty(shape, dtype=np.int64)
     plan = conv._plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
+    implicit = out_ch >= conv.MIN_IMPLICIT_WIDTH and conv.implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
+    packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
 
     def work(parts):
         for part in parts:
             count = part.stop - part.start
             dest = np.empty((count * math.prod(out_spatial), out_ch), dtype=x.dtype)
-            cols = conv._columns(x[part], kshape, strides, dilations, pads, out_spatial)
-            conv._forward_part(cols, weights, groups, dest)
+            if implicit:
+                conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2],
+                                            dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)), strides[1:])
+            else:
+                conv._forward_part(conv._columns(x[part], kshape, strides, dilations, pads, out_spatial), weights,
+                                   groups, dest)
             bias_activation(dest, bias, has_bias, RELU)
             pooling.max_pool_part(dest.reshape((count,) + tuple(out_spatial) + (out_ch,)), pool_size,
                                   pool_strides, (0, 0, 0), pooled[part], winners[part])
@@ -68,6 +76,11 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
     plan = conv._plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
     cells = math.prod(out_spatial)
+    implicit_filter = need_filter and conv.IMPLICIT_FILTER_GRAD and conv.implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
+    implicit_data = need_data and x.shape[-1] >= conv.MIN_IMPLICIT_WIDTH and conv.implicit_plan(
+        x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit_data else None
     sums = {}
 
     def work(parts):
@@ -76,12 +89,21 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
             count = part.stop - part.start
             dz = np.empty((count, cells, out_ch), dtype=x.dtype)
             pooling._max_pool_backward_into(routed[part], winners[part], dz)
+            grid = dz.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)) if out_spatial[0] == 1 else None
             dz = dz.reshape(-1, out_ch)
-            if need_filter:
+            if implicit_filter:
+                dk_part = np.empty(kernel.shape[1:], dtype=x.dtype)
+                conv_implicit.implicit_filter_grad(x[part, 0], grid, kshape[1], kshape[2], pads[1], pads[2], dk_part,
+                                                   strides[1:])
+                dk = dk_part if dk is None else dk + dk_part
+            elif need_filter:
                 cols = conv._columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = conv._filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
-            if need_data:
+            if implicit_data:
+                conv_implicit.implicit_conv(grid, packed, kshape[1], kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2],
+                                            dx[part, 0])
+            elif need_data:
                 conv._data_grad_part(dz, weights, groups, (strides, dilations, pads), out_spatial, kshape, dx[part])
         sums[parts[0].start] = dk
 
