@@ -112,3 +112,56 @@ def operation_node(layer) -> tuple[str, dict]:
 def tensor_arguments(call) -> dict:
     """The call of an operation node with its constants left out (they are in the expression)."""
     return {"args": [a for a in (call.get("args") or []) if _is_tensor(a)], "kwargs": {}}
+
+
+def _history(value):
+    return tuple((value.get("config") or {}).get("keras_history") or ()) if _is_tensor(value) else None
+
+
+def drop_implicit_masks(layers: list) -> list:
+    """`layers` without the masks Keras 3 writes out for `Embedding(mask_zero=True)`.
+
+    Keras records such a mask as an operation node `NotEqual(ids, 0)` passed to the layers
+    downstream as `mask=`; a Strata graph propagates that mask by itself (as Keras does when
+    the model is built), so the node and those `mask` arguments are left out. Any other use
+    of the node keeps it (and the importer then refuses it by name)."""
+    masked_inputs = set()
+    for layer in layers:
+        if layer.get("class_name") == "Embedding" and (layer.get("config") or {}).get("mask_zero"):
+            for call in layer.get("inbound_nodes") or []:
+                args = call.get("args") if isinstance(call, dict) else None
+                if args:
+                    masked_inputs.add(_history(args[0]))
+    implicit = set()
+    for layer in layers:
+        calls = layer.get("inbound_nodes") or []
+        if (is_operation(layer) and layer.get("class_name") == "NotEqual" and len(calls) == 1
+                and isinstance(calls[0], dict) and len(calls[0].get("args") or []) == 2
+                and calls[0]["args"][1] == 0 and _history(calls[0]["args"][0]) in masked_inputs):
+            implicit.add((layer.get("config") or {}).get("name") or layer.get("name"))
+    if not implicit:
+        return layers
+
+    def mask_of_implicit(key, value):
+        return key == "mask" and _history(value) is not None and _history(value)[0] in implicit
+
+    for layer in layers:        # the node stays unless every use of it is a `mask=` argument
+        for call in layer.get("inbound_nodes") or []:
+            if not isinstance(call, dict):
+                continue
+            uses = [a for a in call.get("args") or [] if _history(a) and _history(a)[0] in implicit]
+            uses += [v for k, v in (call.get("kwargs") or {}).items()
+                     if not mask_of_implicit(k, v) and _history(v) and _history(v)[0] in implicit]
+            implicit -= {_history(u)[0] for u in uses}
+    result = []
+    for layer in layers:
+        name = (layer.get("config") or {}).get("name") or layer.get("name")
+        if name in implicit:
+            continue
+        calls = []
+        for call in layer.get("inbound_nodes") or []:
+            if isinstance(call, dict) and call.get("kwargs"):
+                call = {**call, "kwargs": {k: v for k, v in call["kwargs"].items() if not mask_of_implicit(k, v)}}
+            calls.append(call)
+        result.append({**layer, "inbound_nodes": calls} if "inbound_nodes" in layer else layer)
+    return result

@@ -28,6 +28,9 @@ KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "Reshape": ("reshape", {"newshape": "shape"}),
     "ExpandDims": ("expand_dims", {"axis": "axis"}),
     "Squeeze": ("squeeze", {"axis": "axis"}),
+    # comparisons: Keras records an Embedding(mask_zero=True) mask as `NotEqual(ids, 0)`
+    "Equal": ("equal", {}), "NotEqual": ("not_equal", {}), "Less": ("less", {}),
+    "LessEqual": ("less_equal", {}), "Greater": ("greater", {}), "GreaterEqual": ("greater_equal", {}),
 }
 
 
