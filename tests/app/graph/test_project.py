@@ -52,6 +52,28 @@ def test_save_then_load_is_identity_with_weights(tmp_path):
     assert '\n    "' in text
 
 
+def test_saved_project_has_ordinary_permissions_and_keeps_the_replaced_files(tmp_path):
+    """mkstemp's temporary file is 0600; a saved project is an ordinary file (the umask applies)
+    and an overwritten one keeps its mode, so a project shared in a class folder stays readable."""
+    import os
+    import stat
+
+    doc = _project(tmp_path)
+    path = tmp_path / "m.strata"
+    old_umask = os.umask(0o022)
+    try:
+        save_project(doc, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o664)
+        save_project(doc, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+        store = TrustStore(tmp_path / "config" / "trusted.json")
+        store.trust("abc")
+        assert stat.S_IMODE(store.path.stat().st_mode) == 0o600    # the trust store stays private
+    finally:
+        os.umask(old_umask)
+
+
 def test_atomic_save_keeps_backup_and_failed_save_changes_nothing(tmp_path):
     doc = _project(tmp_path)
     path = tmp_path / "m.strata"
