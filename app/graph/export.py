@@ -348,7 +348,9 @@ class Exporter:
         lines = [f"class {cls}(keras.Model):", f'    """The {doc.model.name} as a subclassed Model."""', "",
                  "    def __init__(self, **kwargs):", "        super().__init__(**kwargs)"]
         lines += init or ["        pass"]
-        lines += ["", "    def call(self, inputs):"]
+        # `training` in the signature: Keras' fit/predict pass it (and so the mode reaches Dropout,
+        # BatchNormalization and the augmentation layers) only to a call that declares it.
+        lines += ["", "    def call(self, inputs, training=None):"]
         if len(inputs) == 1:
             inputs = {k: v for k, v in inputs.items()}
         if len(inputs) == 1 and next(iter(inputs.values())) != "inputs":
