@@ -393,6 +393,8 @@ def open_gui(argv) -> int:
             language = argv[index + 1] if index + 1 < len(argv) else ""
         elif not (index and argv[index - 1] == "--lang"):
             rest.append(arg)
+    if language == "":
+        raise CliError("--lang needs a language: system, en or zh_CN (e.g. --lang=zh_CN)", code=2)
     if not screenshot:
         argv = rest
         try:
