@@ -234,7 +234,10 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
                 with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
                     arrays = {k: npz[k] for k in npz.files}
             except Exception as exc:  # corrupt npz, pickled objects
-                raise ProjectError(f"{path}: weights.npz: unreadable ({exc})") from None
+                reason = str(exc)
+                if "pickle" in reason:    # numpy's advice to load it unsafely does not apply here
+                    reason = "not NumPy arrays, or Python objects, which Strata never loads"
+                raise ProjectError(f"{path}: weights.npz: unreadable ({reason})") from None
             try:
                 doc.weights = WeightStore.from_arrays(arrays, index, f"{path}: weights.npz")
             except ValueError as exc:

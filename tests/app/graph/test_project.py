@@ -74,6 +74,21 @@ def test_saved_project_has_ordinary_permissions_and_keeps_the_replaced_files(tmp
         os.umask(old_umask)
 
 
+def test_unreadable_weights_do_not_advise_loading_pickles(tmp_path):
+    doc = _project(tmp_path)
+    path = tmp_path / "m.strata"
+    save_project(doc, path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["weights.npz"] = b"garbage, not an npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ProjectError, match="weights.npz: unreadable") as caught:
+        load_project(path)
+    assert "allow_pickle" not in str(caught.value) and "never loads" in str(caught.value)
+
+
 def test_atomic_save_keeps_backup_and_failed_save_changes_nothing(tmp_path):
     doc = _project(tmp_path)
     path = tmp_path / "m.strata"
