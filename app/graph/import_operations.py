@@ -24,6 +24,8 @@ _OPTIONS = {"Mean": ("axis", "keepdims"), "Sum": ("axis", "keepdims"), "Max": ("
             "Softmax": ("axis",), "LogSoftmax": ("axis",), "ExpandDims": ("axis",), "Squeeze": ("axis",),
             "Transpose": ("axes",), "Reshape": ("newshape",), "Clip": ("x_min", "x_max")}
 
+_POSITIONAL = {"Reshape", "Transpose", "Clip"}
+
 
 class OperationError(ValueError):
     """An operation node Strata cannot represent; the message names the operation."""
@@ -88,7 +90,10 @@ def operation_node(layer) -> tuple[str, dict]:
     unknown = sorted(set(config) - allowed)
     if unknown:
         raise OperationError(f"{where} has options {unknown} that Strata does not support")
-    options = "".join(f", {key}={_literal(config[key])}" for key in _OPTIONS.get(cls, ()) if key in config)
+    # Keras and the engine name these options differently (newshape/shape, axes/perm, x_min/lo):
+    # positional, the expression means the same to both
+    options = "".join(f", {_literal(config[key])}" if cls in _POSITIONAL else f", {key}={_literal(config[key])}"
+                      for key in _OPTIONS.get(cls, ()) if key in config)
     if cls in _BINARY and len(terms) == 2:
         expression = f"{terms[0]} {_BINARY[cls]} {terms[1]}"
     elif cls in _TWO_ARGUMENT_OPS and len(terms) == 2:
