@@ -75,6 +75,16 @@ def operation_node(layer) -> tuple[str, dict]:
     config.update(kwargs)
     if len(tensors) == 2 and len(args) == 2 and cls in _MERGES and not config:
         return _MERGES[cls], {}
+    if (cls == "Concatenate" and len(args) == 1 and isinstance(args[0], list) and len(args[0]) > 1
+            and all(_is_tensor(a) for a in args[0]) and set(config) <= {"axis"}):
+        return "Concatenate", {"axis": config.get("axis", 0)}      # keras.ops.concatenate([a, b], axis)
+    if cls == "GetItem" and len(args) == 2 and len(tensors) == 1 and _is_tensor(args[0]) and not config:
+        expression = f"x[{_index(args[1], where)}]"               # x[:, 0], x[..., 1:3]
+        try:
+            parse_expression(expression)
+        except ExpressionError as exc:
+            raise OperationError(f"{where} as {expression!r}: {exc}") from None
+        return "Lambda", {"expression": expression}
     if len(tensors) != 1:
         raise OperationError(f"{where} on {len(tensors)} tensors; Strata represents operations on one tensor "
                              "(as a Lambda expression) or elementwise ones on two (as a merging layer)")
@@ -115,8 +125,32 @@ def operation_node(layer) -> tuple[str, dict]:
 
 
 def tensor_arguments(call) -> dict:
-    """The call of an operation node with its constants left out (they are in the expression)."""
-    return {"args": [a for a in (call.get("args") or []) if _is_tensor(a)], "kwargs": {}}
+    """The call of an operation node with its constants left out (they are in the expression);
+    a list of tensors (`ops.concatenate([a, b])`) gives each of them."""
+    args = []
+    for arg in call.get("args") or []:
+        if _is_tensor(arg):
+            args.append(arg)
+        elif isinstance(arg, list) and arg and all(_is_tensor(a) for a in arg):
+            args.extend(arg)
+    return {"args": args, "kwargs": {}}
+
+
+def _index(key, where) -> str:
+    """Python source of a saved index: a number, None, `__slice__`, `__ellipsis__` or a tuple of them."""
+    if isinstance(key, list):
+        parts = [_index(k, where) for k in key]
+        return ", ".join(parts) + ("," if len(parts) == 1 else "")
+    if key is None or (isinstance(key, int) and not isinstance(key, bool)):
+        return repr(key)
+    if isinstance(key, dict) and key.get("class_name") == "__ellipsis__":
+        return "..."
+    if isinstance(key, dict) and key.get("class_name") == "__slice__":
+        bounds = [(key.get("config") or {}).get(k) for k in ("start", "stop", "step")]
+        if all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+            text = ":".join("" if b is None else repr(b) for b in bounds[:2])
+            return text + (f":{bounds[2]!r}" if bounds[2] is not None else "")
+    raise OperationError(f"{where} has an index {key!r} that is not made of numbers, slices and ...")
 
 
 def _history(value):

@@ -37,3 +37,32 @@ def test_reshape_transpose_and_clip_operations_import(tmp_path):
     expected = _np(model.predict(probe, verbose=0))
     assert expected.min() == pytest.approx(-0.5) or expected.max() == pytest.approx(0.25)   # the clip bites
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.oracle
+def test_slicing_and_ops_concatenate_load_and_import(tmp_path):
+    """`x[:, 0]`, `x[..., 1:3]`, `x[:, ::2]` and `keras.ops.concatenate([a, b], axis=-1)`: the
+    engine's load_model runs them and the importer makes Lambda and Concatenate nodes."""
+    import keras
+
+    from engine import keras as engine_keras
+
+    inputs = keras.Input((6, 4))
+    x = inputs / 255.0
+    parts = [x[:, 0], keras.ops.mean(x[..., 1:3], axis=1), keras.ops.sum(x[:, ::2], axis=1)]
+    joined = keras.ops.concatenate(parts, axis=-1)
+    model = keras.Model(inputs, keras.layers.Dense(3, name="dense")(joined))
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    model.save(tmp_path / "slices.keras")
+    probe = rng.normal(0, 255, size=(2, 6, 4)).astype("float32")
+    expected = _np(model.predict(probe, verbose=0))
+    loaded = engine_keras.models.load_model(tmp_path / "slices.keras")
+    np.testing.assert_allclose(_np(loaded.predict(probe, verbose=0)), expected, rtol=1e-5, atol=1e-5)
+    doc = import_keras(tmp_path / "slices.keras")
+    assert doc.problems() == []
+    expressions = {n.params.get("expression") for n in doc.model.nodes.values() if n.type == "Lambda"}
+    assert {"x[:, 0]", "x[..., 1:3]", "x[:, ::2]"} <= expressions
+    assert any(n.type == "Concatenate" for n in doc.model.nodes.values())
+    np.testing.assert_allclose(_np(compile_document(doc).model.predict(probe, verbose=0)), expected,
+                               rtol=1e-5, atol=1e-5)
