@@ -171,31 +171,63 @@ def drop_implicit_masks(layers: list) -> list:
                 args = call.get("args") if isinstance(call, dict) else None
                 if args:
                     masked_inputs.add(_history(args[0]))
-    implicit = set()
+    masking = set()     # (input, mask value) of each Masking layer call
     for layer in layers:
+        if layer.get("class_name") == "Masking":
+            value = (layer.get("config") or {}).get("mask_value", 0.0)
+            for call in layer.get("inbound_nodes") or []:
+                args = call.get("args") if isinstance(call, dict) else None
+                if args:
+                    masking.add((_history(args[0]), value))
+
+    def single_call(layer):
         calls = layer.get("inbound_nodes") or []
-        if (is_operation(layer) and layer.get("class_name") == "NotEqual" and len(calls) == 1
-                and isinstance(calls[0], dict) and len(calls[0].get("args") or []) == 2
-                and calls[0]["args"][1] == 0 and _history(calls[0]["args"][0]) in masked_inputs):
-            implicit.add((layer.get("config") or {}).get("name") or layer.get("name"))
+        ok = is_operation(layer) and len(calls) == 1 and isinstance(calls[0], dict)
+        return calls[0].get("args") or [] if ok else None
+
+    def name_of(layer):
+        return (layer.get("config") or {}).get("name") or layer.get("name")
+
+    implicit, helpers = set(), {}      # mask nodes; NotEqual node -> the Any node it feeds
+    not_equal = {}
+    for layer in layers:
+        args = single_call(layer)
+        if layer.get("class_name") == "NotEqual" and args is not None and len(args) == 2:
+            not_equal[name_of(layer)] = (_history(args[0]), args[1])
+            if args[1] == 0 and _history(args[0]) in masked_inputs:
+                implicit.add(name_of(layer))
+    for layer in layers:        # Masking: Any(NotEqual(x, mask_value), axis=-1)
+        args = single_call(layer)
+        config = {k: v for k, v in (layer.get("config") or {}).items() if k not in ("name", "dtype")}
+        if (layer.get("class_name") == "Any" and args is not None and len(args) == 1 and _history(args[0])
+                and config.get("axis") in (-1, [-1]) and not config.get("keepdims")
+                and not_equal.get(_history(args[0])[0]) in masking):
+            implicit.add(name_of(layer))
+            helpers[_history(args[0])[0]] = name_of(layer)
     if not implicit:
         return layers
 
     def mask_of_implicit(key, value):
         return key == "mask" and _history(value) is not None and _history(value)[0] in implicit
 
+    watched = implicit | set(helpers)
     for layer in layers:        # the node stays unless every use of it is a `mask=` argument
+        if name_of(layer) in implicit:
+            continue
         for call in layer.get("inbound_nodes") or []:
             if not isinstance(call, dict):
                 continue
-            uses = [a for a in call.get("args") or [] if _history(a) and _history(a)[0] in implicit]
+            uses = [a for a in call.get("args") or [] if _history(a) and _history(a)[0] in watched]
             uses += [v for k, v in (call.get("kwargs") or {}).items()
-                     if not mask_of_implicit(k, v) and _history(v) and _history(v)[0] in implicit]
-            implicit -= {_history(u)[0] for u in uses}
+                     if not mask_of_implicit(k, v) and _history(v) and _history(v)[0] in watched]
+            for use in uses:
+                implicit.discard(_history(use)[0])
+                implicit.discard(helpers.get(_history(use)[0]))     # an Any without its NotEqual
+    dropped = implicit | {n for n, mask in helpers.items() if mask in implicit}
     result = []
     for layer in layers:
-        name = (layer.get("config") or {}).get("name") or layer.get("name")
-        if name in implicit:
+        name = name_of(layer)
+        if name in dropped:
             continue
         calls = []
         for call in layer.get("inbound_nodes") or []:

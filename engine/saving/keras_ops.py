@@ -33,6 +33,9 @@ KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "LessEqual": ("less_equal", {}), "Greater": ("greater", {}), "GreaterEqual": ("greater_equal", {}),
     "GetItem": ("getitem", {}),    # x[:, 0], x[..., 1:3]
     "Concatenate": ("concat", {"axis": "axis"}), "Stack": ("stack", {"axis": "axis"}),
+    # a Masking layer's mask: Any(NotEqual(x, mask_value), axis=-1)
+    "Any": ("reduce_any", {"axis": "axis", "keepdims": "keepdims"}),
+    "All": ("reduce_all", {"axis": "axis", "keepdims": "keepdims"}),
 }
 
 

@@ -82,3 +82,34 @@ def test_a_comparison_used_as_a_value_is_still_refused_by_name(tmp_path):
     model.save(tmp_path / "flags.keras")
     with pytest.raises(ImportError_, match="not_equal"):
         import_keras(tmp_path / "flags.keras")
+
+
+@pytest.mark.oracle
+def test_a_masking_layer_loads_and_imports_with_its_mask(tmp_path):
+    """Keras writes a Masking layer's mask as Any(NotEqual(x, mask_value), axis=-1)."""
+    import keras
+
+    from engine import keras as engine_keras
+
+    def build(masked):
+        inputs = keras.Input((7, 3))
+        x = keras.layers.Masking(mask_value=-1.0, name="mask")(inputs) if masked else inputs
+        x = keras.layers.LSTM(4, name="lstm")(x)
+        return keras.Model(inputs, keras.layers.Dense(2, name="head")(x))
+
+    model, plain = build(True), build(False)
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+    plain.set_weights(model.get_weights())
+    model.save(tmp_path / "masked.keras")
+    series = rng.normal(size=(3, 7, 3)).astype("float32")
+    series[0, 4:] = -1.0
+    series[1, 1:] = -1.0        # padded steps the mask skips
+    expected = _np(model.predict(series, verbose=0))
+    assert not np.allclose(expected, _np(plain.predict(series, verbose=0)), atol=1e-3)
+    loaded = engine_keras.models.load_model(tmp_path / "masked.keras")
+    np.testing.assert_allclose(_np(loaded.predict(series, verbose=0)), expected, rtol=1e-4, atol=1e-5)
+    doc = import_keras(tmp_path / "masked.keras")
+    assert doc.problems() == [] and not any(n.type == "Lambda" for n in doc.model.nodes.values())
+    np.testing.assert_allclose(_np(compile_document(doc).model.predict(series, verbose=0)), expected,
+                               rtol=1e-4, atol=1e-5)
