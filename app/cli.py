@@ -6,7 +6,7 @@
     strata train FILE [--epochs N] [--device cpu|cuda] [--log-json PATH] [--trust]
                  [-o OUT.strata | --in-place] [--force]   (default output: FILE-trained.strata)
     strata export FILE --target engine|keras [--style functional|subclass] [--with-weights] -o model.py
-    strata import model.keras -o FILE.strata
+    strata import model.keras -o FILE.strata [--no-fold] [--force]
     strata warmup                            compile every numba kernel now (the GUI does it in the background)
     strata --screenshot OUT.png [FILE]       (GUI screenshot, see app.screenshot)
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 COMMANDS = ("validate", "summary", "train", "export", "import", "warmup")
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--no-fold", action="store_true", help="keep repeated structure flat (no linked blocks)")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists (keeps OUTPUT.bak)")
     sub.add_parser("warmup", help="compile every numba kernel into the cache now")
     return parser
 
@@ -317,6 +319,9 @@ def cmd_import(args) -> int:
 
     if not str(args.output).endswith(".strata"):
         raise CliError(f"{args.output}: the project to write must be a .strata file", code=2)
+    if os.path.isfile(args.output) and not args.force:
+        raise CliError(f"{args.output}: already exists; pass --force to overwrite it (the old one is kept as "
+                       f"{os.path.basename(args.output)}.bak), or choose another file with -o PATH.", code=2)
     try:
         doc = import_keras(args.file, fold=not args.no_fold)
     except ImportError_ as exc:
@@ -388,6 +393,8 @@ def open_gui(argv) -> int:
             language = argv[index + 1] if index + 1 < len(argv) else ""
         elif not (index and argv[index - 1] == "--lang"):
             rest.append(arg)
+    if language == "":
+        raise CliError("--lang needs a language: system, en or zh_CN (e.g. --lang=zh_CN)", code=2)
     if not screenshot:
         argv = rest
         try:

@@ -93,6 +93,30 @@ HEADERS = {
     "keras": "import keras",
 }
 
+# The keras target's stand-in for the TensorFlow names the Keras guide's custom layers use
+# (tf.matmul, tf.reduce_sum, tf.Variable, tf.nn.relu, tf.random_normal_initializer, ...):
+# keras.ops under the guide's names, so a Custom Layer's code runs without TensorFlow.
+KERAS_TF_SHIM = '''
+class _TensorFlowNames:
+    """The guide's tf.* names on keras.ops (no TensorFlow needed); any other name is keras.ops'."""
+
+    def __init__(self):
+        ops, init = keras.ops, keras.initializers
+        self.__dict__.update(
+            keras=keras, nn=ops, float32="float32", float64="float64", int32="int32", int64="int64",
+            reduce_sum=ops.sum, reduce_mean=ops.mean, reduce_max=ops.max, reduce_min=ops.min,
+            reduce_prod=ops.prod, concat=ops.concatenate, clip_by_value=ops.clip, constant=ops.convert_to_tensor,
+            Variable=lambda initial_value, trainable=True, **kw: keras.Variable(initial_value, trainable=trainable,
+                                                                                **kw),
+            random_normal_initializer=init.RandomNormal, random_uniform_initializer=init.RandomUniform,
+            zeros_initializer=init.Zeros, ones_initializer=init.Ones)
+
+    def __getattr__(self, name):
+        return getattr(keras.ops, name)
+
+
+tf = _TensorFlowNames()'''
+
 
 # Arguments the engine gives a default but Keras 3 requires (AveragePooling*D's pool_size).
 WRITTEN_EVEN_IF_DEFAULT = {"pool_size"}
@@ -324,14 +348,18 @@ class Exporter:
         lines = [f"class {cls}(keras.Model):", f'    """The {doc.model.name} as a subclassed Model."""', "",
                  "    def __init__(self, **kwargs):", "        super().__init__(**kwargs)"]
         lines += init or ["        pass"]
-        lines += ["", "    def call(self, inputs):"]
+        # `training` in the signature: Keras' fit/predict pass it (and so the mode reaches Dropout,
+        # BatchNormalization and the augmentation layers) only to a call that declares it.
+        lines += ["", "    def call(self, inputs, training=None):"]
         if len(inputs) == 1:
             inputs = {k: v for k, v in inputs.items()}
         if len(inputs) == 1 and next(iter(inputs.values())) != "inputs":
             lines.append(f"        {next(iter(inputs.values()))} = inputs")
         elif len(inputs) > 1:
+            keys = _Names()     # the inputs' names, as the functional export and the data file name them
+            by_id = {n.id: keys.take(n.params.get("name") or n.label, "inputs") for n in in_nodes}
             for n, var in inputs.items():
-                key = json.dumps(var)
+                key = json.dumps(by_id[n])
                 lines.append(f"        {var} = inputs[{key}] if isinstance(inputs, dict) else "
                              f"inputs[{list(inputs).index(n)}]")
         lines += body
@@ -483,7 +511,7 @@ class Exporter:
         parts += ["import os", ""] if files else []
         parts += ["import numpy as np", "", HEADERS[self.target]]
         if self.target == "keras":
-            parts[-1] += "\n\ntf = keras.ops  # the guide's tf.* calls map onto keras.ops"
+            parts[-1] += "\n\n" + KERAS_TF_SHIM
         if files:
             parts += ["", "# Written beside this file by Strata's export (same name, other extension)."] + files
         parts.append("")

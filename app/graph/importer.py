@@ -21,7 +21,8 @@ import numpy as np
 
 from app.graph.document import BLOCK, INPUT, MODEL_ID, OUTPUT, BlockDef, Document, Edge, Node, edge_sort_key
 from app.graph.import_blocks import import_strata_block, is_strata_block, strata_weight_layout
-from app.graph.import_operations import OperationError, is_operation, operation_node, tensor_arguments
+from app.graph.import_operations import (OperationError, drop_implicit_masks, is_operation, operation_node,
+                                         tensor_arguments)
 
 
 class ImportError_(ValueError):
@@ -133,7 +134,7 @@ class _BlockBuilder:
         self.leaves[block_id], self.instances[block_id] = [], []
         if kind == "Sequential":
             return self._fill_sequential(block_id, cfg, layers, h5_group)
-        return self._fill_functional(block_id, cfg, layers, h5_group)
+        return self._fill_functional(block_id, cfg, drop_implicit_masks(layers), h5_group)
 
     def _h5_keys(self, layers, h5_group):
         """Weights group of every non-input layer, named as Keras names them."""

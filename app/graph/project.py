@@ -15,6 +15,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -71,14 +72,18 @@ class TrustStore:
 
         hashes = self._read() | {content_hash}
         ensure_folder(self.path.parent, "configuration")
-        atomic_write_bytes(self.path, json.dumps({"trusted": sorted(hashes)}, indent=2).encode())
+        atomic_write_bytes(self.path, json.dumps({"trusted": sorted(hashes)}, indent=2).encode(), private=True)
 
 
-def atomic_write_bytes(path, data: bytes, backup: bool = False) -> None:
-    """Write `data` to `path` atomically (temp, fsync, rename); keep `path.bak` if asked."""
+def atomic_write_bytes(path, data: bytes, backup: bool = False, private: bool = False) -> None:
+    """Write `data` to `path` atomically (temp, fsync, rename); keep `path.bak` if asked.
+    The file keeps the permissions of the one it replaces, or gets ordinary ones (the umask
+    applies); `private` leaves it readable by its owner only (recovery copies, trust store)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
+        if not private:
+            os.chmod(tmp, _ordinary_mode(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -99,6 +104,16 @@ def atomic_write_bytes(path, data: bytes, backup: bool = False) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _ordinary_mode(path: Path) -> int:
+    """The mode of the file at `path`, or what a new file gets under the umask (mkstemp's is 0600)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def has_custom_code(doc: Document) -> bool:
@@ -219,7 +234,10 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
                 with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
                     arrays = {k: npz[k] for k in npz.files}
             except Exception as exc:  # corrupt npz, pickled objects
-                raise ProjectError(f"{path}: weights.npz: unreadable ({exc})") from None
+                reason = str(exc)
+                if "pickle" in reason:    # numpy's advice to load it unsafely does not apply here
+                    reason = "not NumPy arrays, or Python objects, which Strata never loads"
+                raise ProjectError(f"{path}: weights.npz: unreadable ({reason})") from None
             try:
                 doc.weights = WeightStore.from_arrays(arrays, index, f"{path}: weights.npz")
             except ValueError as exc:

@@ -96,9 +96,9 @@ class RecoverySlot:
         from app.graph.project import atomic_write_bytes
 
         self._claim()
-        atomic_write_bytes(self.file, payload)
+        atomic_write_bytes(self.file, payload, private=True)
         meta = {"source": source, "saved_at": time.time(), "pid": os.getpid()}
-        atomic_write_bytes(self.folder / f"{self.id}.json", json.dumps(meta).encode("utf-8"))
+        atomic_write_bytes(self.folder / f"{self.id}.json", json.dumps(meta).encode("utf-8"), private=True)
         return self.file
 
     def discard(self) -> None:

@@ -126,7 +126,7 @@ class Functional(Model):
             args, kwargs = map_structure(
                 lambda v: values[id(v)] if isinstance(v, KerasTensor) else v, (node.args, node.kwargs)
             )
-            if training is not None and "training" not in kwargs:
+            if training is not None:  # as Keras: the model's mode overrides a `training=` recorded in the call
                 kwargs = dict(kwargs)
                 kwargs["training"] = training
             cap = fusable.get(index)

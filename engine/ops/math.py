@@ -324,6 +324,19 @@ def _compare(fn):
     return op
 
 
+def _logical_reduce(fn):
+    def op(a, axis=None, keepdims=False):
+        a = convert(a)
+        axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+        return Tensor(fn(a.data, axis=axis, keepdims=keepdims))
+
+    op.__doc__ = f"Whether {fn.__name__} of the elements along `axis` are true (non-zero); bool, no gradient."
+    return op
+
+
+reduce_any = _logical_reduce(np.any)
+reduce_all = _logical_reduce(np.all)
+
 less = _compare(np.less)
 less_equal = _compare(np.less_equal)
 greater = _compare(np.greater)

@@ -28,6 +28,14 @@ KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "Reshape": ("reshape", {"newshape": "shape"}),
     "ExpandDims": ("expand_dims", {"axis": "axis"}),
     "Squeeze": ("squeeze", {"axis": "axis"}),
+    # comparisons: Keras records an Embedding(mask_zero=True) mask as `NotEqual(ids, 0)`
+    "Equal": ("equal", {}), "NotEqual": ("not_equal", {}), "Less": ("less", {}),
+    "LessEqual": ("less_equal", {}), "Greater": ("greater", {}), "GreaterEqual": ("greater_equal", {}),
+    "GetItem": ("getitem", {}),    # x[:, 0], x[..., 1:3]
+    "Concatenate": ("concat", {"axis": "axis"}), "Stack": ("stack", {"axis": "axis"}),
+    # a Masking layer's mask: Any(NotEqual(x, mask_value), axis=-1)
+    "Any": ("reduce_any", {"axis": "axis", "keepdims": "keepdims"}),
+    "All": ("reduce_all", {"axis": "axis", "keepdims": "keepdims"}),
 }
 
 
@@ -74,6 +82,8 @@ class PendingOperation:
                 return _Slot(len(symbolic) - 1)
             return value
 
+        if self.origin[1] == "GetItem" and len(args) == 2 and isinstance(args[1], list):
+            args = (args[0], tuple(args[1]))   # the config stores the index tuple x[a, b] as a list
         template = map_structure(to_slot, (tuple(args), {**self.kwargs, **kwargs}))
         layer = FunctionLayer(getattr(self.fn, "__wrapped_op__", self.fn), template, name=self.name)
         layer(symbolic)

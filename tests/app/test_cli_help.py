@@ -37,3 +37,12 @@ def test_an_unknown_language_is_a_clear_error(tmp_path):
                           cwd=tmp_path, timeout=300)
     assert done.returncode == 2
     assert "strata: error: --lang: unknown language 'xx'" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["--lang"], ["--lang="]])
+def test_a_language_option_without_a_value_is_a_usage_error_not_an_open_editor(argv, capsys):
+    from app.cli import main
+
+    assert main(argv) == 2      # used to open the editor in the default language
+    err = capsys.readouterr().err
+    assert "strata: error: --lang needs a language" in err and "zh_CN" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops
-from engine.layers.preprocessing._image import image_size
+from engine.layers.preprocessing._image import check_choice, image_size
 from engine.layers.preprocessing._random import RandomLayer, as_config_value
 
 
@@ -18,12 +18,15 @@ class RandomContrast(RandomLayer):
             [1 - low, 1 + high].
         value_range: (min, max) of the pixel values, the bounds of the output (default (0, 255)).
         seed: optional int for the layer's own generator.
+        data_format: "channels_last" (the only layout supported; Keras 3 saves it in the config).
 
     Input shape: (batch, height, width, channels). Output shape: the same.
     """
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
+        self.data_format = check_choice("RandomContrast", "data_format", data_format or "channels_last",
+                                        ("channels_last",))
         pair = factor if isinstance(factor, (list, tuple)) else (factor, factor)
         if len(pair) != 2 or not all(isinstance(f, (int, float)) and not isinstance(f, bool) and 0 <= f <= 1
                                      for f in pair):
@@ -46,5 +49,5 @@ class RandomContrast(RandomLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"factor": self.factor, "value_range": list(self.value_range)})
+        config.update({"factor": self.factor, "value_range": list(self.value_range), "data_format": self.data_format})
         return config

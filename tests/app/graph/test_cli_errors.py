@@ -152,7 +152,7 @@ def test_bad_project_files(command, case, fragment, bad, capsys):
     ("lambda", ["'double'", "Lambda"]),
     ("custom", ["'scale_it'", "MyLab>Scale"]),
     ("missing_layer", ["'lacking'", "missing_class"]),
-    ("operation", ["'sort'", "Sort", "keras.src.ops"]),
+    ("operation", ["layer 'sort", "Sort", "keras.src.ops"]),
     ("setting", ["'ln'", "LayerNormalization", "axis"]),
 ])
 def test_import_refuses_bad_keras_files_and_writes_nothing(case, fragments, bad, capsys, tmp_path):

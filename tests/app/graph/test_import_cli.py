@@ -214,6 +214,22 @@ def test_engine_saved_keras_file_round_trips_through_import(tmp_path):
     assert load_project(out).total_params() == doc.total_params()
 
 
+def test_cli_import_never_overwrites_a_project_without_asking(tmp_path, capsys):
+    """Importing twice onto the same name used to replace the user's project and then its .bak."""
+    compiled = compile_document(mlp_document(units=(5, 3), input_dim=4)[0])
+    path = tmp_path / "ours.keras"
+    compiled.model.save(str(path))
+    out = tmp_path / "mine.strata"
+    out.write_bytes(b"the user's own project")
+    assert main(["import", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and str(out) in err and "Traceback" not in err
+    assert out.read_bytes() == b"the user's own project" and not (tmp_path / "mine.strata.bak").exists()
+    assert main(["import", str(path), "-o", str(out), "--force"]) == 0
+    assert load_project(out).total_params() == compiled.model.count_params()
+    assert (tmp_path / "mine.strata.bak").read_bytes() == b"the user's own project"
+
+
 def test_cli_train_refuses_untrusted_custom_code_and_unavailable_device(tmp_path, capsys, fake_data):
     from app.graph import CUSTOM, AddNode, Connect, Document
 

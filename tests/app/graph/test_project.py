@@ -52,6 +52,43 @@ def test_save_then_load_is_identity_with_weights(tmp_path):
     assert '\n    "' in text
 
 
+def test_saved_project_has_ordinary_permissions_and_keeps_the_replaced_files(tmp_path):
+    """mkstemp's temporary file is 0600; a saved project is an ordinary file (the umask applies)
+    and an overwritten one keeps its mode, so a project shared in a class folder stays readable."""
+    import os
+    import stat
+
+    doc = _project(tmp_path)
+    path = tmp_path / "m.strata"
+    old_umask = os.umask(0o022)
+    try:
+        save_project(doc, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o664)
+        save_project(doc, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+        store = TrustStore(tmp_path / "config" / "trusted.json")
+        store.trust("abc")
+        assert stat.S_IMODE(store.path.stat().st_mode) == 0o600    # the trust store stays private
+    finally:
+        os.umask(old_umask)
+
+
+def test_unreadable_weights_do_not_advise_loading_pickles(tmp_path):
+    doc = _project(tmp_path)
+    path = tmp_path / "m.strata"
+    save_project(doc, path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["weights.npz"] = b"garbage, not an npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ProjectError, match="weights.npz: unreadable") as caught:
+        load_project(path)
+    assert "allow_pickle" not in str(caught.value) and "never loads" in str(caught.value)
+
+
 def test_atomic_save_keeps_backup_and_failed_save_changes_nothing(tmp_path):
     doc = _project(tmp_path)
     path = tmp_path / "m.strata"
