@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -29,10 +29,31 @@ def image_icon(array, size=48) -> QIcon:
     return QIcon(QPixmap.fromImage(image).scaled(size, size))
 
 
-class ConfusionView(QTableWidget):
+class NoteWhenEmptyTable(QTableWidget):
+    """A read-only table that says in its middle what it will show while it has no rows yet."""
+
+    def empty_note(self) -> str:
+        """What the table will show, in the user's language (drawn while it has no rows)."""
+        return ""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if self.rowCount() == 0 and self.empty_note():
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_note())
+            painter.end()
+
+
+class ConfusionView(NoteWhenEmptyTable):
     """counts[true, predicted] with cells shaded by their share of the row (towards the theme's background)."""
 
     theme: PlotTheme = plot_theme()
+
+    def empty_note(self) -> str:
+        return tr_dash("Train the model to see which classes it confuses: after each run, a count of every "
+                       "(true, predicted) pair.")
 
     def set_plot_theme(self, theme: PlotTheme) -> None:
         self.theme = theme
@@ -60,8 +81,11 @@ class ConfusionView(QTableWidget):
                 self.setItem(i, j, item)
 
 
-class WorstSamplesView(QTableWidget):
+class WorstSamplesView(NoteWhenEmptyTable):
     """Rows: sample index, true, predicted, confidence, loss; a thumbnail for image data."""
+
+    def empty_note(self) -> str:
+        return tr_dash("Train the model to see the samples it predicts worst, with their loss.")
 
     def show_rows(self, rows, dataset) -> None:
         self.setColumnCount(5)

@@ -224,6 +224,10 @@
       <translation>就绪。</translation>
     </message>
     <message>
+      <source>Starting the run… its loss and metrics appear here after the first batch. The first run after installing compiles the numeric kernels first, which can take a minute.</source>
+      <translation>正在启动训练…第一个批次之后，损失和指标会显示在这里。安装后的第一次训练需要先编译数值内核，可能需要一分钟。</translation>
+    </message>
+    <message>
       <source>Starting…</source>
       <translation>正在启动…</translation>
     </message>
@@ -332,6 +336,14 @@
       <translation>已完成：{}</translation>
     </message>
     <message>
+      <source>Step</source>
+      <translation>单步</translation>
+    </message>
+    <message>
+      <source>Continue</source>
+      <translation>继续训练</translation>
+    </message>
+    <message>
       <source>Change training settings</source>
       <translation>更改训练设置</translation>
     </message>
@@ -342,66 +354,6 @@
     <message>
       <source>Some saved training settings could not be used: {}</source>
       <translation>部分已保存的训练设置无法使用：{}</translation>
-    </message>
-    <message>
-      <source>Train the model on the chosen data set</source>
-      <translation>用所选数据集训练模型</translation>
-    </message>
-    <message>
-      <source>Pause the run after the current batch</source>
-      <translation>在当前批次之后暂停训练</translation>
-    </message>
-    <message>
-      <source>Continue the paused run</source>
-      <translation>继续已暂停的训练</translation>
-    </message>
-    <message>
-      <source>paused</source>
-      <translation>已暂停</translation>
-    </message>
-    <message>
-      <source>epoch {}/{}</source>
-      <translation>第 {}/{} 轮</translation>
-    </message>
-    <message>
-      <source>batch {}/{}</source>
-      <translation>批次 {}/{}</translation>
-    </message>
-    <message>
-      <source>ETA {}</source>
-      <translation>剩余 {}</translation>
-    </message>
-    <message>
-      <source>{} samples/s</source>
-      <translation>{} 样本/秒</translation>
-    </message>
-    <message>
-      <source>Training View</source>
-      <translation>训练视图</translation>
-    </message>
-    <message>
-      <source>Live plots large, canvas above; again to go back to editing</source>
-      <translation>放大实时曲线，画布在上方；再按一次回到编辑</translation>
-    </message>
-    <message>
-      <source>Training finished.</source>
-      <translation>训练完成。</translation>
-    </message>
-    <message>
-      <source>Training ended.</source>
-      <translation>训练结束。</translation>
-    </message>
-    <message>
-      <source>Back to editing</source>
-      <translation>返回编辑</translation>
-    </message>
-    <message>
-      <source>Restore the layout you had before training ({})</source>
-      <translation>恢复训练前的布局（{}）</translation>
-    </message>
-    <message>
-      <source>Press “Back to editing” ({}) when you are done reading the results.</source>
-      <translation>看完结果后，按“返回编辑”（{}）。</translation>
     </message>
     <message>
       <source>Show activations on canvas</source>
@@ -420,16 +372,8 @@
       <translation>继续训练（退出单步）</translation>
     </message>
     <message>
-      <source>Step</source>
-      <translation>单步</translation>
-    </message>
-    <message>
       <source>Train one batch, then wait</source>
       <translation>训练一个批次，然后等待</translation>
-    </message>
-    <message>
-      <source>Continue</source>
-      <translation>继续训练</translation>
     </message>
     <message>
       <source>Leave step mode and train on</source>
@@ -478,6 +422,94 @@
     <message>
       <source>Batch {0} of epoch {1} done.</source>
       <translation>第 {1} 轮的第 {0} 个批次已完成。</translation>
+    </message>
+    <message>
+      <source>Train the model on the chosen data set</source>
+      <translation>用所选数据集训练模型</translation>
+    </message>
+    <message>
+      <source>Pause the run after the current batch</source>
+      <translation>在当前批次之后暂停训练</translation>
+    </message>
+    <message>
+      <source>Continue the paused run</source>
+      <translation>继续已暂停的训练</translation>
+    </message>
+    <message>
+      <source>starting…</source>
+      <translation>正在启动…</translation>
+    </message>
+    <message>
+      <source>paused</source>
+      <translation>已暂停</translation>
+    </message>
+    <message>
+      <source>epoch {}/{}</source>
+      <translation>第 {}/{} 轮</translation>
+    </message>
+    <message>
+      <source>batch {}/{}</source>
+      <translation>批次 {}/{}</translation>
+    </message>
+    <message>
+      <source>ETA {}</source>
+      <translation>剩余 {}</translation>
+    </message>
+    <message>
+      <source>{} samples/s</source>
+      <translation>{} 样本/秒</translation>
+    </message>
+    <message>
+      <source>Training View</source>
+      <translation>训练视图</translation>
+    </message>
+    <message>
+      <source>Live plots large, canvas above; again to go back to editing</source>
+      <translation>放大实时曲线，画布在上方；再按一次回到编辑</translation>
+    </message>
+    <message>
+      <source>Training finished.</source>
+      <translation>训练完成。</translation>
+    </message>
+    <message>
+      <source>Training ended.</source>
+      <translation>训练结束。</translation>
+    </message>
+    <message>
+      <source>Back to editing</source>
+      <translation>返回编辑</translation>
+    </message>
+    <message>
+      <source>Press “Back to editing” ({}) when you are done reading the results.</source>
+      <translation>看完结果后，按“返回编辑”（{}）。</translation>
+    </message>
+    <message>
+      <source>Restore the layout you had before training ({})</source>
+      <translation>恢复训练前的布局（{}）</translation>
+    </message>
+    <message>
+      <source>Train the model to see which classes it confuses: after each run, a count of every (true, predicted) pair.</source>
+      <translation>训练模型后，这里显示它混淆了哪些类别：每次运行后统计每一对（真实，预测）的数量。</translation>
+    </message>
+    <message>
+      <source>Train the model to see the samples it predicts worst, with their loss.</source>
+      <translation>训练模型后，这里显示它预测得最差的样本及其损失。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: choose a data set with 2 input features in the Data tab.</source>
+      <translation>无决策边界：请在“数据”标签页中选择有 2 个输入特征的数据集。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: it is drawn for one input with 2 features; {} has {} inputs.</source>
+      <translation>无决策边界：只为有 2 个特征的单个输入绘制；{} 有 {} 个输入。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: it is drawn for inputs with 2 features; {} has {} per sample.</source>
+      <translation>无决策边界：只为有 2 个特征的输入绘制；{} 每个样本为 {}。</translation>
+    </message>
+    <message>
+      <source>No decision boundary: {} is not labelled 2-D points (it is drawn for classification).</source>
+      <translation>无决策边界：{} 不是带标签的二维点（只为分类绘制）。</translation>
     </message>
     <message>
       <source>Select a node to see its output.</source>
@@ -536,6 +568,10 @@
       <translation>真实 {}</translation>
     </message>
     <message>
+      <source>Press Train: the loss and metrics are plotted here as the model learns.</source>
+      <translation>按“训练”：模型学习时，损失和指标会绘制在这里。</translation>
+    </message>
+    <message>
       <source>epoch</source>
       <translation>轮次</translation>
     </message>
@@ -590,34 +626,6 @@ final: {}</source>
     <message>
       <source>failed</source>
       <translation>失败</translation>
-    </message>
-    <message>
-      <source>starting…</source>
-      <translation>正在启动…</translation>
-    </message>
-    <message>
-      <source>Press Train: the loss and metrics are plotted here as the model learns.</source>
-      <translation>按“训练”：模型学习时，损失和指标会绘制在这里。</translation>
-    </message>
-    <message>
-      <source>Starting the run… its loss and metrics appear here after the first batch. The first run after installing compiles the numeric kernels first, which can take a minute.</source>
-      <translation>正在启动训练…第一个批次之后，损失和指标会显示在这里。安装后的第一次训练需要先编译数值内核，可能需要一分钟。</translation>
-    </message>
-    <message>
-      <source>No decision boundary: choose a data set with 2 input features in the Data tab.</source>
-      <translation>无决策边界：请在“数据”标签页中选择有 2 个输入特征的数据集。</translation>
-    </message>
-    <message>
-      <source>No decision boundary: it is drawn for one input with 2 features; {} has {} inputs.</source>
-      <translation>无决策边界：只为有 2 个特征的单个输入绘制；{} 有 {} 个输入。</translation>
-    </message>
-    <message>
-      <source>No decision boundary: it is drawn for inputs with 2 features; {} has {} per sample.</source>
-      <translation>无决策边界：只为有 2 个特征的输入绘制；{} 每个样本为 {}。</translation>
-    </message>
-    <message>
-      <source>No decision boundary: {} is not labelled 2-D points (it is drawn for classification).</source>
-      <translation>无决策边界：{} 不是带标签的二维点（只为分类绘制）。</translation>
     </message>
   </context>
 </TS>
