@@ -31,7 +31,7 @@ def test_empty_confusion_and_worst_tables_draw_a_note(qtbot):
         assert inked_pixels(view) > 20
 
 
-def test_the_note_goes_once_a_matrix_is_shown(qtbot):
+def test_a_shown_matrix_fills_the_table_with_counts(qtbot):
     panel = InsightPanel()
     qtbot.addWidget(panel)
     view = panel.confusion
