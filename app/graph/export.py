@@ -29,6 +29,9 @@ PATTERN_SOURCES = {
     def call(self, inputs):
         self.add_loss(self.rate * keras.ops.sum(inputs))
         return inputs
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
 ''',
     "LogisticEndpoint": '''class LogisticEndpoint(keras.layers.Layer):
     """Binary cross-entropy loss (add_loss) and accuracy (add_metric); returns softmax(logits)."""
@@ -192,6 +195,13 @@ class Exporter:
         self.block_attrs: dict = {}      # block id -> {node id: attribute}
 
     # -- pieces ------------------------------------------------------------------------
+    def registered(self, class_source: str) -> str:
+        """`class_source` under Keras' serialization decorator, so a model saved with `model.save`
+        loads again with `keras.models.load_model` once this file is imported. The package is the
+        model's name: two exported models with a block of the same name do not replace each other."""
+        package = "strata." + python_name(self.doc.model.name, "model")
+        return f"@keras.saving.register_keras_serializable(package={json.dumps(package)})\n{class_source}"
+
     def constructor(self, node, name: str) -> str:
         """`keras.layers.Dense(32, activation="relu", name="dense_1")` for a node."""
         if node.type == BLOCK:
@@ -345,7 +355,7 @@ class Exporter:
         names = _Names(["self", "inputs"] if len(in_nodes) > 1 else ["self"])
         inputs = {n.id: names.take(n.params.get("name") or n.label, "x") for n in in_nodes}
         body, results = self.body(MODEL_ID, inputs, lambda nid, node: f"self.{attrs[nid]}", names, " " * 8)
-        lines = [f"class {cls}(keras.Model):", f'    """The {doc.model.name} as a subclassed Model."""', "",
+        lines = [self.registered(f"class {cls}(keras.Model):"), f'    """The {doc.model.name} as a subclassed Model."""', "",
                  "    def __init__(self, **kwargs):", "        super().__init__(**kwargs)"]
         lines += init or ["        pass"]
         # `training` in the signature: Keras' fit/predict pass it (and so the mode reaches Dropout,
@@ -518,9 +528,10 @@ class Exporter:
         for type_name in sorted(PATTERN_SOURCES):
             if type_name in used_types:
                 sources = KERAS3_SOURCES if self.target == "keras" else {}
-                parts += ["", sources.get(type_name, PATTERN_SOURCES[type_name])]
+                parts += ["", self.registered(sources.get(type_name, PATTERN_SOURCES[type_name]))]
         if self.target == "keras":
-            parts += ["\n" + KERAS3_DEFINED_HERE[name] for name in sorted(KERAS3_DEFINED_HERE) if name in used_types]
+            parts += ["\n" + self.registered(KERAS3_DEFINED_HERE[name])
+                      for name in sorted(KERAS3_DEFINED_HERE) if name in used_types]
         seen_custom = set()
         for bid in [MODEL_ID] + order:
             for node in sorted(doc.blocks[bid].nodes.values(), key=lambda n: edge_sort_key(n.id)):
@@ -528,7 +539,7 @@ class Exporter:
                     seen_custom.add(node.params.get("source"))
                     parts += ["", node.params.get("source", "").rstrip() + "\n"]
         for bid in order:
-            parts += ["", self.block_class(bid)]
+            parts += ["", self.registered(self.block_class(bid))]
         parts += ["", self.model_functional() if self.style == "functional" else self.model_subclass()]
         parts += ["", self.training()]
         text = "\n".join(parts)
