@@ -111,7 +111,7 @@ class FileActions:
         if self.editor.undo_stack.index() != base_index and not self.maybe_save():  # edited meanwhile
             self.open_indicator.hide(tr("Opening {} cancelled").format(name))
             return
-        self.open_indicator.hide(tr("Opened {}").format(name))
+        self.open_indicator.hide((tr("Imported {}") if files.is_keras_model(job.path) else tr("Opened {}")).format(name))
         self._finish_open(document, job.path, *job.options)
 
     def _open_failed(self, job, message) -> None:
