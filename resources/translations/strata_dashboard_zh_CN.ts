@@ -619,5 +619,21 @@ final: {}</source>
       <source>No decision boundary: {} is not labelled 2-D points (it is drawn for classification).</source>
       <translation>无决策边界：{} 不是带标签的二维点（只为分类绘制）。</translation>
     </message>
+    <message>
+      <source>train (per epoch)</source>
+      <translation>训练（每轮）</translation>
+    </message>
+    <message>
+      <source>validation (per epoch)</source>
+      <translation>验证（每轮）</translation>
+    </message>
+    <message>
+      <source>train (per batch, smoothed)</source>
+      <translation>训练（每批，平滑）</translation>
+    </message>
+    <message>
+      <source>Colours are runs (see each plot&apos;s legend); line styles are explained here.</source>
+      <translation>颜色代表各次运行（见各图的图例）；线型在此说明。</translation>
+    </message>
   </context>
 </TS>
