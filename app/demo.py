@@ -168,12 +168,9 @@ def run_gui(project=DEMO_PROJECT) -> int:
     original = MainWindow.open_path
 
     def open_as_example(window, path, *args, **kwargs):
-        opened = original(window, path, *args, **kwargs)
-        if opened and Path(path).resolve() == Path(project).resolve():
-            window.file_path = None
-            if hasattr(window, "_update_title"):
-                window._update_title()
-        return opened
+        if Path(path).resolve() == Path(project).resolve():
+            kwargs["as_copy"] = True
+        return original(window, path, *args, **kwargs)
 
     MainWindow.open_path = open_as_example
     try:

@@ -21,7 +21,7 @@ def create_window(settings=None, path=None, document=None, dashboard: bool = Tru
     if document is not None and path is not None:
         window.set_document(document, Path(path))
     elif path is not None:
-        window.open_path(str(path))
+        window.open_path(str(path), wait=True)
     if dashboard:
         attach_dashboard(window)
     return window

@@ -374,6 +374,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
         self.scene.detach()
         self.editor.set_document(document)
         self.file_path = Path(path) if path else None
+        self.imported_from = None  # open_path sets it for an imported .keras model
         self.block_path = [gdoc.MODEL_ID]
         self.scene.attach(document, gdoc.MODEL_ID)
         self._follow_document()
@@ -409,7 +410,7 @@ class MainWindow(BlockActions, EditActions, FileActions, QMainWindow):
     def _update_title(self) -> None:
         if not shiboken6.isValid(self.editor.undo_stack):
             return  # the window is being destroyed
-        name = self.file_path.name if self.file_path else tr("Untitled")
+        name = self.document_title()
         modified = "" if self.editor.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{modified} — Strata")
 

@@ -165,11 +165,7 @@ class WelcomeDialog(QDialog):
         if not window.maybe_save():
             return False
         self.close()
-        if not window.open_path(path):
-            return False
-        window.file_path = None
-        window._update_title()
-        return True
+        return window.open_path(path, as_copy=True)
 
     def open_recent(self, path) -> bool:
         window = self.window_

@@ -24,8 +24,7 @@ class FileActions:
         if not self.is_modified():
             return True
         answer = QMessageBox.question(
-            self, tr("Unsaved changes"), tr("Save changes to {}?").format(
-                self.file_path.name if self.file_path else tr("Untitled")),
+            self, tr("Unsaved changes"), tr("Save changes to {}?").format(self.document_title()),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -43,14 +42,27 @@ class FileActions:
         if path:
             self.open_path(path)
 
-    def open_path(self, path, ask_trust: bool = True) -> bool:
-        """Open a project file (or import a .keras model); shows a message naming the file if it
-        cannot be read."""
+    def open_path(self, path, ask_trust: bool = True, as_copy: bool = False, wait: bool = False) -> bool:
+        """Open a project file or import a .keras model. The file is read on a worker
+        (app.panels.open_job) and the document replaced when it is ready, so the window stays
+        responsive; `wait=True` reads it here and now. `as_copy` (examples): Save asks for a new
+        place. A file that cannot be read gets a message naming it and the current document is
+        kept; returns False only when that happened before returning."""
+        if not wait:
+            return self._start_open(path, ask_trust, as_copy)
         try:
             document = files.load_document(path, self.trust_store)
         except (OSError, ValueError) as error:
-            QMessageBox.warning(self, tr("Cannot open"), tr("Could not open {}:\n{}").format(path, error))
+            self._cannot_open(path, error)
             return False
+        self.open_job = None  # this open wins over one still running
+        self._finish_open(document, path, ask_trust, as_copy)
+        return True
+
+    def _cannot_open(self, path, error) -> None:
+        QMessageBox.warning(self, tr("Cannot open"), tr("Could not open {}:\n{}").format(path, error))
+
+    def _finish_open(self, document, path, ask_trust: bool, as_copy: bool) -> None:
         if ask_trust and not document.trusted and self._has_custom_code(document):
             answer = QMessageBox.question(
                 self, tr("Run custom code?"),
@@ -61,9 +73,63 @@ class FileActions:
                     files.trust(document, self.trust_store)
                 except OSError as error:  # runs this time; the trust list could not be written
                     QMessageBox.warning(self, tr("Run custom code?"), str(error))
-        self.set_document(document, None if files.is_keras_model(path) else Path(path))   # Save asks where
+        imported = files.is_keras_model(path)
+        self.set_document(document, None if imported or as_copy else Path(path))   # Save asks where
+        self.imported_from = Path(path) if imported else None
+        self._update_title()
         self._remember_recent(path)
+
+    def _start_open(self, path, ask_trust: bool, as_copy: bool) -> bool:
+        from app.panels.open_job import OpenIndicator, OpenJob
+
+        if getattr(self, "open_indicator", None) is None:
+            self.open_indicator = OpenIndicator(self.statusBar())
+        job = OpenJob(path, self.trust_store, parent=self)
+        job.options = (ask_trust, as_copy)
+        job.base = (self.document, self.editor.undo_stack.index())  # what the user had when asking
+        self.open_job = job
+        queued = Qt.ConnectionType.QueuedConnection      # reported from the worker thread
+        job.finished.connect(self._open_finished, queued)
+        job.failed.connect(self._open_failed, queued)
+        self.open_indicator.show(path, files.is_keras_model(path))
+        job.start()
         return True
+
+    def open_running(self) -> bool:
+        """Whether a file opened by `open_path` is still being read on the worker."""
+        return getattr(self, "open_job", None) is not None
+
+    def _open_finished(self, job, document) -> None:
+        if job is not getattr(self, "open_job", None):
+            return  # superseded by a later open
+        self.open_job = None
+        name = Path(job.path).name
+        base_document, base_index = job.base
+        if self.document is not base_document:   # New, or recovered work, replaced it meanwhile
+            self.open_indicator.hide()
+            return
+        if self.editor.undo_stack.index() != base_index and not self.maybe_save():  # edited meanwhile
+            self.open_indicator.hide(tr("Opening {} cancelled").format(name))
+            return
+        self.open_indicator.hide((tr("Imported {}") if files.is_keras_model(job.path) else tr("Opened {}")).format(name))
+        self._finish_open(document, job.path, *job.options)
+
+    def _open_failed(self, job, message) -> None:
+        if job is not getattr(self, "open_job", None):
+            return
+        self.open_job = None
+        self.open_indicator.hide()
+        self._cannot_open(job.path, message)
+
+    def document_title(self) -> str:
+        """What the title bar and "Save changes to …?" call the document: its file, what it was
+        imported from (not saved yet), or Untitled."""
+        if self.file_path:
+            return self.file_path.name
+        source = getattr(self, "imported_from", None)
+        if source is not None:
+            return tr("{} (from {})").format(self.document.model.name, source.name)
+        return tr("Untitled")
 
     @staticmethod
     def _has_custom_code(document) -> bool:
@@ -75,7 +141,9 @@ class FileActions:
         return self.save_to(self.file_path)
 
     def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save project"), str(self._last_folder() / "model.strata"),
+        source = getattr(self, "imported_from", None)   # an imported model: beside it, never over it
+        suggested = source.with_suffix(".strata") if source is not None else self._last_folder() / "model.strata"
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save project"), str(suggested),
                                               tr("Strata projects (*.strata)"))
         if not path:
             return False
@@ -124,9 +192,7 @@ class FileActions:
     def open_examples(self) -> None:
         gallery = ExamplesGallery(self)
         if gallery.exec() and gallery.chosen_path is not None and self.maybe_save():
-            self.open_path(gallery.chosen_path)
-            self.file_path = None  # saving an example asks for a new place
-            self._update_title()
+            self.open_path(gallery.chosen_path, as_copy=True)  # saving an example asks for a new place
 
     def _last_folder(self) -> Path:
         recent = self.recent_files()

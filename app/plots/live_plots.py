@@ -1,7 +1,8 @@
 """`LivePlotGrid`: one small pyqtgraph plot per quantity, with earlier runs overlaid.
 
 Per-batch values are a thin smoothed line; per-epoch training values bold points joined by
-a line; validation values dashed. The current run is coloured, earlier runs muted.
+a line; validation values dashed. The current run is coloured, earlier runs muted. Each plot's
+legend names the runs; the key above the grid (app.plots.style_key) explains the line styles.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from app.plots import legend_row
 from app.plots.plot_theme import PlotTheme, plot_theme, style_plot_widget
+from app.plots.style_key import StyleKey
 from app.training.i18n import tr_dash
 from app.training.runs import RunRecord, RunStore
 
@@ -68,9 +70,17 @@ class LivePlotGrid(QWidget):
     def __init__(self, store: RunStore, parent=None):
         super().__init__(parent)
         self.store = store
-        self.grid = QGridLayout(self)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        self.theme: PlotTheme = plot_theme()
+        self.key = StyleKey(self.theme)  # what the line styles mean; shown with the first plot
+        self.key.hide()
+        column.addWidget(self.key)
+        self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(2)
+        column.addLayout(self.grid, 1)
         self.widgets: dict[str, pg.PlotWidget] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self._items: dict[tuple, pg.PlotDataItem] = {}
@@ -78,7 +88,6 @@ class LivePlotGrid(QWidget):
         self._counts: dict[tuple, int] = {}
         self._smoothers: dict[tuple, Smoother] = {}
         self.current: RunRecord | None = None
-        self.theme: PlotTheme = plot_theme()
         # said while there is no plot yet (before the first run, and while a run waits for its first batch)
         self.placeholder = QLabel(tr_dash("Press Train: the loss and metrics are plotted here as the model learns."))
         self.placeholder.setObjectName("muted")
@@ -91,11 +100,17 @@ class LivePlotGrid(QWidget):
         self.placeholder.setText(text)
         self.placeholder.setVisible(not self.plots)
 
+    def _update_key(self) -> None:
+        """List the curve kinds on screen in the key (hidden while there is no plot)."""
+        self.key.set_kinds({key[2] for key in self._items})
+        self.key.setVisible(bool(self.plots) and bool(self.key.kinds))
+
     def set_plot_theme(self, theme: PlotTheme) -> None:
         """Re-style every plot and curve in `theme` (the window's theme or size changed)."""
         if theme == self.theme:
             return
         self.theme = theme
+        self.key.set_theme(theme)
         for quantity, widget in self.widgets.items():
             style_plot_widget(widget, theme, title_of(quantity))
         self._styles.clear()
@@ -136,6 +151,7 @@ class LivePlotGrid(QWidget):
                 item.opts["name"] = run.name
                 plot.legend.addItem(item, run.name)
             self._items[key] = item
+            self._update_key()
         return item
 
     def _style(self, key, item, run, kind):
@@ -226,6 +242,7 @@ class LivePlotGrid(QWidget):
                 plot.legend.removeItem(item)
                 plot.removeItem(item)
         self._drop_empty_plots()
+        self._update_key()
         self._styles.clear()
         for run in self.store.runs:
             for key, item in self._items.items():
@@ -273,6 +290,7 @@ class LivePlotGrid(QWidget):
         self._styles.clear()
         self._counts.clear()
         self._smoothers.clear()
+        self._update_key()
         self.placeholder.show()
 
     def export_png(self, path) -> None:

@@ -627,5 +627,21 @@ final: {}</source>
       <source>failed</source>
       <translation>失败</translation>
     </message>
+    <message>
+      <source>train (per epoch)</source>
+      <translation>训练（每轮）</translation>
+    </message>
+    <message>
+      <source>validation (per epoch)</source>
+      <translation>验证（每轮）</translation>
+    </message>
+    <message>
+      <source>train (per batch, smoothed)</source>
+      <translation>训练（每批，平滑）</translation>
+    </message>
+    <message>
+      <source>Colours are runs (see each plot's legend); line styles are explained here.</source>
+      <translation>颜色代表各次运行（见各图的图例）；线型在此说明。</translation>
+    </message>
   </context>
 </TS>

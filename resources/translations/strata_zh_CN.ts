@@ -739,5 +739,29 @@ Trust this file and run its code?</source>
       <source>Exported {}</source>
       <translation>已导出 {}</translation>
     </message>
+    <message>
+      <source>{} (from {})</source>
+      <translation>{}（来自 {}）</translation>
+    </message>
+    <message>
+      <source>Importing {}…</source>
+      <translation>正在导入 {}…</translation>
+    </message>
+    <message>
+      <source>Opening {}…</source>
+      <translation>正在打开 {}…</translation>
+    </message>
+    <message>
+      <source>Imported {}</source>
+      <translation>已导入 {}</translation>
+    </message>
+    <message>
+      <source>Opened {}</source>
+      <translation>已打开 {}</translation>
+    </message>
+    <message>
+      <source>Opening {} cancelled</source>
+      <translation>已取消打开 {}</translation>
+    </message>
   </context>
 </TS>

@@ -115,6 +115,9 @@ def test_window_opens_on_the_demo_project(monkeypatch, qapp, tmp_path):
 
     def inspect_and_close():
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if windows and windows[-1].open_running():  # the project is read on a worker: look again soon
+            QTimer.singleShot(20, inspect_and_close)
+            return
         if windows:
             window = windows[-1]
             seen["name"] = window.document.model.name
@@ -130,3 +133,7 @@ def test_window_opens_on_the_demo_project(monkeypatch, qapp, tmp_path):
     assert demo.main([]) == 0
     assert seen == {"name": "SpiralMLP", "file_path": None, "nodes": 5}
     assert MainWindow.open_path.__name__ == "open_path"  # the demo's hook is removed again
+    # a quit() that arrives after exec() returned leaves Qt quitting: every later nested event
+    # loop (qtbot.wait, waitSignal) would return at once. A short exec() clears that for the next tests.
+    QTimer.singleShot(0, QApplication.instance().quit)
+    QApplication.instance().exec()

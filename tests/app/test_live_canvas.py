@@ -59,7 +59,7 @@ def test_thumbnails_and_gradient_wires_appear_while_training_and_toggles_hide_th
     win, dash = open_example("07_digits_cnn.strata", process=True)
     live, panel = dash.live_canvas, dash.training.live_panel
     view_actions = {a.text(): a for a in win.view_menu.actions()}
-    view_actions["Show activations on canvas"].trigger()
+    assert panel.activations_box.isChecked() and not panel.gradients_box.isChecked()  # the defaults
     view_actions["Show gradient flow"].trigger()
     assert panel.activations_box.isChecked() and panel.gradients_box.isChecked()
     steps = []

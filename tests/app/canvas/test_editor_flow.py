@@ -90,7 +90,7 @@ def test_build_wire_error_block_undo_save(window, qtbot, tmp_path):
     assert window.save_to(path)
     saved = structure(doc)
     assert not window.is_modified()
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     assert structure(window.document) == saved
     # undo everything in a fresh session: edit, then undo back to the start
     window.set_document(Document())
@@ -257,17 +257,17 @@ def test_untrusted_custom_code_asks_before_running(window, qtbot, tmp_path, no_m
     assert window.document.model.nodes[node_id].type == "CustomLayer"
     path = tmp_path / "custom.strata"
     files.save_document(window.document, path)  # saved without adding it to anyone's trust list
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     asked = [text for kind, title, text in no_modal_dialogs if kind == "question"]
     assert asked and "custom.strata" in asked[-1]
     assert window.document.trusted is False  # the fixture answered No
     from PySide6.QtWidgets import QMessageBox
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     assert window.document.trusted is True
     # trusted once, remembered: opening again asks nothing
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: pytest.fail("asked again")))
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     assert window.document.trusted is True
     del ops

@@ -76,7 +76,7 @@ def test_flow_direction_is_a_project_setting_and_lays_out(window):
     assert doc.settings.get("layout_direction") is None
 
 
-def test_opening_a_keras_model_imports_it_folded(window, tmp_path):
+def test_opening_a_keras_model_imports_it_folded(window, qtbot, tmp_path):
     import keras
 
     inputs = keras.Input(shape=(4,), name="x")
@@ -87,6 +87,7 @@ def test_opening_a_keras_model_imports_it_folded(window, tmp_path):
     path = tmp_path / "model.keras"
     keras.Model(inputs, h).save(path)
     assert window.open_path(str(path))
+    qtbot.waitUntil(lambda: not window.open_running(), timeout=60000)   # imported on a worker
     assert window.file_path is None                      # Save asks for a project name
     labels = sorted(n.label for n in window.document.model.nodes.values() if n.type == BLOCK)
     assert labels == ["block0", "block1"]

@@ -55,7 +55,8 @@ def test_a_file_opens_at_once_and_skips_welcome(qapp, qtbot, window, examples_fo
     finished = []
     monkeypatch.setattr(startup, "finish_startup", lambda *args, **kwargs: finished.append(kwargs))
     schedule_startup(window, [str(path)], qapp)
-    assert window.file_path == path and not finished  # opened before the first paint
+    assert window.open_running() and not finished  # being read (on a worker) before the first paint
+    qtbot.waitUntil(lambda: window.file_path == path)
     window.update()
     qtbot.waitUntil(lambda: finished == [{"file_given": True}])
     finish_startup(window, qapp, file_given=True, warm=_noop_warm)

@@ -49,6 +49,7 @@ def test_choosing_an_example_opens_it_untitled(qtbot, window, examples_folder):
     rect = dialog.examples.visualItemRect(item)
     qtbot.mouseClick(dialog.examples.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not window.open_running())  # read on a worker
     assert len(window.document.model.nodes) > 3
     assert window.file_path is None  # saving an example asks where
 
@@ -61,7 +62,8 @@ def test_recent_files_and_buttons(qtbot, window, examples_folder, tmp_path, monk
     assert [dialog.recent.item(i).data(PATH_ROLE) for i in range(dialog.recent.count())] == [str(existing)]
     dialog.show()
     dialog._recent_activated(dialog.recent.item(0))
-    assert window.file_path == existing and not dialog.isVisible()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: window.file_path == existing)
 
     opened = []
     monkeypatch.setattr(window, "open_dialog", lambda: opened.append(True))
