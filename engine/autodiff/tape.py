@@ -108,7 +108,7 @@ def backpropagate(targets, sources, seeds=None):
 
 # A sum of two gradients this large or larger (elements) runs on the batch-parallel threads:
 # a residual network's junction gets one from each branch, megabytes each, every step.
-THREADED_SUM_ELEMENTS = 1 << 17
+THREADED_SUM_ELEMENTS = 1 << 18
 
 
 def _accumulate(grads, tensor, g):
