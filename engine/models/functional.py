@@ -30,7 +30,7 @@ class Functional(Model):
         self._functional_nodes = _topological_nodes(flatten(inputs), flatten(outputs))
         from engine.layers.normalization.relu_fusion import fusable_pairs
 
-        # {node index: ReLU cap} of the BatchNormalization-ReLU calls that may run as one op
+        # {node index: ReLU cap} of the BatchNormalization-ReLU and Add-ReLU calls that may run as one op
         self._relu_fusion_plan = fusable_pairs(self._functional_nodes, outputs)
         self._layer_list = _layers_in_order(self._functional_nodes, flatten(inputs))
         self.built = True
@@ -134,7 +134,7 @@ class Functional(Model):
                 cap = None
             if cap is None:
                 out = node.layer(*args, **kwargs)
-            else:  # a BatchNormalization that applies the next call, a ReLU, too: `out` is the ReLU's output
+            else:  # a BatchNormalization or Add that applies the next call (a ReLU) too: `out` is its output
                 with activation_requested(node.layer, cap):
                     out = node.layer(*args, **kwargs)
                 node, skip = nodes[index + 1], index + 1

@@ -42,6 +42,30 @@ def capped_relu(a, max_value=None):
                   lambda g: (norm.relu_backward(ad, np.ascontiguousarray(g, dtype=ad.dtype), cap),))
 
 
+def add_relu(a, b):
+    """max(a + b, 0) as one op (a residual junction: Add then ReLU); the gradient, the output's
+    gradient where a + b > 0, goes to both inputs.
+
+    Two host float arrays of one shape and dtype take one threaded pass each way; anything else
+    (broadcasting, mixed dtypes, another device) runs as `add` then `relu`."""
+    a, b = convert(a), convert(b)
+    ad, bd = a.data, b.data
+    if not (isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray) and ad.shape == bd.shape
+            and ad.dtype == bd.dtype and ad.dtype in (np.float32, np.float64)):
+        from engine.ops.math import add
+
+        return capped_relu(add(a, b))
+    from engine.backend.cpu import norm
+
+    out = norm.add_relu_forward(np.ascontiguousarray(ad), np.ascontiguousarray(bd))
+
+    def backward(g):
+        dg = norm.relu_backward(out, np.ascontiguousarray(g, dtype=out.dtype))
+        return dg, dg
+
+    return record(out, (a, b), backward)
+
+
 def relu6(a):
     """min(max(a, 0), 6)."""
     a = convert(a)

@@ -99,6 +99,8 @@ CASES = {
     "relu": (ops.relu, [away_from_zero(3, 4)]),
     "relu6": (ops.relu6, [np.array([-1.0, 0.5, 3.0, 5.5, 6.5, 8.0])]),
     "capped_relu": (lambda a: ops.capped_relu(a, 6.0), [np.array([-1.0, 0.5, 3.0, 5.5, 6.5, 8.0])]),
+    "add_relu": (ops.add_relu, [np.array([[-1.0, 0.5, 3.0], [2.0, -0.7, 0.4]]),
+                                np.array([[0.6, -0.8, 1.0], [-1.5, 0.2, 0.9]])]),
     "leaky_relu": (lambda a: ops.leaky_relu(a, 0.1), [away_from_zero(3, 4)]),
     "sigmoid": (ops.sigmoid, [rng.normal(size=(3, 4)) * 3]),
     "tanh": (ops.tanh, [rng.normal(size=(3, 4))]),

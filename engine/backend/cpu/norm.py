@@ -214,6 +214,37 @@ def relu_backward(x, grad, cap=np.inf):
 
 
 @njit(cache=True, nogil=True)
+def _add_relu_flat(a, b, cap, out, lo, hi):
+    zero, top = _typed(0.0, a), _typed(cap, a)
+    for i in range(uint64(lo), uint64(hi)):
+        out[i] = min(max(a[i] + b[i], zero), top)
+
+
+@njit(cache=True, nogil=True)
+def _add_flat(a, b, out, lo, hi):
+    for i in range(uint64(lo), uint64(hi)):
+        out[i] = a[i] + b[i]
+
+
+def add_relu_forward(a, b, cap=np.inf):
+    """min(max(a + b, 0), cap) of two C-contiguous arrays of one shape and dtype, in one pass split
+    over the batch-parallel threads (a residual junction: Add then ReLU)."""
+    out = np.empty_like(a)
+    x, y, dst = a.reshape(-1), b.reshape(-1), out.reshape(-1)
+    _flat_chunks(lambda lo, hi: _add_relu_flat(x, y, float(cap), dst, lo, hi), dst.size)
+    return out
+
+
+def add(a, b):
+    """a + b of two C-contiguous arrays of one shape and dtype, split over the batch-parallel threads
+    (the tape's sum of the gradients reaching a tensor from two consumers)."""
+    out = np.empty_like(a)
+    x, y, dst = a.reshape(-1), b.reshape(-1), out.reshape(-1)
+    _flat_chunks(lambda lo, hi: _add_flat(x, y, dst, lo, hi), dst.size)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def layer_norm_forward(x, gamma, beta, epsilon, rms):
     """Normalize each row of 2-D `x`, then scale and shift per column.
 
@@ -282,6 +313,7 @@ def _warm(dtype):
     out, inv = batch_norm_forward(x, mean, var, g, b, 1e-3, 6.0)
     batch_norm_backward(x, out, mean, inv, g, True, b, 6.0)
     relu_backward(x, relu_forward(x, 6.0), 6.0)
+    relu_backward(add_relu_forward(x, x), add(x, x))
     out, m, inv = layer_norm_forward(x, g, b, 1e-3, False)
     layer_norm_backward(x, out, m, inv, g, False)
 

@@ -1,9 +1,12 @@
-"""BatchNormalization followed by ReLU, run as one op in a functional model's training calls.
+"""BatchNormalization (or a two-input Add) followed by ReLU, run as one op in a functional model's
+training calls.
 
 `fusable_pairs(nodes, outputs)` finds, once per model, the recorded calls where a
 `BatchNormalization`'s only output feeds nothing but the very next call, a plain `ReLU`
 (no leak, no threshold, optional `max_value`) of the same compute dtype, with no activity
-regularizer and not a model output. In training calls (not in inference, and not while either
+regularizer and not a model output. An `Add` of two tensors qualifies the same way before a
+ReLU without `max_value` (a residual junction): it then runs `ops.nn.add_relu`, one pass forward
+and one backward, and never materialises the sum. In training calls (not in inference, and not while either
 layer has a per-instance `call`, as the live probe installs to record each layer's output) the
 model then calls the BatchNormalization layer inside `activation_requested(layer, cap)` and skips the ReLU call: the layer applies the activation
 itself, in training on host (numpy) arrays without a mask inside the normalization's pass and
@@ -45,6 +48,7 @@ def requested_cap(layer):
 def fusable_pairs(nodes, outputs):
     """{index of a BatchNormalization call: ReLU cap (np.inf: none)} for fusable neighbours."""
     from engine.layers.activations.relu import ReLU
+    from engine.layers.merging.elementwise import Add
     from engine.layers.normalization.batch_normalization import BatchNormalization
 
     consumers: dict[int, int] = {}
@@ -56,7 +60,7 @@ def fusable_pairs(nodes, outputs):
     pairs = {}
     for i in range(len(nodes) - 1):
         bn, relu = nodes[i], nodes[i + 1]
-        if type(bn.layer) is not BatchNormalization or type(relu.layer) is not ReLU:
+        if type(bn.layer) not in (BatchNormalization, Add) or type(relu.layer) is not ReLU:
             continue
         made = [t for t in flatten(bn.outputs) if isinstance(t, KerasTensor)]
         used = [t for t in flatten((relu.args, relu.kwargs)) if isinstance(t, KerasTensor)]
@@ -69,5 +73,8 @@ def fusable_pairs(nodes, outputs):
             continue
         if bn.layer.activity_regularizer is not None or bn.layer.compute_dtype != layer.compute_dtype:
             continue
+        summed = [t for t in flatten(bn.args) if isinstance(t, KerasTensor)]
+        if type(bn.layer) is Add and (layer.max_value is not None or len(summed) != 2 or bn.kwargs):
+            continue  # the fused Add takes two inputs and a plain ReLU (its mask is read off the output)
         pairs[i] = np.inf if layer.max_value is None else float(layer.max_value)
     return pairs
