@@ -105,7 +105,13 @@ def _choices(kind: str) -> tuple:
     return ()
 
 
+# Pairs of real numbers (pixel ranges such as (0.0, 1.0)): a literal field checked by the layer.
+_NUMBER_PAIRS = {"value_range"}
+
+
 def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
+    if name in _NUMBER_PAIRS:
+        return ANY, ()
     if isinstance(default, str) and default in _ENUMS_BY_DEFAULT:
         return ENUM, _ENUMS_BY_DEFAULT[default]
     if name in _ENUMS and (not has_default or default is None or (isinstance(default, str) and default in _ENUMS[name])):

@@ -49,6 +49,8 @@ SPECIAL = {
     "RandomZoom": ({"height_factor": 0.1}, (2, 6, 6, 3)),
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.2}, (2, 6, 6, 3)),
     "RandomContrast": ({"factor": 0.1}, (2, 6, 6, 3)),
+    "RandomBrightness": ({"factor": 0.1}, (2, 6, 6, 3)),
+    "RandomCrop": ({"height": 3, "width": 4}, (2, 6, 6, 3)),
 }
 
 RECURRENT_NAMES = ("RNN", "LSTM", "GRU", "ConvLSTM")
