@@ -165,7 +165,9 @@ def params_from_signature(cls) -> tuple:
 
 
 def _call_ports(cls, category: str) -> tuple:
-    if category == "Merging":
+    # Merging layers, and layers called on one list such as Attention's [query, value, key]:
+    # one port taking several wires, in the order they were connected.
+    if category == "Merging" or getattr(cls, "call_takes_list", False):
         return (Port("inputs", "in", variadic=True),)
     try:
         signature = inspect.signature(cls.call)

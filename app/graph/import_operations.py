@@ -204,6 +204,13 @@ def drop_implicit_masks(layers: list) -> list:
                 and not_equal.get(_history(args[0])[0]) in masking):
             implicit.add(name_of(layer))
             helpers[_history(args[0])[0]] = name_of(layer)
+    converted = {}     # ConvertToTensor(mask) -> its mask node: Attention hands the query mask on so
+    for layer in layers:
+        args = single_call(layer)
+        if (layer.get("class_name") == "ConvertToTensor" and args is not None and len(args) == 1
+                and _history(args[0]) and _history(args[0])[0] in implicit):
+            implicit.add(name_of(layer))
+            converted[name_of(layer)] = _history(args[0])[0]
     if not implicit:
         return layers
 
@@ -223,6 +230,10 @@ def drop_implicit_masks(layers: list) -> list:
             for use in uses:
                 implicit.discard(_history(use)[0])
                 implicit.discard(helpers.get(_history(use)[0]))     # an Any without its NotEqual
+    for node, source in converted.items():   # a kept conversion keeps the mask it converts
+        if node not in implicit:
+            implicit.discard(source)
+            implicit.discard(helpers.get(source))
     dropped = implicit | {n for n, mask in helpers.items() if mask in implicit}
     result = []
     for layer in layers:

@@ -51,6 +51,8 @@ SPECIAL = {
     "RandomContrast": ({"factor": 0.1}, (2, 6, 6, 3)),
     "RandomBrightness": ({"factor": 0.1}, (2, 6, 6, 3)),
     "RandomCrop": ({"height": 3, "width": 4}, (2, 6, 6, 3)),
+    "Attention": ({"use_scale": True, "score_mode": "concat"}, "pair:(2, 3, 4)"),
+    "AdditiveAttention": ({}, "pair:(2, 3, 4)"),
 }
 
 RECURRENT_NAMES = ("RNN", "LSTM", "GRU", "ConvLSTM")

@@ -84,3 +84,81 @@ def test_keras_model_with_new_layers_imports_reopens_and_exports(tmp_path, capsy
         assert "RandomCrop(" in text and "RandomBrightness(" in text and "UnitNormalization(" in text
         again = np.asarray(_module(code, f"new_{target}").load_trained_model().predict(x, verbose=0))
         np.testing.assert_allclose(again, expected, rtol=1e-4, atol=1e-5, err_msg=target)
+
+
+@pytest.mark.parametrize("name", ["Attention", "AdditiveAttention"])
+def test_attention_node_takes_query_value_key_on_one_port_in_wiring_order(name):
+    t = node_type(name)
+    assert t.category == "Attention" and len(t.inputs) == 1 and t.inputs[0].variadic
+    assert {p.name for p in t.params} >= {"use_scale", "dropout"}
+    doc = Document()
+    query = add(doc, "Input", {"shape": (3, 4), "name": "query"})
+    value = add(doc, "Input", {"shape": (5, 6), "name": "value"})
+    key = add(doc, "Input", {"shape": (5, 4), "name": "key"})
+    node = add(doc, name, default_params(name))
+    for source in (query, value, key):
+        wire(doc, source, node)
+    wire(doc, node, add(doc, "Output"))
+    assert doc.problems() == []
+    assert doc.checker.state(MODEL_ID).outputs[node]["output"] == (None, 3, 6)
+    rng = np.random.default_rng(0)
+    data = [rng.normal(size=(2,) + s).astype("float32") for s in ((3, 4), (5, 6), (5, 4))]
+    assert compile_document(doc).model.predict(data, verbose=0).shape == (2, 3, 6)
+    doc2 = Document()
+    only = add(doc2, "Input", {"shape": (3, 4)})
+    lonely = add(doc2, name, default_params(name))
+    wire(doc2, only, lonely)
+    wire(doc2, lonely, add(doc2, "Output"))
+    assert any("[query, value]" in p.message for p in doc2.problems())
+
+
+def _keras_attention_model():
+    import keras
+
+    query_in = keras.Input((4,), dtype="int32", name="query_tokens")
+    value_in = keras.Input((6,), dtype="int32", name="value_tokens")
+    q = keras.layers.Embedding(12, 8, mask_zero=True, name="embed_query")(query_in)
+    v = keras.layers.Embedding(12, 8, mask_zero=True, name="embed_value")(value_in)
+    dot = keras.layers.Attention(use_scale=True, score_mode="concat", name="dot")([q, v])
+    additive = keras.layers.AdditiveAttention(name="additive")([q, v, v])
+    pooled = [keras.layers.GlobalAveragePooling1D(name=f"pool_{i}")(t) for i, t in enumerate((dot, additive))]
+    outputs = keras.layers.Dense(3, name="head")(keras.layers.Concatenate(name="cat")(pooled))
+    tokens = [np.array([[3, 4, 0, 0], [5, 6, 7, 0]]), np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 0]])]
+    return keras.Model([query_in, value_in], outputs), tokens
+
+
+@pytest.mark.oracle
+def test_keras_attention_model_with_masks_imports_reopens_and_exports(tmp_path, capsys):
+    model, tokens = _keras_attention_model()
+    model.get_layer("dot").set_weights([np.array(1.3, "float32"), np.array(0.7, "float32")])
+    expected = np.asarray(model.predict(tokens, verbose=0))
+    path = tmp_path / "att.keras"
+    model.save(path)
+    project = tmp_path / "att.strata"
+    assert main(["import", str(path), "-o", str(project)]) == 0, capsys.readouterr().err
+    doc = load_project(project)
+    assert doc.problems() == []
+    types = [n.type for n in doc.model.nodes.values()]
+    assert "Attention" in types and "AdditiveAttention" in types and "ConvertToTensor" not in " ".join(types)
+    got = np.asarray(compile_document(doc).model.predict(tokens, verbose=0))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    for target in ("keras", "engine"):
+        code = tmp_path / f"att_{target}.py"
+        write_export(doc, code, target, weights=True)
+        again = np.asarray(_module(code, f"att_{target}").load_trained_model().predict(tokens, verbose=0))
+        np.testing.assert_allclose(again, expected, rtol=1e-4, atol=1e-5, err_msg=target)
+
+
+@pytest.mark.oracle
+def test_import_refuses_a_causal_mask_by_name_and_writes_nothing(tmp_path, capsys):
+    import keras
+
+    x = keras.Input((5, 4), name="seq")
+    model = keras.Model(x, keras.layers.Attention(name="self_attention")([x, x], use_causal_mask=True))
+    path = tmp_path / "causal.keras"
+    model.save(path)
+    project = tmp_path / "causal.strata"
+    assert main(["import", str(path), "-o", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "self_attention" in err and "use_causal_mask=True" in err and "Traceback" not in err
+    assert not project.exists()

@@ -1,0 +1,11 @@
+"""Built-in attention layers. Each layer lives in its own module; list it in `CATEGORY`."""
+
+from engine.layers.attention.additive_attention import AdditiveAttention
+from engine.layers.attention.attention import Attention
+
+CATEGORY: dict[str, str] = {
+    "Attention": "Attention",
+    "AdditiveAttention": "Attention",
+}
+
+__all__ = list(CATEGORY)
