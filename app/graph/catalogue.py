@@ -174,11 +174,14 @@ def _call_ports(cls, category: str) -> tuple:
     except (TypeError, ValueError):
         return (Port("inputs", "in"),)
     ports = []
+    optional = getattr(cls, "optional_call_inputs", ())   # tensor arguments that may be left unwired
     for p in list(signature.parameters.values())[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in ("training", "mask", "kwargs"):
             continue
         if p.default is inspect.Parameter.empty:
             ports.append(Port(p.name, "in"))
+        elif p.name in optional:
+            ports.append(Port(p.name, "in", optional=True))
     return tuple(ports) or (Port("inputs", "in"),)
 
 

@@ -38,6 +38,8 @@ KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     "All": ("reduce_all", {"axis": "axis", "keepdims": "keepdims"}),
     # the query mask an Attention layer hands on (`compute_mask` returns convert_to_tensor(mask))
     "ConvertToTensor": ("identity", {}),
+    # masks combined by merge layers (Add, Concatenate) whose inputs carry masks
+    "LogicalOr": ("logical_or", {}), "LogicalAnd": ("logical_and", {}), "LogicalNot": ("logical_not", {}),
 }
 # Options that only matter when set (tensor layout flags Strata never uses): ignored when empty.
 _IGNORED_WHEN_UNSET = {"sparse", "ragged"}

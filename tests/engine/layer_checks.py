@@ -84,11 +84,13 @@ def _check_training_step(layer_cls, kwargs, x):
     assert changed, f"{layer_cls.__name__}: one training step changed no weight"
 
 
-def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, training=False, call_kwargs=None):
+def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, training=False, call_kwargs=None,
+                          as_args=False):
     """Float64 gradients w.r.t. the input(s) and every trainable weight match central differences.
 
-    `x` is one array or a list of arrays (a layer called on a list, e.g. Attention's
-    [query, value, key]); `call_kwargs` are passed to every call."""
+    `x` is one array or a list of arrays, passed as one list (a layer called on a list, e.g.
+    Attention's [query, value, key]) or with `as_args` as separate arguments
+    (MultiHeadAttention(query, value, key)); `call_kwargs` are passed to every call."""
     rng = np.random.default_rng(seed)
     layer = layer_cls(**dict(kwargs, dtype="float64"))
     is_list = isinstance(x, (list, tuple))
@@ -101,12 +103,15 @@ def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, tr
     def pack(values):
         return list(values) if is_list else values[0]
 
-    out = layer(pack(arrays), **call_kwargs)
+    def call(values):
+        return layer(*values, **call_kwargs) if as_args else layer(pack(values), **call_kwargs)
+
+    out = call(arrays)
     upstream = rng.normal(size=out.shape)
     weights = list(layer.trainable_weights)
 
     def run():
-        result = layer(pack(arrays), **call_kwargs)
+        result = call([Tensor(a) for a in arrays])   # numpy float64 past the first input would become float32
         return np.sum(np.asarray(result.numpy(), dtype=np.float64) * upstream)
 
     tensors = [Tensor(a) for a in arrays]
@@ -114,7 +119,7 @@ def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, tr
     with GradientTape() as tape:
         for t in floats:
             tape.watch(t)
-        result = layer(pack(tensors), **call_kwargs)
+        result = call(tensors)
     grads = tape.gradient(result, floats + weights, output_gradients=upstream)
 
     float_arrays = [a for a in arrays if a.dtype.kind == "f"]

@@ -2,10 +2,12 @@
 
 from engine.layers.attention.additive_attention import AdditiveAttention
 from engine.layers.attention.attention import Attention
+from engine.layers.attention.multi_head_attention import MultiHeadAttention
 
 CATEGORY: dict[str, str] = {
     "Attention": "Attention",
     "AdditiveAttention": "Attention",
+    "MultiHeadAttention": "Attention",
 }
 
 __all__ = list(CATEGORY)

@@ -162,3 +162,65 @@ def test_import_refuses_a_causal_mask_by_name_and_writes_nothing(tmp_path, capsy
     err = capsys.readouterr().err
     assert "self_attention" in err and "use_causal_mask=True" in err and "Traceback" not in err
     assert not project.exists()
+
+
+def test_multi_head_attention_node_has_query_value_and_optional_key_ports():
+    t = node_type("MultiHeadAttention")
+    assert t.category == "Attention"
+    assert [(p.name, p.optional) for p in t.inputs] == [("query", False), ("value", False), ("key", True)]
+    assert t.param("num_heads").kind == INT and t.param("key_dim").kind == INT
+    for with_key in (False, True):
+        doc = Document()
+        query = add(doc, "Input", {"shape": (3, 4), "name": "query"})
+        value = add(doc, "Input", {"shape": (5, 6), "name": "value"})
+        node = add(doc, "MultiHeadAttention", default_params("MultiHeadAttention"))
+        wire(doc, query, node, dst_port="query")
+        wire(doc, value, node, dst_port="value")
+        if with_key:
+            wire(doc, add(doc, "Input", {"shape": (5, 2), "name": "key"}), node, dst_port="key")
+        wire(doc, node, add(doc, "Output"))
+        assert doc.problems() == [], doc.problems()
+        assert doc.checker.state(MODEL_ID).outputs[node]["output"] == (None, 3, 4)
+        params = 4 * 32 + 32 + (2 if with_key else 6) * 32 + 32 + 6 * 32 + 32 + 32 * 4 + 4
+        assert doc.total_params() == params
+        rng = np.random.default_rng(1)
+        shapes = [(3, 4), (5, 6)] + ([(5, 2)] if with_key else [])
+        data = [rng.normal(size=(2,) + s).astype("float32") for s in shapes]
+        assert compile_document(doc).model.predict(data, verbose=0).shape == (2, 3, 4)
+
+
+@pytest.mark.oracle
+def test_keras_transformer_block_imports_reopens_and_exports(tmp_path, capsys):
+    import keras
+
+    tokens_in = keras.Input((6,), dtype="int32", name="tokens")
+    memory_in = keras.Input((4, 5), name="memory")
+    x = keras.layers.Embedding(20, 8, mask_zero=True, name="embed")(tokens_in)
+    attended = keras.layers.MultiHeadAttention(2, 4, name="self_attention")(x, x)
+    x = keras.layers.LayerNormalization(name="norm")(keras.layers.Add(name="residual")([x, attended]))
+    x = keras.layers.MultiHeadAttention(3, 2, value_dim=3, output_shape=6, use_bias=False, name="cross")(
+        x, memory_in, memory_in)
+    outputs = keras.layers.Dense(2, name="head")(keras.layers.GlobalAveragePooling1D(name="pool")(x))
+    model = keras.Model([tokens_in, memory_in], outputs)
+    rng = np.random.default_rng(6)
+    model.set_weights([w + rng.normal(scale=0.2, size=w.shape).astype("float32") for w in model.get_weights()])
+    data = [np.array([[3, 4, 5, 0, 0, 0], [6, 7, 8, 9, 1, 2]]), rng.normal(size=(2, 4, 5)).astype("float32")]
+    expected = np.asarray(model.predict(data, verbose=0))
+    path = tmp_path / "transformer.keras"
+    model.save(path)
+    from engine import keras as engine_keras     # the residual Add hands on its masks as LogicalOr
+
+    np.testing.assert_allclose(engine_keras.models.load_model(str(path)).predict(data, verbose=0), expected,
+                               rtol=1e-4, atol=1e-5)
+    project = tmp_path / "transformer.strata"
+    assert main(["import", str(path), "-o", str(project)]) == 0, capsys.readouterr().err
+    doc = load_project(project)
+    assert doc.problems() == []
+    assert [n.type for n in doc.model.nodes.values()].count("MultiHeadAttention") == 2
+    got = np.asarray(compile_document(doc).model.predict(data, verbose=0))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    for target in ("keras", "engine"):
+        code = tmp_path / f"transformer_{target}.py"
+        write_export(doc, code, target, weights=True)
+        again = np.asarray(_module(code, f"transformer_{target}").load_trained_model().predict(data, verbose=0))
+        np.testing.assert_allclose(again, expected, rtol=1e-4, atol=1e-5, err_msg=target)
