@@ -248,6 +248,7 @@ def restore_saved_weights(doc: Document, builder: _Builder) -> None:
     weights.npz) is an error naming node, variable, both shapes and the file; every entry is
     checked before any is assigned, so a failure leaves no layer half-loaded."""
     from app.graph.document import Problem
+    from app.graph.weight_check import locate_weights_path
 
     where = f"{doc.path}: weights.npz" if getattr(doc, "path", None) else "the project's weights"
     assignments, problems = [], []
@@ -256,7 +257,7 @@ def restore_saved_weights(doc: Document, builder: _Builder) -> None:
         if saved is None:
             continue
         variables = list(layer.weights)
-        block_id, node_id = _locate(doc, path)
+        block_id, node_id = locate_weights_path(doc, path) or (None, path.rsplit("/", 1)[-1])
         label = doc.display_name(block_id, node_id) if block_id else path
         if len(saved) != len(variables):
             problems.append(Problem("weights_mismatch", block_id or MODEL_ID, node_id,
@@ -273,20 +274,3 @@ def restore_saved_weights(doc: Document, builder: _Builder) -> None:
         raise CompileError(problems)
     for layer, saved in assignments:
         layer.set_weights(saved)
-
-
-def _locate(doc: Document, path: str):
-    """(block id, node id) of a weights path ("n5", "n20/n5", "shared:b8/n5"), or (None, id)."""
-    parts = path.split("/")
-    block_id = MODEL_ID
-    for part in parts[:-1]:
-        if part.startswith("shared:"):
-            block_id = part[len("shared:"):]
-            continue
-        node = doc.blocks.get(block_id).nodes.get(part) if block_id in doc.blocks else None
-        if node is None or node.type != BLOCK:
-            return None, parts[-1]
-        block_id = node.block
-    if block_id in doc.blocks and parts[-1] in doc.blocks[block_id].nodes:
-        return block_id, parts[-1]
-    return None, parts[-1]
