@@ -224,7 +224,8 @@ def drop_implicit_masks(layers: list) -> list:
         return layers
 
     def mask_of_implicit(key, value):
-        return (key == "mask" or key.endswith("_mask")) and _history(value) is not None and _history(value)[0] in implicit
+        source = _history(value)
+        return (key == "mask" or key.endswith("_mask")) and source is not None and source[0] in implicit
 
     watched = implicit | set(helpers)
     for layer in layers:        # the node stays unless every use of it is a `mask=` argument
