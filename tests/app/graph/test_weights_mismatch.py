@@ -155,3 +155,22 @@ def test_a_changed_node_still_starts_afresh_without_error(tmp_path):
             archive.writestr(name, blob)
     loaded = load_project(path)
     assert compile_document(loaded).layers[ids[2]].get_weights()[0].shape == (5, 4)
+
+
+@pytest.mark.parametrize("command", ["summary", "validate", "export"])
+def test_cli_reports_the_bad_array_in_one_line_without_a_traceback(tmp_path, capsys, monkeypatch, command):
+    from app.cli import main
+
+    monkeypatch.setenv("HOME", str(tmp_path))          # the trust store lives under the user's home
+    doc, ids, path = _saved_project(tmp_path)
+    key = _key_of(doc, ids[1])
+
+    def corrupt(arrays):
+        arrays[f"{key}_1"] = np.zeros((7,), "float32")
+    _rewrite_weights(path, corrupt)
+    args = [command, str(path)] + (["-o", str(tmp_path / "out.py")] if command == "export" else [])
+    assert main(args) in (1, 2)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("strata: error: ")
+    assert "'bias'" in err and "(5,)" in err and "(7,)" in err and "weights.npz" in err
+    assert not (tmp_path / "out.py").exists()
