@@ -29,7 +29,14 @@ def weight_shape_problems(doc: Document, where: str) -> list[str]:
         in_shapes = [state.outputs.get(e.src[0], {}).get(e.src[1]) for e in edges]
         if signature != (node.type, freeze(node.params), freeze(in_shapes)):
             continue    # a changed node starts afresh, as compiling does
-        shapes = getattr(state.params.get(node_id), "shapes", None)
+        instance = _instance_of(doc, path, block_id)
+        if instance is None:
+            continue
+        try:   # the layer is built on this instance's inputs, which other instances need not share
+            seen = doc.checker.instance_state(block_id, instance)
+        except ValueError:
+            continue
+        shapes = getattr(seen.params.get(node_id), "shapes", None)
         if shapes is None:
             continue
         label = doc.display_name(block_id, node_id)
@@ -59,3 +66,18 @@ def locate_weights_path(doc: Document, path: str):
             return None
         block_id = node.block
     return (block_id, parts[-1]) if parts[-1] in doc.blocks[block_id].nodes else None
+
+
+def _instance_of(doc: Document, path: str, block_id: str):
+    """The instance path (Block node ids from the Model) of a weights path's block, or None:
+    a shared definition's entries are sized on its first instance."""
+    parts = path.split("/")[:-1]
+    if not parts:
+        return ()
+    if parts[0].startswith("shared:"):
+        shared = parts[0][len("shared:"):]
+        firsts = doc.checker.instance_paths(shared)
+        if not firsts:
+            return None
+        return tuple(firsts[0]) + tuple(parts[1:])
+    return tuple(parts)
