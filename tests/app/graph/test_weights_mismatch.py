@@ -174,3 +174,38 @@ def test_cli_reports_the_bad_array_in_one_line_without_a_traceback(tmp_path, cap
     assert "Traceback" not in err and err.startswith("strata: error: ")
     assert "'bias'" in err and "(5,)" in err and "(7,)" in err and "weights.npz" in err
     assert not (tmp_path / "out.py").exists()
+
+
+def test_instances_of_one_block_with_different_inputs_reopen_and_a_bad_one_is_named(tmp_path):
+    """Each instance's weights are sized on that instance's inputs (a (4,)- and a (6,)-wide
+    instance of one Dense block), so a good project opens and a bad array names its entry."""
+    from app.graph import AddBlock, Document, RemoveNodes
+    from tests.app.graph.helpers import add as add_node, wire as connect
+
+    doc = Document()
+    block = doc.apply(AddBlock("Proj")).block_id
+    doc.apply(RemoveNodes(block, list(doc.blocks[block].nodes)))
+    x = add_node(doc, "Input", {"name": "x"}, block=block)
+    dense = add_node(doc, "Dense", {"units": 3}, block=block, label="dense")
+    out = add_node(doc, "Output", {"name": "y"}, block=block, position=(300, 0))
+    connect(doc, x, dense, block=block)
+    connect(doc, dense, out, block=block)
+    instances = []
+    for width, y in ((4, 0), (6, 200)):
+        source = add_node(doc, "Input", {"shape": (width,), "name": f"in{width}"}, position=(0, y))
+        instance = add_node(doc, "Block", block_ref=block, label=f"proj{width}")
+        connect(doc, source, instance, dst_port="x")
+        connect(doc, instance, add_node(doc, "Output", {"name": f"out{width}"}, position=(600, y)), src_port="y")
+        instances.append(instance)
+    compile_document(doc).store_weights(doc)
+    path = tmp_path / "two.strata"
+    save_project(doc, path)
+    loaded = load_project(path)
+    assert {tuple(v[0].shape) for _, v in loaded.weights.entries.values()} == {(4, 3), (6, 3)}
+    key = doc.weights.to_arrays()[1][f"{instances[1]}/{dense}"]["key"]
+
+    def corrupt(arrays):
+        arrays[f"{key}_0"] = np.zeros((4, 3), "float32")
+    _rewrite_weights(path, corrupt)
+    with pytest.raises(ProjectError, match=rf"'{instances[1]}/{dense}'.*'kernel' has shape \(6, 3\).*\(4, 3\)"):
+        load_project(path)
