@@ -105,7 +105,13 @@ def _choices(kind: str) -> tuple:
     return ()
 
 
+# Pairs of real numbers (pixel ranges such as (0.0, 1.0)): a literal field checked by the layer.
+_NUMBER_PAIRS = {"value_range"}
+
+
 def _kind_for(name: str, default, has_default: bool) -> tuple[str, tuple]:
+    if name in _NUMBER_PAIRS:
+        return ANY, ()
     if isinstance(default, str) and default in _ENUMS_BY_DEFAULT:
         return ENUM, _ENUMS_BY_DEFAULT[default]
     if name in _ENUMS and (not has_default or default is None or (isinstance(default, str) and default in _ENUMS[name])):
@@ -159,18 +165,23 @@ def params_from_signature(cls) -> tuple:
 
 
 def _call_ports(cls, category: str) -> tuple:
-    if category == "Merging":
+    # Merging layers, and layers called on one list such as Attention's [query, value, key]:
+    # one port taking several wires, in the order they were connected.
+    if category == "Merging" or getattr(cls, "call_takes_list", False):
         return (Port("inputs", "in", variadic=True),)
     try:
         signature = inspect.signature(cls.call)
     except (TypeError, ValueError):
         return (Port("inputs", "in"),)
     ports = []
+    optional = getattr(cls, "optional_call_inputs", ())   # tensor arguments that may be left unwired
     for p in list(signature.parameters.values())[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in ("training", "mask", "kwargs"):
             continue
         if p.default is inspect.Parameter.empty:
             ports.append(Port(p.name, "in"))
+        elif p.name in optional:
+            ports.append(Port(p.name, "in", optional=True))
     return tuple(ports) or (Port("inputs", "in"),)
 
 

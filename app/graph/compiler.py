@@ -238,8 +238,39 @@ def compile_document(doc: Document, restore_weights: bool = True) -> CompiledMod
                         outputs[0] if len(outputs) == 1 else outputs, name=python_name(model_block.name, "model"))
     compiled = CompiledModel(model, builder.layers, builder.signatures, builder.instances)
     if restore_weights and doc.weights is not None:
-        for path, layer in builder.layers.items():
-            saved = doc.weights.get(path, builder.signatures[path])
-            if saved is not None and [tuple(w.shape) for w in layer.get_weights()] == [tuple(w.shape) for w in saved]:
-                layer.set_weights(saved)
+        restore_saved_weights(doc, builder)
     return compiled
+
+
+def restore_saved_weights(doc: Document, builder: _Builder) -> None:
+    """Give each layer its saved weights when its node is unchanged. An entry whose node is
+    unchanged but whose arrays do not fit the layer's variables (a damaged or edited
+    weights.npz) is an error naming node, variable, both shapes and the file; every entry is
+    checked before any is assigned, so a failure leaves no layer half-loaded."""
+    from app.graph.document import Problem
+    from app.graph.weight_check import locate_weights_path
+
+    where = f"{doc.path}: weights.npz" if getattr(doc, "path", None) else "the project's weights"
+    assignments, problems = [], []
+    for path, layer in builder.layers.items():
+        saved = doc.weights.get(path, builder.signatures[path])
+        if saved is None:
+            continue
+        variables = list(layer.weights)
+        block_id, node_id = locate_weights_path(doc, path) or (None, path.rsplit("/", 1)[-1])
+        label = doc.display_name(block_id, node_id) if block_id else path
+        if len(saved) != len(variables):
+            problems.append(Problem("weights_mismatch", block_id or MODEL_ID, node_id,
+                                    f"{label} (weights entry {path!r}) has {len(variables)} variable(s), but "
+                                    f"{where} holds {len(saved)} array(s) for it."))
+            continue
+        for variable, value in zip(variables, saved):
+            if tuple(variable.shape) != tuple(value.shape):
+                problems.append(Problem("weights_mismatch", block_id or MODEL_ID, node_id,
+                                        f"{label} (weights entry {path!r}): variable {variable.name!r} has shape "
+                                        f"{tuple(variable.shape)}, but {where} holds shape {tuple(value.shape)}."))
+        assignments.append((layer, saved))
+    if problems:
+        raise CompileError(problems)
+    for layer, saved in assignments:
+        layer.set_weights(saved)

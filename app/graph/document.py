@@ -119,7 +119,8 @@ class Problem:
     """A problem found by the live checks, attached to a node (never raised).
 
     kind: "shape_mismatch", "missing_input", "cycle", "dangling_output", "invalid_parameter",
-    "custom_code", "unknown_type", "untrusted", "block", "no_output", "no_input".
+    "custom_code", "unknown_type", "untrusted", "block", "no_output", "no_input", and at compile
+    time "weights_mismatch" (saved weights that do not fit the layer).
     `block` and `node` locate it; `port` / `param` / `line` narrow it down. `instance` is
     the instance path (Block node ids from the Model) when the problem occurs only in some
     instances of a block definition, else ().

@@ -222,7 +222,8 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic):
     shapes = [tuple(o.shape) if hasattr(o, "shape") else None for o in outs]
     try:
         count = ParamCount(layer.count_params(),
-                           sum(int(np.prod(v.shape)) for v in layer.non_trainable_weights))
+                           sum(int(np.prod(v.shape)) for v in layer.non_trainable_weights),
+                           tuple((v.name, tuple(v.shape)) for v in layer.weights))
     except Exception:
         count = ParamCount(0)
     return shapes, count, None
@@ -231,15 +232,16 @@ def _evaluate_uncached(type_name, params, in_shapes, variadic):
 class ParamCount(int):
     """A node's weight count (an int, as model.summary() counts) that also knows how many of
     those scalars are non-trainable (BatchNormalization's moving statistics, a custom layer's
-    `trainable=False` weight)."""
+    `trainable=False` weight) and, when known, each weight's (name, shape) in `get_weights` order."""
 
-    def __new__(cls, total: int, non_trainable: int = 0):
+    def __new__(cls, total: int, non_trainable: int = 0, shapes=None):
         count = super().__new__(cls, total)
         count.non_trainable = int(non_trainable)
+        count.shapes = shapes
         return count
 
     def __reduce__(self):
-        return ParamCount, (int(self), self.non_trainable)
+        return ParamCount, (int(self), self.non_trainable, self.shapes)
 
 
 def non_trainable_of(count) -> int:

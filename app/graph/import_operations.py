@@ -157,6 +157,10 @@ def _history(value):
     return tuple((value.get("config") or {}).get("keras_history") or ()) if _is_tensor(value) else None
 
 
+# Operations that pass masks on (class -> number of mask arguments), dropped with the masks they read.
+MASK_COMBINING_OPS = {"ConvertToTensor": 1, "LogicalOr": 2, "LogicalAnd": 2}
+
+
 def drop_implicit_masks(layers: list) -> list:
     """`layers` without the masks Keras 3 writes out for `Embedding(mask_zero=True)`.
 
@@ -204,11 +208,24 @@ def drop_implicit_masks(layers: list) -> list:
                 and not_equal.get(_history(args[0])[0]) in masking):
             implicit.add(name_of(layer))
             helpers[_history(args[0])[0]] = name_of(layer)
+    # Masks handed on by layers: Attention's ConvertToTensor(mask), a merge's LogicalOr/And of
+    # its inputs' masks (a residual Add after attention). Each node -> the mask nodes it reads.
+    converted = {}
+    for layer in layers:
+        args = single_call(layer)
+        arity = MASK_COMBINING_OPS.get(layer.get("class_name"))
+        if arity is None or args is None or len(args) != arity:
+            continue
+        sources = [_history(a)[0] if _history(a) else None for a in args]
+        if all(source in implicit for source in sources):
+            implicit.add(name_of(layer))
+            converted[name_of(layer)] = sources
     if not implicit:
         return layers
 
     def mask_of_implicit(key, value):
-        return key == "mask" and _history(value) is not None and _history(value)[0] in implicit
+        source = _history(value)
+        return (key == "mask" or key.endswith("_mask")) and source is not None and source[0] in implicit
 
     watched = implicit | set(helpers)
     for layer in layers:        # the node stays unless every use of it is a `mask=` argument
@@ -223,6 +240,16 @@ def drop_implicit_masks(layers: list) -> list:
             for use in uses:
                 implicit.discard(_history(use)[0])
                 implicit.discard(helpers.get(_history(use)[0]))     # an Any without its NotEqual
+    changed = True
+    while changed:      # a kept combination keeps the masks it reads, and so on down the chain
+        changed = False
+        for node, sources in converted.items():
+            if node not in implicit:
+                for source in sources:
+                    for name in (source, helpers.get(source)):
+                        if name in implicit:
+                            implicit.discard(name)
+                            changed = True
     dropped = implicit | {n for n, mask in helpers.items() if mask in implicit}
     result = []
     for layer in layers:

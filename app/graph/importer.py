@@ -111,6 +111,8 @@ def import_keras(path, fold: bool = True) -> Document:
 
 
 MODEL_KINDS = ("Functional", "Sequential", "Model")
+# Call options that change a layer's result but have no node parameter: refused, never dropped.
+UNREPRESENTABLE_CALL_OPTIONS = ("use_causal_mask", "return_attention_scores")
 
 
 class _BlockBuilder:
@@ -328,6 +330,9 @@ class _BlockBuilder:
         else:
             pairs = list(zip([p.name for p in ports], positional))
         for key, value in (kwargs or {}).items():
+            if key in UNREPRESENTABLE_CALL_OPTIONS and value not in (None, False):
+                self.fail(f"layer {name!r} is called with {key}={value!r}, which a Strata node cannot express "
+                          "(its call options are not node parameters)")
             history = _history(value)
             if history is not None:
                 if key not in {p.name for p in ports}:

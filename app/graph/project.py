@@ -255,6 +255,13 @@ def load_project(path, trust: TrustStore | None = None) -> Document:
                    or (trust is not None and trust.is_trusted(doc.content_hash)))
     doc.path = str(path)
     doc.recheck()
+    if doc.weights:
+        from app.graph.weight_check import weight_shape_problems
+
+        problems = weight_shape_problems(doc, f"{path}: weights.npz")
+        if problems:
+            raise ProjectError("; ".join(problems[:10]) + (f" (and {len(problems) - 10} more)"
+                                                            if len(problems) > 10 else ""))
     return doc
 
 

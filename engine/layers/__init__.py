@@ -19,15 +19,17 @@ from engine.layers.regularization import *  # noqa: F401,F403
 from engine.layers.merging import *  # noqa: F401,F403
 from engine.layers.activations import *  # noqa: F401,F403
 from engine.layers.preprocessing import *  # noqa: F401,F403
+from engine.layers.attention import *  # noqa: F401,F403
 from engine.layers import (
-    activations as _act, convolution as _conv, core as _core, merging as _merge, normalization as _norm,
+    activations as _act, attention as _attn, convolution as _conv, core as _core, merging as _merge,
+    normalization as _norm,
     pooling as _pool, preprocessing as _prep, regularization as _reg, reshaping as _reshape, rnn as _rnn,
 )
 
 # Palette category of each built-in layer ("Core", "Convolution", "Pooling", "Recurrent",
-# "Normalization", "Regularization", "Merging", "Activation", "Preprocessing").
+# "Normalization", "Regularization", "Merging", "Activation", "Preprocessing", "Attention").
 CATEGORIES: dict[str, str] = {}
-for _module in (_core, _conv, _pool, _reshape, _rnn, _norm, _reg, _merge, _act, _prep):
+for _module in (_core, _conv, _pool, _reshape, _rnn, _norm, _reg, _merge, _act, _prep, _attn):
     CATEGORIES.update(_module.CATEGORY)
 
 

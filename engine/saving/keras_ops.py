@@ -36,7 +36,13 @@ KERAS_OPS: dict[str, tuple[str, dict[str, str]]] = {
     # a Masking layer's mask: Any(NotEqual(x, mask_value), axis=-1)
     "Any": ("reduce_any", {"axis": "axis", "keepdims": "keepdims"}),
     "All": ("reduce_all", {"axis": "axis", "keepdims": "keepdims"}),
+    # the query mask an Attention layer hands on (`compute_mask` returns convert_to_tensor(mask))
+    "ConvertToTensor": ("identity", {}),
+    # masks combined by merge layers (Add, Concatenate) whose inputs carry masks
+    "LogicalOr": ("logical_or", {}), "LogicalAnd": ("logical_and", {}), "LogicalNot": ("logical_not", {}),
 }
+# Options that only matter when set (tensor layout flags Strata never uses): ignored when empty.
+_IGNORED_WHEN_UNSET = {"sparse", "ragged"}
 
 
 def is_keras_operation(layer_data) -> bool:
@@ -58,7 +64,8 @@ class PendingOperation:
         if class_name not in KERAS_OPS:
             raise ValueError(f"{where}, which is not built in; supported operations: {', '.join(sorted(KERAS_OPS))}.")
         op_name, keywords = KERAS_OPS[class_name]
-        unknown = sorted(set(config) - set(keywords) - {"name", "dtype"})
+        unknown = sorted(k for k in set(config) - set(keywords) - {"name", "dtype"}
+                         if not (k in _IGNORED_WHEN_UNSET and config[k] in (None, False)))
         if unknown:
             raise ValueError(f"{where} with options {unknown} that Strata does not support.")
         self.fn = find_op(op_name)

@@ -84,35 +84,52 @@ def _check_training_step(layer_cls, kwargs, x):
     assert changed, f"{layer_cls.__name__}: one training step changed no weight"
 
 
-def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, training=False):
-    """Float64 gradients w.r.t. the input and every trainable weight match central differences."""
+def check_layer_gradients(layer_cls, kwargs, x, atol=ATOL, rtol=RTOL, seed=1, training=False, call_kwargs=None,
+                          as_args=False):
+    """Float64 gradients w.r.t. the input(s) and every trainable weight match central differences.
+
+    `x` is one array or a list of arrays, passed as one list (a layer called on a list, e.g.
+    Attention's [query, value, key]) or with `as_args` as separate arguments
+    (MultiHeadAttention(query, value, key)); `call_kwargs` are passed to every call."""
     rng = np.random.default_rng(seed)
     layer = layer_cls(**dict(kwargs, dtype="float64"))
-    x64 = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind == "f" else np.asarray(x)
-    out = layer(x64, training=training) if _takes_training(layer) else layer(x64)
+    is_list = isinstance(x, (list, tuple))
+    arrays = [np.asarray(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+              for a in (x if is_list else [x])]
+    call_kwargs = dict(call_kwargs or {})
+    if _takes_training(layer):
+        call_kwargs["training"] = training
+
+    def pack(values):
+        return list(values) if is_list else values[0]
+
+    def call(values):
+        return layer(*values, **call_kwargs) if as_args else layer(pack(values), **call_kwargs)
+
+    out = call(arrays)
     upstream = rng.normal(size=out.shape)
     weights = list(layer.trainable_weights)
-    input_is_float = x64.dtype.kind == "f"
 
-    def run(inp):
-        result = layer(inp, training=training) if _takes_training(layer) else layer(inp)
+    def run():
+        result = call([Tensor(a) for a in arrays])   # numpy float64 past the first input would become float32
         return np.sum(np.asarray(result.numpy(), dtype=np.float64) * upstream)
 
-    xt = Tensor(x64)
+    tensors = [Tensor(a) for a in arrays]
+    floats = [t for t, a in zip(tensors, arrays) if a.dtype.kind == "f"]
     with GradientTape() as tape:
-        if input_is_float:
-            tape.watch(xt)
-        result = layer(xt, training=training) if _takes_training(layer) else layer(xt)
-    sources = ([xt] if input_is_float else []) + weights
-    grads = tape.gradient(result, sources, output_gradients=upstream)
+        for t in floats:
+            tape.watch(t)
+        result = call(tensors)
+    grads = tape.gradient(result, floats + weights, output_gradients=upstream)
 
-    if input_is_float:
-        expected = _numeric(lambda: run(x64), x64)
-        np.testing.assert_allclose(grads[0].numpy(), expected, atol=atol, rtol=rtol, err_msg="input gradient")
+    float_arrays = [a for a in arrays if a.dtype.kind == "f"]
+    for i, array in enumerate(float_arrays):
+        expected = _numeric(run, array)
+        np.testing.assert_allclose(grads[i].numpy(), expected, atol=atol, rtol=rtol, err_msg=f"input gradient {i}")
     for i, w in enumerate(weights):
-        g = grads[i + (1 if input_is_float else 0)]
+        g = grads[i + len(float_arrays)]
         array = w.data
-        expected = _numeric(lambda: run(x64), array, variable=w)
+        expected = _numeric(run, array, variable=w)
         assert g is not None, f"no gradient for {w.path}"
         np.testing.assert_allclose(g.numpy(), expected, atol=atol, rtol=rtol, err_msg=f"gradient of {w.path}")
 

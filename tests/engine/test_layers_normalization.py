@@ -107,3 +107,27 @@ def test_group_normalization_values_and_errors():
         L.GroupNormalization(groups=3)(x)
     with pytest.raises(ValueError, match="more than"):
         L.GroupNormalization(groups=32)(x)
+
+
+@pytest.mark.parametrize("kwargs,shape", [({}, (3, 5)), ({"axis": 1}, (2, 4, 3)), ({"axis": [1, 2]}, (2, 3, 4))])
+def test_unit_normalization_check_layer_and_unit_norm(kwargs, shape):
+    layer = check_layer(L.UnitNormalization, kwargs, shape, expected_output_shape=shape, expected_num_weights=0)
+    x = np.random.default_rng(2).normal(size=shape).astype("float32")
+    axis = kwargs.get("axis", -1)
+    axes = tuple(axis) if isinstance(axis, list) else (axis,)
+    np.testing.assert_allclose(np.sqrt((layer(x).numpy() ** 2).sum(axis=axes)), 1.0, rtol=1e-5)
+
+
+def test_unit_normalization_keeps_zero_vectors_zero_with_a_finite_gradient():
+    from engine.autodiff import GradientTape, Tensor
+
+    x = Tensor(np.zeros((2, 3)))
+    with GradientTape() as tape:
+        tape.watch(x)
+        out = L.UnitNormalization(dtype="float64")(x)
+    np.testing.assert_array_equal(out.numpy(), 0.0)
+    assert np.all(np.isfinite(tape.gradient(out, [x])[0].numpy()))
+    with pytest.raises(ValueError, match="invalid axis"):
+        L.UnitNormalization(axis=3)(np.ones((2, 3), "float32"))
+    with pytest.raises(TypeError, match="axis must be"):
+        L.UnitNormalization(axis="last")

@@ -31,6 +31,8 @@ CHECKS = [
     (L.RandomZoom, {"height_factor": 0.2, "seed": 1}, (2, 3, 4, 2), 0),
     (L.RandomTranslation, {"height_factor": 0.2, "width_factor": 0.1, "seed": 1}, (2, 3, 4, 2), 0),
     (L.RandomContrast, {"factor": 0.3, "seed": 1}, (2, 3, 4, 2), 0),
+    (L.RandomBrightness, {"factor": 0.3, "seed": 1}, (2, 3, 4, 2), 0),
+    (L.RandomBrightness, {"factor": (-0.2, 0.5), "value_range": (-1.0, 1.0)}, (2, 3, 4, 2), 0),
     (L.LayerScale, {"init_values": 0.1, "projection_dim": 4}, (2, 3, 4), 1),
 ]
 
@@ -43,7 +45,7 @@ def test_check_layer(cls, kwargs, shape, num_weights):
 
 def test_preprocessing_layers_are_in_their_palette_category():
     for name in ("Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom",
-                 "RandomTranslation", "RandomContrast"):
+                 "RandomTranslation", "RandomContrast", "RandomCrop", "RandomBrightness"):
         assert CATEGORIES[name] == "Preprocessing"
 
 
@@ -55,17 +57,19 @@ def test_preprocessing_layers_are_in_their_palette_category():
     (L.RandomZoom, {"height_factor": 0.4, "width_factor": (-0.3, 0.2), "fill_mode": "wrap"}),
     (L.RandomTranslation, {"height_factor": 0.3, "width_factor": 0.3, "fill_mode": "nearest"}),
     (L.RandomContrast, {"factor": 0.5, "value_range": (-10, 10)}),
+    (L.RandomBrightness, {"factor": 0.3, "value_range": (-50, 50)}),
+    (L.RandomCrop, {"height": 3, "width": 3}),
 ])
 def test_training_transform_gradients_match_finite_differences(cls, kwargs):
     layer = cls(**kwargs, dtype="float64")
     layer._generator = lambda: np.random.default_rng(0)  # the same draw on every call (flips image 2 of 2)
     x = np.random.default_rng(2).normal(size=(2, 4, 5, 2))
-    upstream = np.random.default_rng(3).normal(size=x.shape)
+    upstream = np.random.default_rng(3).normal(size=layer(x, training=True).shape)   # RandomCrop: smaller
     xt = Tensor(x)
     with GradientTape() as tape:
         tape.watch(xt)
         out = layer(xt, training=True)
-    assert not np.allclose(out.numpy(), x)
+    assert out.shape != x.shape or not np.allclose(out.numpy(), x)
     grad = tape.gradient(out, [xt], output_gradients=upstream)[0]
     expected = numeric_grad(lambda t: layer(t, training=True), [x], 0, upstream)
     np.testing.assert_allclose(grad.numpy(), expected, atol=ATOL, rtol=RTOL)
@@ -75,6 +79,7 @@ def test_training_transform_gradients_match_finite_differences(cls, kwargs):
 RANDOM_LAYERS = [
     (L.RandomFlip, {}), (L.RandomRotation, {"factor": 0.4}), (L.RandomZoom, {"height_factor": 0.5}),
     (L.RandomTranslation, {"height_factor": 0.5, "width_factor": 0.5}), (L.RandomContrast, {"factor": 0.9}),
+    (L.RandomBrightness, {"factor": 0.5}),
 ]
 
 
@@ -118,6 +123,7 @@ def test_random_flip_is_an_exact_flip_of_about_half_the_images(mode, flip):
 @pytest.mark.parametrize("cls,kwargs", [
     (L.RandomRotation, {"factor": 0.0}), (L.RandomZoom, {"height_factor": 0.0}),
     (L.RandomTranslation, {"height_factor": 0.0, "width_factor": 0.0}), (L.RandomContrast, {"factor": 0.0}),
+    (L.RandomBrightness, {"factor": 0.0}),
 ])
 def test_zero_range_in_training_is_the_identity(cls, kwargs):
     np.testing.assert_allclose(cls(**kwargs, seed=1)(IMAGES, training=True).numpy(), IMAGES, rtol=1e-6, atol=1e-3)
@@ -236,6 +242,10 @@ def test_adapt_refuses_given_statistics_and_mismatched_data():
     (L.RandomFlip, {"mode": "diagonal"}, "mode must be one of"),
     (L.RandomContrast, {"factor": 1.5}, "factor must be a number in"),
     (L.RandomTranslation, {"height_factor": 2.0, "width_factor": 0.1}, "height_factor must be"),
+    (L.RandomBrightness, {"factor": 1.5}, "factor must be a number"),
+    (L.RandomBrightness, {"factor": 0.1, "value_range": (1, 1)}, "value_range must be"),
+    (L.RandomCrop, {"height": 0, "width": 3}, "height must be a positive int"),
+    (L.RandomCrop, {"height": 2, "width": 3, "data_format": "channels_first"}, "data_format must be one of"),
 ])
 def test_bad_image_layer_arguments_are_clear_errors(cls, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -255,3 +265,56 @@ def test_augmentation_runs_in_fit_and_not_in_predict():
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
     out = model(x, training=True).numpy()
     assert any(np.array_equal(o, xi[:, ::-1]) and not np.array_equal(o, xi) for o, xi in zip(out, x))
+
+
+# -- RandomBrightness and RandomCrop ----------------------------------------------------------------------
+def test_random_brightness_adds_one_shift_per_image_scaled_by_the_value_range_and_clips():
+    images = np.random.default_rng(8).uniform(0.2, 0.8, size=(400, 3, 4, 2)).astype("float32")
+    out = L.RandomBrightness((-0.1, 0.15), value_range=(0, 1), seed=4)(images, training=True).numpy()
+    shifts = (out - images).reshape(len(images), -1)
+    np.testing.assert_allclose(shifts, shifts[:, :1] * np.ones_like(shifts), atol=1e-6)   # one d per image
+    d = shifts[:, 0]
+    assert d.min() >= -0.1 - 1e-6 and d.max() <= 0.15 + 1e-6
+    assert abs(d.mean() - 0.025) < 0.01      # Uniform(-0.1, 0.15): mean 0.025, sd of the mean 0.0036
+    bright = L.RandomBrightness((1.0, 1.0), value_range=(0, 255))(IMAGES, training=True).numpy()
+    np.testing.assert_array_equal(bright, np.full_like(IMAGES, 255.0))   # + 255, clipped to the range
+
+
+def test_random_crop_takes_a_window_at_inference_passes_through_and_covers_every_offset():
+    images = np.arange(2 * 7 * 9 * 1, dtype="float32").reshape(2, 7, 9, 1)
+    layer = L.RandomCrop(4, 5, seed=3)
+    np.testing.assert_array_equal(layer(images).numpy(), images)          # Keras 3: identity at inference
+    assert layer.compute_output_shape((None, 7, 9, 1)) == (None, 4, 5, 1)
+    seen = set()
+    for _ in range(300):
+        out = layer(images, training=True).numpy()
+        assert out.shape == (2, 4, 5, 1)
+        top, left = divmod(int(out[0, 0, 0, 0]), 9)
+        np.testing.assert_array_equal(out, images[:, top:top + 4, left:left + 5])   # one window for the batch
+        seen.add((top, left))
+    assert seen == {(t, w) for t in range(4) for w in range(5)}
+
+
+def test_random_crop_of_a_small_image_resizes_the_window_keras_takes():
+    small = IMAGES[:, :4, :4]                 # 4 x 4 -> 6 x 3: box 4 x 2 from column 1, window [0:6, 1:4]
+    out = L.RandomCrop(6, 3)(small, training=True).numpy()
+    np.testing.assert_allclose(out, L.Resizing(6, 3)(small[:, :, 1:4]).numpy(), rtol=1e-6)
+
+
+def test_random_crop_config_save_and_gradient_on_the_resize_path(tmp_path):
+    from tests.engine.layer_checks import check_layer_gradients
+
+    layer = L.RandomCrop(3, 2, seed=5, name="crop")
+    config = layer.get_config()
+    assert {k: config[k] for k in ("height", "width", "seed", "data_format")} == {
+        "height": 3, "width": 2, "seed": 5, "data_format": "channels_last"}
+    assert L.RandomCrop.from_config(config).get_config() == config
+    inputs = keras.Input((6, 8, 2))
+    model = keras.Model(inputs, L.GlobalAveragePooling2D()(layer(inputs)))
+    model.save(str(tmp_path / "crop.keras"))
+    loaded = keras.models.load_model(str(tmp_path / "crop.keras"))
+    np.testing.assert_allclose(loaded.predict(IMAGES, verbose=0), model.predict(IMAGES, verbose=0), rtol=1e-6)
+    assert loaded.get_layer("crop").get_config() == config
+    # a target larger than the input takes the deterministic centre-crop-and-resize path
+    check_layer_gradients(L.RandomCrop, {"height": 5, "width": 3}, np.random.default_rng(1).normal(size=(2, 3, 4, 2)),
+                          training=True)

@@ -476,3 +476,48 @@ def test_a_file_naming_a_non_engine_op_is_refused(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ValueError, match="not an engine op"):
         keras.models.load_model(str(path))
+
+
+@pytest.mark.parametrize("suffix", [".weights.h5", ".keras"])
+def test_one_bad_array_names_file_and_loads_no_layer(tmp_path, suffix):
+    """A file whose only fault is one array of the wrong shape (the head's bias): the error names
+    the layer, variable, both shapes and the file, and even the layers that fit keep their values."""
+    import h5py
+
+    saved = _mlp()
+    path = str(tmp_path / "m.weights.h5")
+    saved.save_weights(path)
+    with h5py.File(path, "r+") as h5:
+        del h5["layers/dense_1/vars/1"]
+        h5["layers/dense_1/vars/1"] = np.zeros((3,), "float32")
+    if suffix == ".keras":
+        saved.save(str(tmp_path / "m.keras"))
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+            members = {n: archive.read(n) for n in archive.namelist()}
+        with open(path, "rb") as handle:
+            members["model.weights.h5"] = handle.read()
+        path = str(tmp_path / "m.keras")
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, blob in members.items():
+                archive.writestr(name, blob)
+    other = _mlp()
+    before = other.get_weights()
+    with pytest.raises(WeightsMismatchError) as caught:
+        other.load_weights(path)
+    text = str(caught.value)
+    assert '"head"' in text and '"bias"' in text and "(2,)" in text and "(3,)" in text and path in text
+    assert '"hidden"' not in text
+    for now, then in zip(other.get_weights(), before):
+        np.testing.assert_array_equal(now, then)
+    if suffix == ".keras":
+        with pytest.raises(WeightsMismatchError, match='"head".*"bias"'):
+            keras.models.load_model(path)
+
+
+def test_load_weights_refuses_other_formats_by_name(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, a=np.zeros(2))
+    with pytest.raises(ValueError, match=r"\.weights\.h5.*m\.npz"):
+        _mlp().load_weights(str(path))

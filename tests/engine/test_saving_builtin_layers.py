@@ -49,7 +49,14 @@ SPECIAL = {
     "RandomZoom": ({"height_factor": 0.1}, (2, 6, 6, 3)),
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.2}, (2, 6, 6, 3)),
     "RandomContrast": ({"factor": 0.1}, (2, 6, 6, 3)),
+    "RandomBrightness": ({"factor": 0.1}, (2, 6, 6, 3)),
+    "RandomCrop": ({"height": 3, "width": 4}, (2, 6, 6, 3)),
+    "Attention": ({"use_scale": True, "score_mode": "concat"}, "pair:(2, 3, 4)"),
+    "AdditiveAttention": ({}, "pair:(2, 3, 4)"),
+    "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, "pair:(2, 3, 4)"),
 }
+# Layers called on separate tensor arguments rather than one list (query, value).
+SEPARATE_ARGUMENTS = {"MultiHeadAttention"}
 
 RECURRENT_NAMES = ("RNN", "LSTM", "GRU", "ConvLSTM")
 
@@ -105,7 +112,8 @@ def test_builtin_layer_save_load_round_trip(name, tmp_path):
     data = _data(_input_shape(name, category), rng)
     if isinstance(data, list):
         inputs = [keras.Input(d.shape[1:]) for d in data]
-        outputs = cls(**_kwargs(name, cls))(inputs)
+        layer = cls(**_kwargs(name, cls))
+        outputs = layer(*inputs) if name in SEPARATE_ARGUMENTS else layer(inputs)
     elif name.endswith("Cell"):
         # A cell is saved inside the RNN layer that steps it through time.
         inputs = keras.Input(data.shape[1:], dtype=str(data.dtype))

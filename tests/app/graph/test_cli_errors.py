@@ -80,7 +80,9 @@ def _keras_files(folder, files):
     save("custom", keras.Sequential([keras.Input(shape=(4,)), Scale(name="scale_it")]))
     missing = next(n for n in MISSING_KERAS_LAYERS if n not in _engine_layers())
     files["missing_class"] = missing
-    save("missing_layer", keras.Sequential([keras.Input(shape=(4,)), getattr(keras.layers, missing)(name="lacking")]))
+    extra = {"rate": 0.1} if missing.endswith("Dropout") else {}
+    save("missing_layer", keras.Sequential([keras.Input(shape=(4,)),
+                                            getattr(keras.layers, missing)(name="lacking", **extra)]))
     x = keras.Input(shape=(4,))
     save("operation", keras.Model(x, keras.ops.sort(x)))
     x = keras.Input(shape=(3, 4))

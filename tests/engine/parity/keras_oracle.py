@@ -25,24 +25,24 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _ours_forward(layer, arrays, is_list, training, call_kwargs):
+def _ours_forward(layer, arrays, is_list, training, call_kwargs, as_args=False):
     tensors = [Tensor(a) for a in arrays]
     with GradientTape() as tape:
         for t in tensors:
             if t.dtype.startswith("float"):
                 tape.watch(t)
-        arg = tensors if is_list else tensors[0]
-        out = layer(arg, training=training, **call_kwargs) if training is not None else layer(arg, **call_kwargs)
+        args = tensors if as_args else [tensors if is_list else tensors[0]]
+        out = layer(*args, training=training, **call_kwargs) if training is not None else layer(*args, **call_kwargs)
     return tensors, tape, out
 
 
-def _keras_forward(layer, arrays, is_list, training, call_kwargs):
+def _keras_forward(layer, arrays, is_list, training, call_kwargs, as_args=False):
     tensors = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
-    arg = tensors if is_list else tensors[0]
+    args = tensors if as_args else [tensors if is_list else tensors[0]]
     kwargs = dict(call_kwargs)
     if training is not None:
         kwargs["training"] = training
-    out = layer(arg, **kwargs)
+    out = layer(*args, **kwargs)
     return tensors, out
 
 
@@ -52,15 +52,19 @@ def _torch_kwargs(call_kwargs):
 
 
 def assert_layer_matches_keras(our_cls, keras_cls, kwargs, inputs, training_modes=(False, True), check_grads=True,
-                  call_kwargs=None, rtol=RTOL, atol=ATOL, seed=0):
-    """Assert our layer matches Keras in outputs, state and gradients for each training mode."""
+                  call_kwargs=None, rtol=RTOL, atol=ATOL, seed=0, as_args=False):
+    """Assert our layer matches Keras in outputs, state and gradients for each training mode.
+
+    A list of inputs is passed as one list argument, or with `as_args` as separate positional
+    arguments (MultiHeadAttention's query, value, key)."""
     is_list = isinstance(inputs, (list, tuple))
     arrays = [np.asarray(a) for a in _as_list(inputs)]
     call_kwargs = call_kwargs or {}
     ours_layer = our_cls(**kwargs)
-    ours_layer(arrays if is_list else arrays[0], **call_kwargs)  # build
+    ours_layer(*(arrays if as_args else [arrays if is_list else arrays[0]]), **call_kwargs)  # build
     keras_layer = keras_cls(**kwargs)
-    keras_layer([torch.tensor(a) for a in arrays] if is_list else torch.tensor(arrays[0]),
+    torch_arrays = [torch.tensor(a) for a in arrays]
+    keras_layer(*(torch_arrays if as_args else [torch_arrays if is_list else torch_arrays[0]]),
                 **_torch_kwargs(call_kwargs))
     assert [tuple(w.shape) for w in ours_layer.weights] == [tuple(w.shape) for w in keras_layer.weights]
     rng = np.random.default_rng(seed)
@@ -68,8 +72,8 @@ def assert_layer_matches_keras(our_cls, keras_cls, kwargs, inputs, training_mode
                             for w in ours_layer.get_weights()])
     keras_layer.set_weights(ours_layer.get_weights())
     for training in training_modes:
-        o_tensors, tape, o_out = _ours_forward(ours_layer, arrays, is_list, training, call_kwargs)
-        k_tensors, k_out = _keras_forward(keras_layer, arrays, is_list, training, _torch_kwargs(call_kwargs))
+        o_tensors, tape, o_out = _ours_forward(ours_layer, arrays, is_list, training, call_kwargs, as_args)
+        k_tensors, k_out = _keras_forward(keras_layer, arrays, is_list, training, _torch_kwargs(call_kwargs), as_args)
         k_value = k_out.detach().cpu().numpy()
         np.testing.assert_allclose(o_out.numpy(), k_value, rtol=rtol, atol=atol,
                                    err_msg=f"{our_cls.__name__} output (training={training})")

@@ -40,15 +40,29 @@ CASES = [
      IMAGES),
     ("RandomFlip", {"mode": "horizontal"}, IMAGES),       # inference only: identity in both
     ("RandomContrast", {"factor": 0.5}, IMAGES),          # inference only: identity in both
+    # a pair with equal ends is a fixed shift (clipped to value_range): training=True is comparable
+    ("RandomBrightness", {"factor": (0.3, 0.3)}, IMAGES),
+    ("RandomBrightness", {"factor": (-0.2, -0.2), "value_range": (-1.0, 300.0)}, IMAGES),
+    # not larger than the image in both sizes: a deterministic centre crop and resize in training
+    ("RandomCrop", {"height": 7, "width": 4}, IMAGES),
+    ("RandomCrop", {"height": 10, "width": 5}, IMAGES),
+    ("RandomCrop", {"height": 3, "width": 5}, IMAGES),     # inference only: identity in both
+    ("UnitNormalization", {}, FEATURES),
+    ("UnitNormalization", {"axis": [1, 2]}, FEATURES),
 ]
 
 
 @pytest.mark.parametrize("name,kwargs,x", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_preprocessing_layer_matches_keras(name, kwargs, x):
-    random_inference_only = name in ("RandomFlip", "RandomContrast")
-    modes = (False,) if random_inference_only else (False, True)
+    random_inference_only = name in ("RandomFlip", "RandomContrast") or (
+        name == "RandomCrop" and kwargs["height"] < x.shape[1] and kwargs["width"] < x.shape[2])
+    modes = (False,) if random_inference_only or name == "RandomBrightness" else (False, True)
     assert_layer_matches_keras(getattr(ours.layers, name), getattr(keras.layers, name), kwargs, x,
                                training_modes=modes, rtol=1e-4, atol=1e-3)
+    if name == "RandomBrightness":   # Keras adds in place, which torch refuses on inputs that need a gradient
+        np.testing.assert_allclose(ours.layers.RandomBrightness(**kwargs)(x, training=True).numpy(),
+                                   np.asarray(keras.layers.RandomBrightness(**kwargs)(x, training=True)),
+                                   rtol=1e-5, atol=1e-4)
 
 
 def test_layer_scale_matches_keras_convnext_layer_scale():
@@ -90,3 +104,43 @@ def test_rescaling_with_array_scale_saved_by_keras_loads(tmp_path):
     model.save(path)
     np.testing.assert_allclose(ours.models.load_model(path).predict(IMAGES, verbose=0),
                                np.asarray(model.predict(IMAGES, verbose=0)), rtol=1e-6)
+
+
+def test_random_crop_and_brightness_statistics_match_keras_in_training():
+    """Random streams differ, so compare what the draws produce: RandomCrop returns a window of
+    the input in both; RandomBrightness shifts each image by one amount within factor * range."""
+    images = RNG.uniform(0, 1, size=(64, 7, 9, 1)).astype("float32")
+    for layer in (ours.layers.RandomCrop(4, 5, seed=1), keras.layers.RandomCrop(4, 5, seed=1)):
+        out = np.asarray(layer(images, training=True))
+        assert out.shape == (64, 4, 5, 1)
+        windows = [images[:, t:t + 4, w:w + 5] for t in range(4) for w in range(5)]
+        assert any(np.array_equal(out, window) for window in windows)
+    shifts = {}
+    for name, layer in (("ours", ours.layers.RandomBrightness((-0.1, 0.2), value_range=(-5, 5), seed=1)),
+                        ("keras", keras.layers.RandomBrightness((-0.1, 0.2), value_range=(-5, 5), seed=1))):
+        out = np.asarray(layer(images, training=True))
+        delta = (out - images).reshape(64, -1)
+        np.testing.assert_allclose(delta, delta[:, :1] * np.ones_like(delta), atol=1e-5)
+        shifts[name] = delta[:, 0]
+        assert shifts[name].min() >= -1.0 - 1e-5 and shifts[name].max() <= 2.0 + 1e-5   # factor * (max - min)
+    assert abs(shifts["ours"].mean() - shifts["keras"].mean()) < 0.5   # both Uniform(-1, 2): mean 0.5, sd 0.11
+
+
+def test_keras_saved_unit_normalization_random_crop_and_brightness_load_and_predict(tmp_path):
+    inputs = keras.Input((7, 9, 3))
+    x = keras.layers.RandomBrightness(0.2, value_range=(0, 255), name="bright")(inputs)
+    x = keras.layers.RandomCrop(5, 6, name="crop")(x)
+    x = keras.layers.Conv2D(4, 3, name="conv")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.UnitNormalization(name="unit")(keras.layers.Dense(5, name="head")(x))
+    model = keras.Model(inputs, outputs)
+    path = str(tmp_path / "aug.keras")
+    model.save(path)
+    loaded = ours.models.load_model(path)
+    assert [type(layer).__name__ for layer in loaded.layers[1:3]] == ["RandomBrightness", "RandomCrop"]
+    assert loaded.get_layer("crop").seed == model.get_layer("crop").seed
+    assert loaded.get_layer("bright").get_config()["factor"] == [-0.2, 0.2]
+    np.testing.assert_allclose(loaded.predict(IMAGES, verbose=0), np.asarray(model.predict(IMAGES, verbose=0)),
+                               rtol=1e-4, atol=1e-5)
+    trained = loaded(IMAGES, training=True).numpy()
+    assert trained.shape == (2, 5) and np.allclose(np.linalg.norm(trained, axis=-1), 1.0, rtol=1e-5)
