@@ -16,6 +16,7 @@ CATEGORY_COLOURS: dict[str, str] = {
     "Convolution": "#3b6fb6",
     "Pooling": "#2a9d8f",
     "Recurrent": "#7c5cbf",
+    "Attention": "#9b4dca",
     "Normalization": "#c98a1b",
     "Regularization": "#a0616a",
     "Merging": "#4f9a55",

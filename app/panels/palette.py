@@ -10,8 +10,8 @@ from app.canvas.style import category_colour
 from app.canvas.view import PALETTE_MIME
 from app.i18n import tr
 
-CATEGORY_ORDER = ["Input", "Preprocessing", "Core", "Convolution", "Pooling", "Recurrent", "Normalization", "Regularization",
-                  "Reshaping", "Merging", "Activation", "Output", "Custom", "Block"]
+CATEGORY_ORDER = ["Input", "Preprocessing", "Core", "Convolution", "Pooling", "Recurrent", "Attention", "Normalization",
+                  "Regularization", "Reshaping", "Merging", "Activation", "Output", "Custom", "Block"]
 EXPANDED_AT_START = {"Input", "Core", "Convolution", "Custom", "Block"}
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
