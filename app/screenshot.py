@@ -40,7 +40,7 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
     `select` picks a node by label to show in the Inspector; `tab` brings a bottom tab to the
     front (its English key: "Training", "Summary", ...).
     """
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
     from app.i18n import install_translator
@@ -66,7 +66,11 @@ def render(out_path: str, project: str | None = None, theme: str = "dark", size=
         app.processEvents()
     window.view.fit_readable()
     if tab:
-        window.bottom_docks[tab].raise_()
+        dock = window.bottom_docks[tab]
+        dock.raise_()
+        # the bottom docks start short (the canvas keeps its room): give the shown tab enough
+        # height to read it, as a user would drag it
+        window.resizeDocks([dock], [int(size[1] * 0.42)], Qt.Orientation.Vertical)
         app.processEvents()
     if select:
         for node_id, node in window.document.model.nodes.items():

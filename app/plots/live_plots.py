@@ -125,7 +125,9 @@ class LivePlotGrid(QWidget):
         if plot is None:
             index = len(self.plots)
             widget = pg.PlotWidget()
-            widget.setMinimumSize(160, 120)
+            # tall enough for title, axes and the legend row to leave a readable plot area:
+            # a short dock scrolls the grid rather than squashing the curves
+            widget.setMinimumSize(160, 180)
             plot = widget.getPlotItem()
             plot.setLabel("bottom", tr_dash("epoch"))
             legend_row.attach(plot)  # under the x axis: never over a curve
