@@ -30,7 +30,7 @@ def _save(tmp_path, build, name="m.keras"):
     return path
 
 
-def _load_fails(tmp_path, path, error, pattern):
+def assert_load_refused(tmp_path, path, error, pattern):
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(error, match=pattern):
         keras.models.load_model(path)
@@ -39,7 +39,7 @@ def _load_fails(tmp_path, path, error, pattern):
 
 def test_custom_class_is_refused_naming_file_layer_and_class(tmp_path):
     path = _save(tmp_path, lambda h: MyLayer(name="foo")(h))
-    _load_fails(tmp_path, path, UnknownObjectError,
+    assert_load_refused(tmp_path, path, UnknownObjectError,
                 r"m\.keras: Layer \"foo\" uses class 'MyLayer' \(module .*registered as 'Issue12>MyLayer'\)"
                 r".*not built into Strata")
 
@@ -51,13 +51,13 @@ def test_keras_layer_strata_lacks_is_refused_naming_it(tmp_path):
     missing = next(n for n in ("RMSNormalization", "AlphaDropout", "GaussianDropout") if n not in builtin_layers())
     extra = {"rate": 0.1} if missing.endswith("Dropout") else {}
     path = _save(tmp_path, lambda h: getattr(real_keras.layers, missing)(name="unit", **extra)(h))
-    _load_fails(tmp_path, path, UnknownObjectError,
+    assert_load_refused(tmp_path, path, UnknownObjectError,
                 rf"m\.keras: Layer \"unit\" uses class '{missing}' \(module 'keras.layers'\).*not built into")
 
 
 def test_keras_operation_strata_lacks_is_refused_naming_it(tmp_path):
     path = _save(tmp_path, lambda h: real_keras.ops.sort(h))
-    _load_fails(tmp_path, path, ValueError, r"m\.keras: layer \"sort(_\d+)?\" uses Keras operation 'Sort' \(keras\.src\.ops")
+    assert_load_refused(tmp_path, path, ValueError, r"m\.keras: layer \"sort(_\d+)?\" uses Keras operation 'Sort' \(keras\.src\.ops")
 
 
 def test_keras_operation_with_options_loads_and_predicts_the_same(tmp_path):
@@ -70,7 +70,7 @@ def test_keras_operation_with_options_loads_and_predicts_the_same(tmp_path):
 
 def test_lambda_from_keras_is_refused_in_safe_mode_naming_the_layer(tmp_path):
     path = _save(tmp_path, lambda h: real_keras.layers.Lambda(lambda t: t * 3.0, name="tripler")(h))
-    _load_fails(tmp_path, path, UnsafeLoadError, r"m\.keras: .*\"tripler\".*safe_mode=False")
+    assert_load_refused(tmp_path, path, UnsafeLoadError, r"m\.keras: .*\"tripler\".*safe_mode=False")
 
 
 def test_truncated_keras_file_is_refused_naming_the_file(tmp_path):
@@ -78,4 +78,4 @@ def test_truncated_keras_file_is_refused_naming_the_file(tmp_path):
     data = open(path, "rb").read()
     with open(path, "wb") as handle:
         handle.write(data[: len(data) // 2])
-    _load_fails(tmp_path, path, CorruptFileError, r"cut\.keras.*(truncated|not a zip)")
+    assert_load_refused(tmp_path, path, CorruptFileError, r"cut\.keras.*(truncated|not a zip)")
