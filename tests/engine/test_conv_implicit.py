@@ -25,6 +25,8 @@ def _small_images_take_the_implicit_path(monkeypatch):
     """The shapes here are small, so their padded grids are much larger than their outputs, which
     `conv.MAX_PADDED_GRID` sends to im2col for speed; lifted so that the tests reach the kernels."""
     monkeypatch.setattr(kernels, "MAX_PADDED_GRID", 100.0)
+    # 3x3 stride-1 convs with 16+ channels would take the Winograd kernels (test_conv_winograd)
+    monkeypatch.setattr(kernels, "WINOGRAD", False)
 
 # (input shape, kernel shape (*k, C, F), padding)
 IMPLICIT = [

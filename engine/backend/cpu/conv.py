@@ -44,7 +44,7 @@ import math
 import numpy as np
 from numba import njit, uint64
 
-from engine.backend.cpu import conv_direct, conv_implicit, parallel
+from engine.backend.cpu import conv_direct, conv_implicit, conv_winograd, parallel
 from engine.backend.cpu.blas import single_threaded
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
@@ -217,6 +217,50 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
             and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
 
 
+# 3x3 stride-1 float32 convs with at least WINOGRAD_MIN_DEPTH input channels (the GEMM depth)
+# take `conv_winograd` F(WINOGRAD_TILE x WINOGRAD_TILE, 3x3) for the forward pass and the data
+# gradient, and for the filter gradient where the output has at least WINOGRAD_MIN_FILTER_CELLS
+# cells and its tiles cover at most WINOGRAD_MAX_FILTER_GRID times as many (a 7x7 output in 4x4
+# tiles computes 64 cells for 49, and each tile's GEMM is only as deep as the tiles). False keeps
+# them all on the implicit GEMM. Measured (one thread, 32 samples, forward / filter gradient ms,
+# F(2x2) / F(4x4) / implicit): 32x32x16 -> 16 1.38 / 1.15 / 1.75 and 1.50 / 1.23 / 1.70;
+# 16x16x32 -> 32 1.03 / 0.74 / 1.70 and 1.29 / 1.19 / 1.95; 8x8x64 -> 64 0.85 / 0.57 / 1.80 and
+# 1.40 / 1.66 / 1.83; 14x14x64 -> 64 2.69 / 2.22 / 5.39 and 3.46 / 3.56 / 5.99; 7x7x32 -> 32
+# 0.26 / 0.19 / 0.36 and 0.45 / 0.58 / 0.34; 32x32x8 -> 16 (too shallow) 0.92 / 0.72 / 0.90 and
+# 1.03 / 0.79 / 0.85.
+WINOGRAD = True
+WINOGRAD_TILE = 4
+WINOGRAD_MIN_DEPTH = 16
+WINOGRAD_MIN_FILTER_CELLS = 64
+WINOGRAD_MAX_FILTER_GRID = 1.35
+
+
+def winograd_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, part="forward"):
+    """Whether this conv's `part` ("forward", "data" or "filter" gradient) takes `conv_winograd`: a 2-D
+    3x3 float32 kernel at stride 1, dilation 1, one group, channel counts that are multiples of 8
+    (the transforms' vector width), at least WINOGRAD_MIN_DEPTH channels into the GEMM (input
+    channels, or output channels for the data gradient); the data gradient also needs padding of at
+    most 2 before each axis, the filter gradient an output grid that suits the tiles."""
+    if not WINOGRAD or not implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial,
+                                         groups, for_data=False):
+        return False
+    if tuple(kernel_shape[:3]) != (1, 3, 3) or tuple(strides) != (1, 1, 1):
+        return False
+    chans, out_ch = x_shape[-1], kernel_shape[-1]
+    if chans % 8 or out_ch % 8:
+        return False
+    if part == "data":
+        return out_ch >= WINOGRAD_MIN_DEPTH and pads[1] <= 2 and pads[2] <= 2
+    if chans < WINOGRAD_MIN_DEPTH:
+        return False
+    if part == "filter":
+        _, oh, ow = out_spatial
+        tile = WINOGRAD_TILE
+        grid = -(-oh // tile) * tile * -(-ow // tile) * tile
+        return oh * ow >= WINOGRAD_MIN_FILTER_CELLS and grid <= WINOGRAD_MAX_FILTER_GRID * oh * ow
+    return True
+
+
 def pointwise_gemm(dtype, kernel_shape, pads, groups, width):
     """Whether a 1x1 conv's GEMM with `width` output columns (forward: out channels, data gradient: in
     channels) takes `conv_implicit.pointwise` (float32, one group, no padding) rather than np.dot.
@@ -364,8 +408,12 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     plan = _plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x.shape, kernel.shape, x.dtype, strides, dilations,
                                                               pads, out_spatial, groups, for_data=False)
+    winograd = winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
-    if implicit:
+    if winograd:
+        packed = conv_winograd.transform_kernel(kernel[0], WINOGRAD_TILE)
+    if implicit or winograd:
         plan = _whole_ranges(plan)
     pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
     if pointwise:
@@ -374,7 +422,9 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     def work(parts):
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
-            if implicit:
+            if winograd:
+                conv_winograd.winograd_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0], WINOGRAD_TILE)
+            elif implicit:
                 conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0],
                                             strides[1:])
             elif pointwise:
@@ -412,10 +462,17 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     dx = np.empty(x.shape, dtype=x.dtype) if need_data else None
     implicit = need_data and x.shape[-1] >= MIN_IMPLICIT_WIDTH and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    winograd_data = need_data and winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads,
+                                                out_spatial, groups, part="data")
+    winograd_filter = need_filter and winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads,
+                                                    out_spatial, groups, part="filter")
+    implicit = implicit and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
+    if winograd_data:
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), WINOGRAD_TILE)
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
-    if (implicit or not need_data) and (implicit_filter or not need_filter):
+    if (implicit or winograd_data or not need_data) and (implicit_filter or winograd_filter or not need_filter):
         plan = _whole_ranges(plan)
     pointwise = need_data and pointwise_gemm(x.dtype, kernel.shape, pads, groups, x.shape[-1])
     if pointwise:
@@ -440,7 +497,12 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 db = db_part if db is None else db + db_part
             else:
                 dz = g2
-            if need_filter and implicit_filter:
+            if winograd_filter:
+                dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
+                conv_winograd.winograd_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), pads[1], pads[2],
+                                                   dk_part, WINOGRAD_TILE)
+                dk = dk_part if dk is None else dk + dk_part
+            elif need_filter and implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
                 conv_implicit.implicit_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), kshape[1],
                                                    kshape[2], pads[1], pads[2], dk_part, strides[1:])
@@ -449,7 +511,10 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 cols = _columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
-            if implicit:
+            if winograd_data:
+                conv_winograd.winograd_conv(dz.reshape(grad_out[part, 0].shape), packed, 2 - pads[1], 2 - pads[2],
+                                            dx[part, 0], WINOGRAD_TILE)
+            elif implicit:
                 conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1],
                                             kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2], dx[part, 0])
             elif pointwise:
@@ -530,12 +595,21 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     x_shape = (grad_out.shape[0],) + tuple(in_spatial) + (in_ch,)
     implicit = in_ch >= MIN_IMPLICIT_WIDTH and implicit_plan(x_shape, kernel.shape, grad_out.dtype, strides,
                                                              dilations, pads, out_spatial, groups)
+    winograd = winograd_plan(x_shape, kernel.shape, grad_out.dtype, strides, dilations, pads, out_spatial, groups,
+                             part="data")
+    implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
-    if implicit:
+    if winograd:
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), WINOGRAD_TILE)
+    if implicit or winograd:
         plan = _whole_ranges(plan)
 
     def work(parts):
         for part in parts:
+            if winograd:
+                conv_winograd.winograd_conv(grad_out[part, 0], packed, 2 - pads[1], 2 - pads[2], dx[part, 0],
+                                            WINOGRAD_TILE)
+                continue
             if implicit:
                 conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1], kshape[1] - 1 - pads[1],
                                             kshape[2] - 1 - pads[2], dx[part, 0])
@@ -575,4 +649,4 @@ def _warm(dtype):
     return job
 
 
-WARMUP = (_warm(np.float32), _warm(np.float64)) + conv_implicit.WARMUP
+WARMUP = (_warm(np.float32), _warm(np.float64)) + conv_implicit.WARMUP + conv_winograd.WARMUP

@@ -1,0 +1,250 @@
+"""Winograd convolution (CPU, float32): 3x3 stride-1 convs with 2.25x (F(2x2, 3x3)) or 4x
+(F(4x4, 3x3)) fewer multiplies than the direct sum.
+
+An m x m block of outputs of a 3x3 conv reads an a x a block `d` of the (zero-padded) input,
+a = m + 2. With the fixed matrices B (a x a), G (a x 3) and A (a x m) of Lavin & Gray's F(m, 3),
+
+    y = A^T [ (G g G^T) * (B^T d B) ] A        (* elementwise, summed over input channels)
+
+so for each of the a * a positions of the transform domain the channel sum is one GEMM,
+(tiles x C) @ (C x F): F(2x2, 3x3) does 16 multiplies per 4 outputs and channel pair instead of
+36, F(4x4, 3x3) 36 per 16 instead of 144. Here the input transform of a chunk of tiles goes
+into a small buffer V (positions, tiles, C), the GEMMs run on the register tile of `gemm_tiles`
+against the transformed kernel U (one `gemm_tiles.pack`ed matrix per position), and the output
+transform writes the outputs straight into the result; a chunk is a few rows of tiles, so V and
+the products stay in L2. The transforms work on 8 channels at a time (`winograd_tiles`), so
+both channel counts must be multiples of 8.
+
+The filter gradient is the adjoint of the same map in g:
+
+    dg = G^T [ sum over tiles of (B^T d B) * (A dy A^T) ] G
+
+here one GEMM (C x tiles) @ (tiles x F) per position and chunk, summed into dU over the samples,
+and G^T dU G once at the end. The data gradient of a stride-1 conv is a stride-1 conv of the
+output gradient with the kernel turned round (`conv_implicit.data_grad_kernel`), so it is
+`winograd_conv` too.
+
+Rounding: the transforms have entries up to 8 (F(4x4, 3x3)) and G entries down to 1/24, so
+float32 results differ from the direct sum by more than its own rounding: measured relative to
+the largest output, about 3e-7 for F(2x2, 3x3) and 2e-6 for F(4x4, 3x3) (`tests/engine/
+test_conv_winograd.py` bounds both against float64).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from engine.backend.cpu.conv_implicit import _pad_sample, _tile
+from engine.backend.cpu.conv_tiles import gather_tile
+from engine.backend.cpu.gemm_tiles import PANEL, padded_columns
+from engine.backend.cpu.winograd_tiles import (A_T_2, A_T_4, B_T_2, B_T_4, gradient_transform_2,
+                                               gradient_transform_4, input_transform_2, input_transform_4,
+                                               output_transform_2, output_transform_4)
+
+# About this many tiles per chunk, so a chunk's transformed input and products (positions x
+# tiles x channels floats each) stay in the core's L2.
+CHUNK_TILES = 64
+
+_G = {
+    2: np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]]),
+    4: np.array([[1 / 4, 0.0, 0.0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
+                 [1 / 24, -1 / 12, 1 / 6], [0.0, 0.0, 1.0]]),
+}
+# the matrices the intrinsics use, for tests that check the whole scheme in float64
+MATRICES = {2: (np.array(B_T_2, float), _G[2], np.array(A_T_2, float)),
+            4: (np.array(B_T_4, float), _G[4], np.array(A_T_4, float))}
+
+
+def transform_kernel(kernel, m=2):
+    """kernel (3, 3, C, F) as U for F(m x m, 3x3): one `gemm_tiles.pack`ed (C x F) matrix per position of
+    the (m + 2)^2 transform domain, (positions, panels, C, 16) float32."""
+    g_matrix = _G[m]
+    side = m + 2
+    chans, out = kernel.shape[2], kernel.shape[3]
+    width = padded_columns(out)
+    g = np.zeros((3, 3, chans, width), dtype=np.float64)
+    g[..., :out] = kernel
+    # G g G^T for every (channel, output) pair: the rows of G, then its columns
+    rows = np.tensordot(g_matrix, g, axes=(1, 0))  # (side, 3, C, width)
+    u = np.tensordot(rows, g_matrix, axes=(1, 1))  # (side, C, width, side)
+    u = u.reshape(side, chans, width // PANEL, PANEL, side).transpose(0, 4, 2, 1, 3)
+    return np.ascontiguousarray(u, dtype=np.float32).reshape(side * side, width // PANEL, chans, PANEL)
+
+
+def kernel_gradient(du, out_channels, m=2):
+    """dU (positions, C, F padded) summed over the tiles as the (3, 3, C, F) kernel gradient G^T dU G."""
+    side = m + 2
+    du = du[:, :, :out_channels].astype(np.float64).reshape(side, side, du.shape[1], out_channels)
+    return np.einsum("ai,abcf,bj->ijcf", _G[m], du, _G[m]).astype(np.float32)
+
+
+@njit(cache=True, nogil=True)
+def _transform_input(m, padded, wp, chans, ty0, rows, tw, v, t0):
+    """v[pos, t0 + t, :] = (B^T d B)[pos] for tile t of tile rows ty0 .. ty0 + rows (d: its a x a cells
+    of the padded sample, wp cells a row), 8 channels at a time."""
+    vf = v.reshape(-1)
+    plane = v.shape[1] * chans
+    row_len = wp * chans
+    for r in range(rows):
+        for tx in range(tw):
+            t = t0 + r * tw + tx
+            at = m * (ty0 + r) * row_len + m * tx * chans
+            for c in range(0, chans, 8):
+                if m == 2:
+                    input_transform_2(padded, at + c, row_len, chans, 4, 4, vf, t * chans + c, 4 * plane, plane, 4, 4)
+                else:
+                    input_transform_4(padded, at + c, row_len, chans, 6, 6, vf, t * chans + c, 6 * plane, plane, 6, 6)
+
+
+@njit(cache=True, nogil=True)
+def _transform_output(m, prods, n, ty0, rows, tw, out, t0):
+    """out[n, m ty + i, m tx + j, :] = (A^T M_(t0 + t) A)[i, j] for tile t of tile rows ty0 .. ty0 + rows,
+    inside the output."""
+    oh, ow, f_out = out.shape[1], out.shape[2], out.shape[3]
+    pf = prods.reshape(-1)
+    of = out.reshape(-1)
+    width = prods.shape[2]
+    plane = prods.shape[1] * width
+    for r in range(rows):
+        y = m * (ty0 + r)
+        for tx in range(tw):
+            t = t0 + r * tw + tx
+            x = m * tx
+            at = ((n * oh + y) * ow + x) * f_out
+            for f in range(0, f_out, 8):
+                if m == 2:
+                    output_transform_2(pf, t * width + f, 4 * plane, plane, 4, 4,
+                                       of, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x))
+                else:
+                    output_transform_4(pf, t * width + f, 6 * plane, plane, 6, 6,
+                                       of, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x))
+
+
+@njit(cache=True, nogil=True)
+def _chunks(n_batch, th, tw):
+    """The chunks of a thread's samples, (first sample, samples, first tile row, tile rows) each, and the
+    most tiles in one: rows of tiles of one sample, or whole samples together when a sample has
+    fewer than CHUNK_TILES tiles (so a chunk's GEMMs are not a few rows deep)."""
+    per_sample = th * tw
+    if per_sample >= CHUNK_TILES:
+        rows = max(1, CHUNK_TILES // tw)
+        plan = [(n, 1, ty0, min(rows, th - ty0)) for n in range(n_batch) for ty0 in range(0, th, rows)]
+        return plan, rows * tw
+    group = CHUNK_TILES // per_sample
+    return [(n0, min(group, n_batch - n0), 0, th) for n0 in range(0, n_batch, group)], group * per_sample
+
+
+@njit(cache=True, nogil=True)
+def _conv_samples(m, x, u, ph, pw, out):
+    n_batch, chans = x.shape[0], x.shape[3]
+    oh, ow = out.shape[1], out.shape[2]
+    positions, panels = u.shape[0], u.shape[1]
+    th, tw = -(-oh // m), -(-ow // m)
+    hp, wp = m * th + 2, m * tw + 2
+    plan, most = _chunks(n_batch, th, tw)
+    padded = np.zeros(hp * wp * chans, dtype=np.float32)
+    # one spare tile between positions: a stride of a whole 4 KiB would put every position's
+    # cells in one L1 set
+    v = np.empty((positions, most + 1, chans), dtype=np.float32)
+    prods = np.empty((positions, most + 1, panels * PANEL), dtype=np.float32)
+    for n0, samples, ty0, rows in plan:
+        for k in range(samples):
+            _pad_sample(x, n0 + k, ph, pw, hp, wp, padded)
+            _transform_input(m, padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
+        tiles = samples * rows * tw
+        for pos in range(positions):
+            vp, mp, up = v[pos], prods[pos], u[pos]
+            for i in range(0, tiles, 6):
+                left = min(6, tiles - i)
+                for p in range(panels):
+                    _tile(vp, i, left, up, p, mp, False)
+        for k in range(samples):
+            _transform_output(m, prods, n0 + k, ty0, rows, tw, out, k * rows * tw)
+
+
+def winograd_conv(x, u, ph, pw, out, m=2):
+    """out (n, oh, ow, F) = the 3x3 stride-1 conv of x (n, h, w, C) whose `transform_kernel(.., m)` is u,
+    x read as if padded by ph rows above and pw cells left (zeros past its other edges)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    _conv_samples(m, x, u, ph, pw, out)
+
+
+@njit(cache=True, nogil=True)
+def _transform_gradient(m, dz, n, ty0, rows, tw, dm, t0):
+    """dm[pos, t0 + t, :] = (A dy_t A^T)[pos] for tile t of tile rows ty0 .. ty0 + rows of sample n's
+    output gradient (cells past its edges count as zero)."""
+    oh, ow, f_out = dz.shape[1], dz.shape[2], dz.shape[3]
+    gf = dz.reshape(-1)
+    mf = dm.reshape(-1)
+    width = dm.shape[2]
+    plane = dm.shape[1] * width
+    for r in range(rows):
+        y = m * (ty0 + r)
+        for tx in range(tw):
+            t = t0 + r * tw + tx
+            x = m * tx
+            at = ((n * oh + y) * ow + x) * f_out
+            for f in range(0, f_out, 8):
+                if m == 2:
+                    gradient_transform_2(gf, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x),
+                                         mf, t * width + f, 4 * plane, plane, 4, 4)
+                else:
+                    gradient_transform_4(gf, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x),
+                                         mf, t * width + f, 6 * plane, plane, 6, 6)
+
+
+@njit(cache=True, nogil=True)
+def _filter_samples(m, x, dz, ph, pw, du):
+    n_batch, chans = x.shape[0], x.shape[3]
+    oh, ow = dz.shape[1], dz.shape[2]
+    positions, width = du.shape[0], du.shape[2]
+    panels = width // PANEL
+    th, tw = -(-oh // m), -(-ow // m)
+    hp, wp = m * th + 2, m * tw + 2
+    plan, most = _chunks(n_batch, th, tw)
+    cap = most + 1  # + 1: as in _conv_samples
+    padded = np.zeros(hp * wp * chans, dtype=np.float32)
+    v = np.empty((positions, cap, chans), dtype=np.float32)
+    vf = v.reshape(-1)
+    dm = np.zeros((positions, cap, width), dtype=np.float32)
+    # row j of the (channels x tiles) operand of a position: channel j of every tile, `chans` apart
+    starts = np.zeros(-(-chans // 6) * 6, dtype=np.intp)
+    first = True
+    for n0, samples, ty0, rows in plan:
+        for k in range(samples):
+            _pad_sample(x, n0 + k, ph, pw, hp, wp, padded)
+            _transform_input(m, padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
+            _transform_gradient(m, dz, n0 + k, ty0, rows, tw, dm, k * rows * tw)
+        tiles = samples * rows * tw
+        for pos in range(positions):
+            for j in range(chans):
+                starts[j] = pos * cap * chans + j
+            g, d = dm[pos, :tiles], du[pos]
+            for i in range(0, chans, 6):
+                for p in range(panels):
+                    gather_tile(vf, starts, i, 1, 0, chans, g, p, d, chans, not first)
+        first = False
+
+
+def winograd_filter_grad(x, dz, ph, pw, dk, m=2):
+    """dk (3, 3, C, F) = the kernel gradient of `winograd_conv` summed over the samples of x (n, h, w, C)
+    and its output gradient dz (n, oh, ow, F)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    dz = np.ascontiguousarray(dz, dtype=np.float32)
+    f_out = dz.shape[-1]
+    du = np.empty(((m + 2) ** 2, x.shape[-1], padded_columns(f_out)), dtype=np.float32)
+    _filter_samples(m, x, dz, ph, pw, du)
+    dk[...] = kernel_gradient(du, f_out, m)
+
+
+def _warm():
+    x = np.ones((1, 3, 3, 8), dtype=np.float32)
+    for m in (2, 4):
+        u = transform_kernel(np.ones((3, 3, 8, 8), dtype=np.float32), m)
+        winograd_conv(x, u, 1, 1, np.empty((1, 3, 3, 8), dtype=np.float32), m)
+        winograd_filter_grad(x, np.ones((1, 3, 3, 8), dtype=np.float32), 1, 1, np.empty((3, 3, 8, 8), dtype=np.float32),
+                             m)
+
+
+WARMUP = (_warm,)
