@@ -287,6 +287,7 @@ def test_fused_conv_pool_takes_the_implicit_kernels(monkeypatch, geometry):
     from engine.ops.conv_pool import conv_relu_max_pool
 
     monkeypatch.undo()
+    monkeypatch.setattr(kernels, "WINOGRAD", False)
     x_shape, k_shape, strides, padding = geometry
     x = RNG.normal(size=x_shape).astype(np.float32)
     k = RNG.normal(size=k_shape).astype(np.float32)

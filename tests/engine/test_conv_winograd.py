@@ -194,3 +194,16 @@ def test_winograd_off_gives_the_same_numbers(monkeypatch):
     off = _values_and_grads(fn, x, k)
     for a, b in zip(on, off):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * float(np.abs(b).max()))
+
+
+def test_fused_conv_relu_pool_takes_winograd(monkeypatch):
+    from engine.ops.conv_pool import conv_relu_max_pool
+
+    calls = _record_calls(monkeypatch)
+    x, k, b = RNG.normal(size=(2, 12, 12, 16)), RNG.normal(size=(3, 3, 16, 16)), RNG.normal(size=16)
+    fn = lambda a, w, c: conv_relu_max_pool(a, w, c, padding="same", pool_size=2)  # noqa: E731
+    got = _values_and_grads(fn, *(a.astype(np.float32) for a in (x, k, b)))
+    assert sorted(calls) == ["winograd_conv", "winograd_conv", "winograd_filter_grad"]
+    want = _values_and_grads(fn, x, k, b)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(w).max())))

@@ -27,7 +27,9 @@ gather and the GEMM; the backward pass gathers a part's columns again rather tha
 the forward ones (in cache that costs less than storing and re-reading them). Transposed
 convolution is exactly `conv_backward_data`, so it needs no kernels of its own.
 
-Fast paths: depthwise convs take the direct kernels of `conv_direct`; float32 convs with a
+Fast paths: depthwise convs take the direct kernels of `conv_direct`; 3x3 stride-1 float32 convs
+with 16 or more channels take the Winograd kernels of `conv_winograd` (`winograd_plan` says when);
+other float32 convs with a
 kernel wider than 1x1 take the implicit GEMM of `conv_implicit` for the forward pass and filter
 gradient at any stride, and for the data gradient at stride 1 (`implicit_plan` says when; a
 strided conv's data gradient stays on col2im: computed phase by phase as stride-1 implicit convs

@@ -9,9 +9,9 @@ bias, relu and pooling while its conv output is in cache; only the pooled output
 winners' indices are kept. The backward pass rebuilds a part's conv-output gradient from
 the pooled gradient (relu's derivative at a window's winner is whether the pooled value is
 positive), so the bias gradient is a sum over the pooled gradient and the conv output is
-never stored. No new numba kernels: the conv GEMM parts (or `conv_implicit`'s kernels, where
-`conv.implicit_plan` takes them) and the pooling kernels are reused with the argument types their
-own warm-ups compile.
+never stored. No new numba kernels: the conv GEMM parts (or `conv_winograd`'s and
+`conv_implicit`'s kernels, where `conv.winograd_plan` and `conv.implicit_plan` take them) and the
+pooling kernels are reused with the argument types their own warm-ups compile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from engine.backend.cpu import conv, conv_implicit, pooling
+from engine.backend.cpu import conv, conv_implicit, conv_winograd, pooling
 from engine.backend.cpu.dense import activation_bias_grad, bias_activation
 
 RELU = 1
@@ -42,13 +42,21 @@ def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_sp
     plan = conv._plan(x.shape[0], out_spatial, kshape, x.shape[-1], out_ch, x.itemsize)
     implicit = out_ch >= conv.MIN_IMPLICIT_WIDTH and conv.implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
+    winograd = conv.winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
+    if winograd:
+        packed = conv_winograd.transform_kernel(kernel[0], conv.WINOGRAD_TILE)
 
     def work(parts):
         for part in parts:
             count = part.stop - part.start
             dest = np.empty((count * math.prod(out_spatial), out_ch), dtype=x.dtype)
-            if implicit:
+            if winograd:
+                conv_winograd.winograd_conv(x[part, 0], packed, pads[1], pads[2],
+                                            dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)),
+                                            conv.WINOGRAD_TILE)
+            elif implicit:
                 conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2],
                                             dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)), strides[1:])
             else:
@@ -80,7 +88,14 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
     implicit_data = need_data and x.shape[-1] >= conv.MIN_IMPLICIT_WIDTH and conv.implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups)
+    winograd_filter = need_filter and conv.winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads,
+                                                         out_spatial, groups, part="filter")
+    winograd_data = need_data and conv.winograd_plan(x.shape, kernel.shape, x.dtype, strides, dilations, pads,
+                                                     out_spatial, groups, part="data")
+    implicit_data = implicit_data and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit_data else None
+    if winograd_data:
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), conv.WINOGRAD_TILE)
     sums = {}
 
     def work(parts):
@@ -91,7 +106,11 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
             pooling._max_pool_backward_into(routed[part], winners[part], dz)
             grid = dz.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)) if out_spatial[0] == 1 else None
             dz = dz.reshape(-1, out_ch)
-            if implicit_filter:
+            if winograd_filter:
+                dk_part = np.empty(kernel.shape[1:], dtype=x.dtype)
+                conv_winograd.winograd_filter_grad(x[part, 0], grid, pads[1], pads[2], dk_part, conv.WINOGRAD_TILE)
+                dk = dk_part if dk is None else dk + dk_part
+            elif implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=x.dtype)
                 conv_implicit.implicit_filter_grad(x[part, 0], grid, kshape[1], kshape[2], pads[1], pads[2], dk_part,
                                                    strides[1:])
@@ -100,7 +119,9 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
                 cols = conv._columns(x[part], kshape, strides, dilations, pads, out_spatial)
                 dk_part = conv._filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
-            if implicit_data:
+            if winograd_data:
+                conv_winograd.winograd_conv(grid, packed, 2 - pads[1], 2 - pads[2], dx[part, 0], conv.WINOGRAD_TILE)
+            elif implicit_data:
                 conv_implicit.implicit_conv(grid, packed, kshape[1], kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2],
                                             dx[part, 0])
             elif need_data:
