@@ -47,6 +47,7 @@ def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_sp
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
     if winograd:
         packed = conv_winograd.transform_kernel(kernel[0], conv.WINOGRAD_TILE)
+        plan = conv._whole_ranges(plan)  # each Winograd call sets up its buffers: once per thread
 
     def work(parts):
         for part in parts:
@@ -96,6 +97,8 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit_data else None
     if winograd_data:
         packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), conv.WINOGRAD_TILE)
+    if winograd_data or winograd_filter:
+        plan = conv._whole_ranges(plan)
     sums = {}
 
     def work(parts):

@@ -42,9 +42,11 @@ from engine.backend.cpu.winograd_tiles import (A_T_2, A_T_4, B_T_2, B_T_4, gradi
                                                gradient_transform_4, input_transform_2, input_transform_4,
                                                output_transform_2, output_transform_4)
 
-# About this many tiles per chunk, so a chunk's transformed input and products (positions x
-# tiles x channels floats each) stay in the core's L2.
-CHUNK_TILES = 64
+# A chunk's transformed input and products (positions x tiles x channels floats each) take at
+# most about this many bytes, so they stay in the core's L2 while the other core works on its own
+# (with 64 tiles a chunk, F(4x4) on 32 -> 32 channels took 600 KB and two threads ran no faster
+# than one).
+CHUNK_BYTES = 640 * 1024
 
 _G = {
     2: np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]]),
@@ -76,7 +78,9 @@ def kernel_gradient(du, out_channels, m=2):
     """dU (positions, C, F padded) summed over the tiles as the (3, 3, C, F) kernel gradient G^T dU G."""
     side = m + 2
     du = du[:, :, :out_channels].astype(np.float64).reshape(side, side, du.shape[1], out_channels)
-    return np.einsum("ai,abcf,bj->ijcf", _G[m], du, _G[m]).astype(np.float32)
+    rows = np.tensordot(_G[m], du, axes=(0, 0))  # (3, side, C, F)
+    dk = np.tensordot(rows, _G[m], axes=(1, 0))  # (3, C, F, 3)
+    return np.ascontiguousarray(dk.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
 @njit(cache=True, nogil=True)
@@ -122,16 +126,17 @@ def _transform_output(m, prods, n, ty0, rows, tw, out, t0):
 
 
 @njit(cache=True, nogil=True)
-def _chunks(n_batch, th, tw):
+def _chunks(n_batch, th, tw, positions, floats_per_tile):
     """The chunks of a thread's samples, (first sample, samples, first tile row, tile rows) each, and the
     most tiles in one: rows of tiles of one sample, or whole samples together when a sample has
-    fewer than CHUNK_TILES tiles (so a chunk's GEMMs are not a few rows deep)."""
+    fewer tiles than fit in CHUNK_BYTES (so a chunk's GEMMs are not a few rows deep)."""
+    chunk_tiles = max(6, CHUNK_BYTES // (4 * positions * floats_per_tile))
     per_sample = th * tw
-    if per_sample >= CHUNK_TILES:
-        rows = max(1, CHUNK_TILES // tw)
+    if per_sample >= chunk_tiles:
+        rows = max(1, chunk_tiles // tw)
         plan = [(n, 1, ty0, min(rows, th - ty0)) for n in range(n_batch) for ty0 in range(0, th, rows)]
         return plan, rows * tw
-    group = CHUNK_TILES // per_sample
+    group = chunk_tiles // per_sample
     return [(n0, min(group, n_batch - n0), 0, th) for n0 in range(0, n_batch, group)], group * per_sample
 
 
@@ -142,7 +147,7 @@ def _conv_samples(m, x, u, ph, pw, out):
     positions, panels = u.shape[0], u.shape[1]
     th, tw = -(-oh // m), -(-ow // m)
     hp, wp = m * th + 2, m * tw + 2
-    plan, most = _chunks(n_batch, th, tw)
+    plan, most = _chunks(n_batch, th, tw, positions, chans + panels * PANEL)
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
     # one spare tile between positions: a stride of a whole 4 KiB would put every position's
     # cells in one L1 set
@@ -202,7 +207,7 @@ def _filter_samples(m, x, dz, ph, pw, du):
     panels = width // PANEL
     th, tw = -(-oh // m), -(-ow // m)
     hp, wp = m * th + 2, m * tw + 2
-    plan, most = _chunks(n_batch, th, tw)
+    plan, most = _chunks(n_batch, th, tw, positions, chans + width)
     cap = most + 1  # + 1: as in _conv_samples
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
     v = np.empty((positions, cap, chans), dtype=np.float32)
