@@ -17,6 +17,7 @@ from engine import ops
 from engine.autodiff import GradientTape, Tensor
 from engine.backend.cpu import conv as kernels
 from engine.backend.cpu import conv_winograd
+from tests.engine.test_conv_implicit import _values_and_grads
 
 RNG = np.random.default_rng(7)
 
@@ -91,17 +92,6 @@ def test_the_transform_matrices_are_an_exact_convolution(m):
     y = a_t @ ((g_matrix @ g @ g_matrix.T) * (b_t @ d @ b_t.T)) @ a_t.T
     want = np.array([[np.sum(d[i:i + 3, j:j + 3] * g) for j in range(m)] for i in range(m)])
     np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
-
-
-def _values_and_grads(fn, *arrays):
-    tensors = [Tensor(a) for a in arrays]
-    with GradientTape() as tape:
-        for t in tensors:
-            tape.watch(t)
-        y = fn(*tensors)
-        upstream = np.cos(np.arange(y.numpy().size)).reshape(y.shape).astype(y.numpy().dtype)
-        loss = ops.reduce_sum(ops.multiply(y, Tensor(upstream)))
-    return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, tensors)]
 
 
 def _record_calls(monkeypatch):

@@ -102,27 +102,36 @@ def _transform_input(m, padded, wp, chans, ty0, rows, tw, v, t0):
 
 
 @njit(cache=True, nogil=True)
-def _transform_output(m, prods, n, ty0, rows, tw, out, t0):
-    """out[n, m ty + i, m tx + j, :] = (A^T M_(t0 + t) A)[i, j] for tile t of tile rows ty0 .. ty0 + rows,
-    inside the output."""
-    oh, ow, f_out = out.shape[1], out.shape[2], out.shape[3]
-    pf = prods.reshape(-1)
-    of = out.reshape(-1)
-    width = prods.shape[2]
-    plane = prods.shape[1] * width
+def _transform_outputs(m, to_grid, grid, n, ty0, rows, tw, buf, t0):
+    """Between sample n of an output-sized grid (n, oh, ow, F) and the chunk buffer buf (positions, tiles,
+    F padded), for tile t of tile rows ty0 .. ty0 + rows: with `to_grid`, the outputs
+    grid[n, m ty + i, m tx + j, :] = (A^T M_(t0 + t) A)[i, j] inside the grid; otherwise the output
+    gradient's transform buf[pos, t0 + t, :] = (A dy_t A^T)[pos] (cells past the grid's edges as zero)."""
+    oh, ow, f_out = grid.shape[1], grid.shape[2], grid.shape[3]
+    gf = grid.reshape(-1)
+    bf = buf.reshape(-1)
+    width = buf.shape[2]
+    plane = buf.shape[1] * width
     for r in range(rows):
         y = m * (ty0 + r)
         for tx in range(tw):
             t = t0 + r * tw + tx
             x = m * tx
             at = ((n * oh + y) * ow + x) * f_out
+            rows_in, cells_in = min(m, oh - y), min(m, ow - x)
             for f in range(0, f_out, 8):
-                if m == 2:
-                    output_transform_2(pf, t * width + f, 4 * plane, plane, 4, 4,
-                                       of, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x))
+                if to_grid and m == 2:
+                    output_transform_2(bf, t * width + f, 4 * plane, plane, 4, 4,
+                                       gf, at + f, ow * f_out, f_out, rows_in, cells_in)
+                elif to_grid:
+                    output_transform_4(bf, t * width + f, 6 * plane, plane, 6, 6,
+                                       gf, at + f, ow * f_out, f_out, rows_in, cells_in)
+                elif m == 2:
+                    gradient_transform_2(gf, at + f, ow * f_out, f_out, rows_in, cells_in,
+                                         bf, t * width + f, 4 * plane, plane, 4, 4)
                 else:
-                    output_transform_4(pf, t * width + f, 6 * plane, plane, 6, 6,
-                                       of, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x))
+                    gradient_transform_4(gf, at + f, ow * f_out, f_out, rows_in, cells_in,
+                                         bf, t * width + f, 6 * plane, plane, 6, 6)
 
 
 @njit(cache=True, nogil=True)
@@ -165,7 +174,7 @@ def _conv_samples(m, x, u, ph, pw, out):
                 for p in range(panels):
                     _tile(vp, i, left, up, p, mp, False)
         for k in range(samples):
-            _transform_output(m, prods, n0 + k, ty0, rows, tw, out, k * rows * tw)
+            _transform_outputs(m, True, out, n0 + k, ty0, rows, tw, prods, k * rows * tw)
 
 
 def winograd_conv(x, u, ph, pw, out, m=2):
@@ -173,30 +182,6 @@ def winograd_conv(x, u, ph, pw, out, m=2):
     x read as if padded by ph rows above and pw cells left (zeros past its other edges)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     _conv_samples(m, x, u, ph, pw, out)
-
-
-@njit(cache=True, nogil=True)
-def _transform_gradient(m, dz, n, ty0, rows, tw, dm, t0):
-    """dm[pos, t0 + t, :] = (A dy_t A^T)[pos] for tile t of tile rows ty0 .. ty0 + rows of sample n's
-    output gradient (cells past its edges count as zero)."""
-    oh, ow, f_out = dz.shape[1], dz.shape[2], dz.shape[3]
-    gf = dz.reshape(-1)
-    mf = dm.reshape(-1)
-    width = dm.shape[2]
-    plane = dm.shape[1] * width
-    for r in range(rows):
-        y = m * (ty0 + r)
-        for tx in range(tw):
-            t = t0 + r * tw + tx
-            x = m * tx
-            at = ((n * oh + y) * ow + x) * f_out
-            for f in range(0, f_out, 8):
-                if m == 2:
-                    gradient_transform_2(gf, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x),
-                                         mf, t * width + f, 4 * plane, plane, 4, 4)
-                else:
-                    gradient_transform_4(gf, at + f, ow * f_out, f_out, min(m, oh - y), min(m, ow - x),
-                                         mf, t * width + f, 6 * plane, plane, 6, 6)
 
 
 @njit(cache=True, nogil=True)
@@ -220,7 +205,7 @@ def _filter_samples(m, x, dz, ph, pw, du):
         for k in range(samples):
             _pad_sample(x, n0 + k, ph, pw, hp, wp, padded)
             _transform_input(m, padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
-            _transform_gradient(m, dz, n0 + k, ty0, rows, tw, dm, k * rows * tw)
+            _transform_outputs(m, False, dz, n0 + k, ty0, rows, tw, dm, k * rows * tw)
         tiles = samples * rows * tw
         for pos in range(positions):
             for j in range(chans):
