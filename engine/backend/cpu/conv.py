@@ -220,18 +220,16 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
 
 
 # 3x3 stride-1 float32 convs with at least WINOGRAD_MIN_DEPTH input channels (the GEMM depth)
-# take `conv_winograd` F(WINOGRAD_TILE x WINOGRAD_TILE, 3x3) for the forward pass and the data
-# gradient, and for the filter gradient where the output has at least WINOGRAD_MIN_FILTER_CELLS
-# cells and its tiles cover at most WINOGRAD_MAX_FILTER_GRID times as many (a 7x7 output in 4x4
-# tiles computes 64 cells for 49, and each tile's GEMM is only as deep as the tiles). False keeps
-# them all on the implicit GEMM. Measured (one thread, 32 samples, forward / filter gradient ms,
-# F(2x2) / F(4x4) / implicit): 32x32x16 -> 16 1.38 / 1.15 / 1.75 and 1.50 / 1.23 / 1.70;
-# 16x16x32 -> 32 1.03 / 0.74 / 1.70 and 1.29 / 1.19 / 1.95; 8x8x64 -> 64 0.85 / 0.57 / 1.80 and
-# 1.40 / 1.66 / 1.83; 14x14x64 -> 64 2.69 / 2.22 / 5.39 and 3.46 / 3.56 / 5.99; 7x7x32 -> 32
-# 0.26 / 0.19 / 0.36 and 0.45 / 0.58 / 0.34; 32x32x8 -> 16 (too shallow) 0.92 / 0.72 / 0.90 and
-# 1.03 / 0.79 / 0.85.
+# take `conv_winograd` (F(4x4, 3x3)) for the forward pass and the data gradient, and for the filter
+# gradient where the output has at least WINOGRAD_MIN_FILTER_CELLS cells and its 4x4 tiles cover
+# at most WINOGRAD_MAX_FILTER_GRID times as many (a 7x7 output computes 64 cells for 49, and each
+# tile's GEMM is only as deep as the tiles). False keeps them all on the implicit GEMM. Measured
+# (one thread, 32 samples, forward / filter gradient ms, F(4x4) / F(2x2) / implicit): 32x32x16 ->
+# 16 1.15 / 1.38 / 1.75 and 1.23 / 1.50 / 1.70; 16x16x32 -> 32 0.74 / 1.03 / 1.70 and 1.19 / 1.29
+# / 1.95; 8x8x64 -> 64 0.57 / 0.85 / 1.80 and 1.66 / 1.40 / 1.83; 14x14x64 -> 64 2.22 / 2.69 /
+# 5.39 and 3.56 / 3.46 / 5.99; 7x7x32 -> 32 0.19 / 0.26 / 0.36 and 0.58 / 0.45 / 0.34; 32x32x8 ->
+# 16 (too shallow) 0.72 / 0.92 / 0.90 and 0.79 / 1.03 / 0.85.
 WINOGRAD = True
-WINOGRAD_TILE = 4
 WINOGRAD_MIN_DEPTH = 16
 WINOGRAD_MIN_FILTER_CELLS = 64
 WINOGRAD_MAX_FILTER_GRID = 1.35
@@ -257,7 +255,7 @@ def winograd_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
         return False
     if part == "filter":
         _, oh, ow = out_spatial
-        tile = WINOGRAD_TILE
+        tile = conv_winograd.TILE
         grid = -(-oh // tile) * tile * -(-ow // tile) * tile
         return oh * ow >= WINOGRAD_MIN_FILTER_CELLS and grid <= WINOGRAD_MAX_FILTER_GRID * oh * ow
     return True
@@ -414,7 +412,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
     implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
     if winograd:
-        packed = conv_winograd.transform_kernel(kernel[0], WINOGRAD_TILE)
+        packed = conv_winograd.transform_kernel(kernel[0])
     if implicit or winograd:
         plan = _whole_ranges(plan)
     pointwise = pointwise_gemm(x.dtype, kernel.shape, pads, groups, out_ch)
@@ -425,7 +423,7 @@ def conv_forward_fused(x, kernel, bias, act, strides, dilations, pads, out_spati
         for part in parts:
             dest = out[part].reshape(-1, out_ch)
             if winograd:
-                conv_winograd.winograd_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0], WINOGRAD_TILE)
+                conv_winograd.winograd_conv(x[part, 0], packed, pads[1], pads[2], out[part, 0])
             elif implicit:
                 conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2], out[part, 0],
                                             strides[1:])
@@ -471,7 +469,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     implicit = implicit and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     if winograd_data:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), WINOGRAD_TILE)
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
     if (implicit or winograd_data or not need_data) and (implicit_filter or winograd_filter or not need_filter):
@@ -502,7 +500,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
             if winograd_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
                 conv_winograd.winograd_filter_grad(x[part, 0], dz.reshape(grad_out[part, 0].shape), pads[1], pads[2],
-                                                   dk_part, WINOGRAD_TILE)
+                                                   dk_part)
                 dk = dk_part if dk is None else dk + dk_part
             elif need_filter and implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=np.float32)
@@ -515,7 +513,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 dk = dk_part if dk is None else dk + dk_part
             if winograd_data:
                 conv_winograd.winograd_conv(dz.reshape(grad_out[part, 0].shape), packed, 2 - pads[1], 2 - pads[2],
-                                            dx[part, 0], WINOGRAD_TILE)
+                                            dx[part, 0])
             elif implicit:
                 conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1],
                                             kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2], dx[part, 0])
@@ -602,15 +600,14 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     if winograd:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), WINOGRAD_TILE)
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
     if implicit or winograd:
         plan = _whole_ranges(plan)
 
     def work(parts):
         for part in parts:
             if winograd:
-                conv_winograd.winograd_conv(grad_out[part, 0], packed, 2 - pads[1], 2 - pads[2], dx[part, 0],
-                                            WINOGRAD_TILE)
+                conv_winograd.winograd_conv(grad_out[part, 0], packed, 2 - pads[1], 2 - pads[2], dx[part, 0])
                 continue
             if implicit:
                 conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1], kshape[1] - 1 - pads[1],

@@ -46,7 +46,7 @@ def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_sp
     implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(kernel[0]) if implicit else None
     if winograd:
-        packed = conv_winograd.transform_kernel(kernel[0], conv.WINOGRAD_TILE)
+        packed = conv_winograd.transform_kernel(kernel[0])
         plan = conv._whole_ranges(plan)  # each Winograd call sets up its buffers: once per thread
 
     def work(parts):
@@ -55,8 +55,7 @@ def conv_relu_max_pool_forward(x, kernel, bias, strides, dilations, pads, out_sp
             dest = np.empty((count * math.prod(out_spatial), out_ch), dtype=x.dtype)
             if winograd:
                 conv_winograd.winograd_conv(x[part, 0], packed, pads[1], pads[2],
-                                            dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)),
-                                            conv.WINOGRAD_TILE)
+                                            dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)))
             elif implicit:
                 conv_implicit.implicit_conv(x[part, 0], packed, kshape[1], pads[1], pads[2],
                                             dest.reshape((count,) + tuple(out_spatial[1:]) + (out_ch,)), strides[1:])
@@ -96,7 +95,7 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
     implicit_data = implicit_data and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit_data else None
     if winograd_data:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]), conv.WINOGRAD_TILE)
+        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
     if winograd_data or winograd_filter:
         plan = conv._whole_ranges(plan)
     sums = {}
@@ -111,7 +110,7 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
             dz = dz.reshape(-1, out_ch)
             if winograd_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=x.dtype)
-                conv_winograd.winograd_filter_grad(x[part, 0], grid, pads[1], pads[2], dk_part, conv.WINOGRAD_TILE)
+                conv_winograd.winograd_filter_grad(x[part, 0], grid, pads[1], pads[2], dk_part)
                 dk = dk_part if dk is None else dk + dk_part
             elif implicit_filter:
                 dk_part = np.empty(kernel.shape[1:], dtype=x.dtype)
@@ -123,7 +122,7 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
                 dk_part = conv._filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
             if winograd_data:
-                conv_winograd.winograd_conv(grid, packed, 2 - pads[1], 2 - pads[2], dx[part, 0], conv.WINOGRAD_TILE)
+                conv_winograd.winograd_conv(grid, packed, 2 - pads[1], 2 - pads[2], dx[part, 0])
             elif implicit_data:
                 conv_implicit.implicit_conv(grid, packed, kshape[1], kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2],
                                             dx[part, 0])

@@ -1,14 +1,14 @@
-"""Winograd convolution (CPU, float32): 3x3 stride-1 convs with 2.25x (F(2x2, 3x3)) or 4x
-(F(4x4, 3x3)) fewer multiplies than the direct sum.
+"""Winograd F(4x4, 3x3) convolution (CPU, float32): 3x3 stride-1 convs with 4x fewer multiplies
+than the direct sum.
 
-An m x m block of outputs of a 3x3 conv reads an a x a block `d` of the (zero-padded) input,
-a = m + 2. With the fixed matrices B (a x a), G (a x 3) and A (a x m) of Lavin & Gray's F(m, 3),
+A 4x4 block of outputs (a tile) of a 3x3 conv reads a 6x6 block `d` of the (zero-padded) input.
+With the fixed matrices B (6x6), G (6x3) and A (6x4) of Lavin & Gray's F(4, 3),
 
     y = A^T [ (G g G^T) * (B^T d B) ] A        (* elementwise, summed over input channels)
 
-so for each of the a * a positions of the transform domain the channel sum is one GEMM,
-(tiles x C) @ (C x F): F(2x2, 3x3) does 16 multiplies per 4 outputs and channel pair instead of
-36, F(4x4, 3x3) 36 per 16 instead of 144. Here the input transform of a chunk of tiles goes
+so for each of the 36 positions of the transform domain the channel sum is one GEMM,
+(tiles x C) @ (C x F): 36 multiplies per 16 outputs and channel pair instead of 144 (F(2x2, 3x3),
+16 per 4, was measured slower on every shape: its transforms cost more per output). Here the input transform of a chunk of tiles goes
 into a small buffer V (positions, tiles, C), the GEMMs run on the register tile of `gemm_tiles`
 against the transformed kernel U (one `gemm_tiles.pack`ed matrix per position), and the output
 transform writes the outputs straight into the result; a chunk is a few rows of tiles, so V and
@@ -24,10 +24,9 @@ and G^T dU G once at the end. The data gradient of a stride-1 conv is a stride-1
 output gradient with the kernel turned round (`conv_implicit.data_grad_kernel`), so it is
 `winograd_conv` too.
 
-Rounding: the transforms have entries up to 8 (F(4x4, 3x3)) and G entries down to 1/24, so
-float32 results differ from the direct sum by more than its own rounding: measured relative to
-the largest output, about 3e-7 for F(2x2, 3x3) and 2e-6 for F(4x4, 3x3) (`tests/engine/
-test_conv_winograd.py` bounds both against float64).
+Rounding: the transforms have entries up to 8 and G entries down to 1/24, so float32 results
+differ from the direct sum by more than its own rounding: 2-5e-6 of the largest output
+(`tests/engine/test_conv_winograd.py` bounds it against float64).
 """
 
 from __future__ import annotations
@@ -38,9 +37,7 @@ from numba import njit
 from engine.backend.cpu.conv_implicit import _pad_sample, _tile
 from engine.backend.cpu.conv_tiles import gather_tile
 from engine.backend.cpu.gemm_tiles import PANEL, padded_columns
-from engine.backend.cpu.winograd_tiles import (A_T_2, A_T_4, B_T_2, B_T_4, gradient_transform_2,
-                                               gradient_transform_4, input_transform_2, input_transform_4,
-                                               output_transform_2, output_transform_4)
+from engine.backend.cpu.winograd_tiles import A_T, B_T, gradient_transform, input_transform, output_transform
 
 # A chunk's transformed input and products (positions x tiles x channels floats each) take at
 # most about this many bytes, so they stay in the core's L2 while the other core works on its own
@@ -48,43 +45,42 @@ from engine.backend.cpu.winograd_tiles import (A_T_2, A_T_4, B_T_2, B_T_4, gradi
 # than one).
 CHUNK_BYTES = 640 * 1024
 
-_G = {
-    2: np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]]),
-    4: np.array([[1 / 4, 0.0, 0.0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
-                 [1 / 24, -1 / 12, 1 / 6], [0.0, 0.0, 1.0]]),
-}
-# the matrices the intrinsics use, for tests that check the whole scheme in float64
-MATRICES = {2: (np.array(B_T_2, float), _G[2], np.array(A_T_2, float)),
-            4: (np.array(B_T_4, float), _G[4], np.array(A_T_4, float))}
+# outputs per tile side, and input cells per tile side
+TILE = 4
+SIDE = TILE + 2
+POSITIONS = SIDE * SIDE
+
+G = np.array([[1 / 4, 0.0, 0.0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
+              [1 / 24, -1 / 12, 1 / 6], [0.0, 0.0, 1.0]])
+# the matrices of the intrinsics, for tests that check the whole scheme in float64
+MATRICES = (np.array(B_T, float), G, np.array(A_T, float))
 
 
-def transform_kernel(kernel, m=2):
-    """kernel (3, 3, C, F) as U for F(m x m, 3x3): one `gemm_tiles.pack`ed (C x F) matrix per position of
-    the (m + 2)^2 transform domain, (positions, panels, C, 16) float32."""
-    g_matrix = _G[m]
-    side = m + 2
+def transform_kernel(kernel):
+    """kernel (3, 3, C, F) as U: one `gemm_tiles.pack`ed (C x F) matrix per position of the 6x6 transform
+    domain, (36, panels, C, 16) float32."""
+    side = SIDE
     chans, out = kernel.shape[2], kernel.shape[3]
     width = padded_columns(out)
     g = np.zeros((3, 3, chans, width), dtype=np.float64)
     g[..., :out] = kernel
     # G g G^T for every (channel, output) pair: the rows of G, then its columns
-    rows = np.tensordot(g_matrix, g, axes=(1, 0))  # (side, 3, C, width)
-    u = np.tensordot(rows, g_matrix, axes=(1, 1))  # (side, C, width, side)
+    rows = np.tensordot(G, g, axes=(1, 0))  # (side, 3, C, width)
+    u = np.tensordot(rows, G, axes=(1, 1))  # (side, C, width, side)
     u = u.reshape(side, chans, width // PANEL, PANEL, side).transpose(0, 4, 2, 1, 3)
     return np.ascontiguousarray(u, dtype=np.float32).reshape(side * side, width // PANEL, chans, PANEL)
 
 
-def kernel_gradient(du, out_channels, m=2):
-    """dU (positions, C, F padded) summed over the tiles as the (3, 3, C, F) kernel gradient G^T dU G."""
-    side = m + 2
-    du = du[:, :, :out_channels].astype(np.float64).reshape(side, side, du.shape[1], out_channels)
-    rows = np.tensordot(_G[m], du, axes=(0, 0))  # (3, side, C, F)
-    dk = np.tensordot(rows, _G[m], axes=(1, 0))  # (3, C, F, 3)
+def kernel_gradient(du, out_channels):
+    """dU (36, C, F padded) summed over the tiles as the (3, 3, C, F) kernel gradient G^T dU G."""
+    du = du[:, :, :out_channels].astype(np.float64).reshape(SIDE, SIDE, du.shape[1], out_channels)
+    rows = np.tensordot(G, du, axes=(0, 0))  # (3, SIDE, C, F)
+    dk = np.tensordot(rows, G, axes=(1, 0))  # (3, C, F, 3)
     return np.ascontiguousarray(dk.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
 @njit(cache=True, nogil=True)
-def _transform_input(m, padded, wp, chans, ty0, rows, tw, v, t0):
+def _transform_input(padded, wp, chans, ty0, rows, tw, v, t0):
     """v[pos, t0 + t, :] = (B^T d B)[pos] for tile t of tile rows ty0 .. ty0 + rows (d: its a x a cells
     of the padded sample, wp cells a row), 8 channels at a time."""
     vf = v.reshape(-1)
@@ -93,19 +89,17 @@ def _transform_input(m, padded, wp, chans, ty0, rows, tw, v, t0):
     for r in range(rows):
         for tx in range(tw):
             t = t0 + r * tw + tx
-            at = m * (ty0 + r) * row_len + m * tx * chans
+            at = TILE * (ty0 + r) * row_len + TILE * tx * chans
             for c in range(0, chans, 8):
-                if m == 2:
-                    input_transform_2(padded, at + c, row_len, chans, 4, 4, vf, t * chans + c, 4 * plane, plane, 4, 4)
-                else:
-                    input_transform_4(padded, at + c, row_len, chans, 6, 6, vf, t * chans + c, 6 * plane, plane, 6, 6)
+                input_transform(padded, at + c, row_len, chans, SIDE, SIDE, vf, t * chans + c, SIDE * plane, plane,
+                                SIDE, SIDE)
 
 
 @njit(cache=True, nogil=True)
-def _transform_outputs(m, to_grid, grid, n, ty0, rows, tw, buf, t0):
+def _transform_outputs(to_grid, grid, n, ty0, rows, tw, buf, t0):
     """Between sample n of an output-sized grid (n, oh, ow, F) and the chunk buffer buf (positions, tiles,
     F padded), for tile t of tile rows ty0 .. ty0 + rows: with `to_grid`, the outputs
-    grid[n, m ty + i, m tx + j, :] = (A^T M_(t0 + t) A)[i, j] inside the grid; otherwise the output
+    grid[n, 4 ty + i, 4 tx + j, :] = (A^T M_(t0 + t) A)[i, j] inside the grid; otherwise the output
     gradient's transform buf[pos, t0 + t, :] = (A dy_t A^T)[pos] (cells past the grid's edges as zero)."""
     oh, ow, f_out = grid.shape[1], grid.shape[2], grid.shape[3]
     gf = grid.reshape(-1)
@@ -113,25 +107,19 @@ def _transform_outputs(m, to_grid, grid, n, ty0, rows, tw, buf, t0):
     width = buf.shape[2]
     plane = buf.shape[1] * width
     for r in range(rows):
-        y = m * (ty0 + r)
+        y = TILE * (ty0 + r)
         for tx in range(tw):
             t = t0 + r * tw + tx
-            x = m * tx
+            x = TILE * tx
             at = ((n * oh + y) * ow + x) * f_out
-            rows_in, cells_in = min(m, oh - y), min(m, ow - x)
+            rows_in, cells_in = min(TILE, oh - y), min(TILE, ow - x)
             for f in range(0, f_out, 8):
-                if to_grid and m == 2:
-                    output_transform_2(bf, t * width + f, 4 * plane, plane, 4, 4,
-                                       gf, at + f, ow * f_out, f_out, rows_in, cells_in)
-                elif to_grid:
-                    output_transform_4(bf, t * width + f, 6 * plane, plane, 6, 6,
-                                       gf, at + f, ow * f_out, f_out, rows_in, cells_in)
-                elif m == 2:
-                    gradient_transform_2(gf, at + f, ow * f_out, f_out, rows_in, cells_in,
-                                         bf, t * width + f, 4 * plane, plane, 4, 4)
+                if to_grid:
+                    output_transform(bf, t * width + f, SIDE * plane, plane, SIDE, SIDE,
+                                     gf, at + f, ow * f_out, f_out, rows_in, cells_in)
                 else:
-                    gradient_transform_4(gf, at + f, ow * f_out, f_out, rows_in, cells_in,
-                                         bf, t * width + f, 6 * plane, plane, 6, 6)
+                    gradient_transform(gf, at + f, ow * f_out, f_out, rows_in, cells_in,
+                                       bf, t * width + f, SIDE * plane, plane, SIDE, SIDE)
 
 
 @njit(cache=True, nogil=True)
@@ -150,12 +138,12 @@ def _chunks(n_batch, th, tw, positions, floats_per_tile):
 
 
 @njit(cache=True, nogil=True)
-def _conv_samples(m, x, u, ph, pw, out):
+def _conv_samples(x, u, ph, pw, out):
     n_batch, chans = x.shape[0], x.shape[3]
     oh, ow = out.shape[1], out.shape[2]
     positions, panels = u.shape[0], u.shape[1]
-    th, tw = -(-oh // m), -(-ow // m)
-    hp, wp = m * th + 2, m * tw + 2
+    th, tw = -(-oh // TILE), -(-ow // TILE)
+    hp, wp = TILE * th + 2, TILE * tw + 2
     plan, most = _chunks(n_batch, th, tw, positions, chans + panels * PANEL)
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
     # one spare tile between positions: a stride of a whole 4 KiB would put every position's
@@ -165,7 +153,7 @@ def _conv_samples(m, x, u, ph, pw, out):
     for n0, samples, ty0, rows in plan:
         for k in range(samples):
             _pad_sample(x, n0 + k, ph, pw, hp, wp, padded)
-            _transform_input(m, padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
+            _transform_input(padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
         tiles = samples * rows * tw
         for pos in range(positions):
             vp, mp, up = v[pos], prods[pos], u[pos]
@@ -174,24 +162,24 @@ def _conv_samples(m, x, u, ph, pw, out):
                 for p in range(panels):
                     _tile(vp, i, left, up, p, mp, False)
         for k in range(samples):
-            _transform_outputs(m, True, out, n0 + k, ty0, rows, tw, prods, k * rows * tw)
+            _transform_outputs(True, out, n0 + k, ty0, rows, tw, prods, k * rows * tw)
 
 
-def winograd_conv(x, u, ph, pw, out, m=2):
-    """out (n, oh, ow, F) = the 3x3 stride-1 conv of x (n, h, w, C) whose `transform_kernel(.., m)` is u,
-    x read as if padded by ph rows above and pw cells left (zeros past its other edges)."""
+def winograd_conv(x, u, ph, pw, out):
+    """out (n, oh, ow, F) = the 3x3 stride-1 conv of x (n, h, w, C) whose `transform_kernel` is u, x read
+    as if padded by ph rows above and pw cells left (zeros past its other edges)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
-    _conv_samples(m, x, u, ph, pw, out)
+    _conv_samples(x, u, ph, pw, out)
 
 
 @njit(cache=True, nogil=True)
-def _filter_samples(m, x, dz, ph, pw, du):
+def _filter_samples(x, dz, ph, pw, du):
     n_batch, chans = x.shape[0], x.shape[3]
     oh, ow = dz.shape[1], dz.shape[2]
     positions, width = du.shape[0], du.shape[2]
     panels = width // PANEL
-    th, tw = -(-oh // m), -(-ow // m)
-    hp, wp = m * th + 2, m * tw + 2
+    th, tw = -(-oh // TILE), -(-ow // TILE)
+    hp, wp = TILE * th + 2, TILE * tw + 2
     plan, most = _chunks(n_batch, th, tw, positions, chans + width)
     cap = most + 1  # + 1: as in _conv_samples
     padded = np.zeros(hp * wp * chans, dtype=np.float32)
@@ -204,8 +192,8 @@ def _filter_samples(m, x, dz, ph, pw, du):
     for n0, samples, ty0, rows in plan:
         for k in range(samples):
             _pad_sample(x, n0 + k, ph, pw, hp, wp, padded)
-            _transform_input(m, padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
-            _transform_outputs(m, False, dz, n0 + k, ty0, rows, tw, dm, k * rows * tw)
+            _transform_input(padded, wp, chans, ty0, rows, tw, v, k * rows * tw)
+            _transform_outputs(False, dz, n0 + k, ty0, rows, tw, dm, k * rows * tw)
         tiles = samples * rows * tw
         for pos in range(positions):
             for j in range(chans):
@@ -217,24 +205,22 @@ def _filter_samples(m, x, dz, ph, pw, du):
         first = False
 
 
-def winograd_filter_grad(x, dz, ph, pw, dk, m=2):
+def winograd_filter_grad(x, dz, ph, pw, dk):
     """dk (3, 3, C, F) = the kernel gradient of `winograd_conv` summed over the samples of x (n, h, w, C)
     and its output gradient dz (n, oh, ow, F)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     dz = np.ascontiguousarray(dz, dtype=np.float32)
     f_out = dz.shape[-1]
-    du = np.empty(((m + 2) ** 2, x.shape[-1], padded_columns(f_out)), dtype=np.float32)
-    _filter_samples(m, x, dz, ph, pw, du)
-    dk[...] = kernel_gradient(du, f_out, m)
+    du = np.empty((POSITIONS, x.shape[-1], padded_columns(f_out)), dtype=np.float32)
+    _filter_samples(x, dz, ph, pw, du)
+    dk[...] = kernel_gradient(du, f_out)
 
 
 def _warm():
     x = np.ones((1, 3, 3, 8), dtype=np.float32)
-    for m in (2, 4):
-        u = transform_kernel(np.ones((3, 3, 8, 8), dtype=np.float32), m)
-        winograd_conv(x, u, 1, 1, np.empty((1, 3, 3, 8), dtype=np.float32), m)
-        winograd_filter_grad(x, np.ones((1, 3, 3, 8), dtype=np.float32), 1, 1, np.empty((3, 3, 8, 8), dtype=np.float32),
-                             m)
+    u = transform_kernel(np.ones((3, 3, 8, 8), dtype=np.float32))
+    winograd_conv(x, u, 1, 1, np.empty((1, 3, 3, 8), dtype=np.float32))
+    winograd_filter_grad(x, np.ones((1, 3, 3, 8), dtype=np.float32), 1, 1, np.empty((3, 3, 8, 8), dtype=np.float32))
 
 
 WARMUP = (_warm,)

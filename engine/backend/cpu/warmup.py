@@ -41,8 +41,8 @@ KERNEL_MODULES: tuple[str, ...] = (
 # Cold compile seconds per module measured on the 2-core dev machine; only their ratios matter
 # (they balance modules over workers). A module missing here counts UNKNOWN_MODULE_COST_S.
 COMPILE_COST_S: dict[str, float] = {
-    # includes dense's bias + activation kernels (compiled together) and the Winograd kernels (~10 s)
-    "engine.backend.cpu.conv": 20.0,
+    # includes dense's bias + activation kernels (compiled together) and the Winograd kernels (~7 s)
+    "engine.backend.cpu.conv": 17.0,
     "engine.backend.cpu.pooling": 6.9,
     "engine.backend.cpu.rnn": 14.9,
     "engine.backend.cpu.dense": 0.5,

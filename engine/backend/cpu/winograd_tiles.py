@@ -1,9 +1,9 @@
 """The transforms of the Winograd convolution (`conv_winograd`) on 8 channels at a time, in AVX2 registers.
 
 Each transform is `Y = L X L^T` on a small grid of cells, where every cell is a vector of 8
-consecutive channels: the input transform (L = B^T, a x a -> a x a), the output transform
-(L = A^T, a x a -> m x m) and the output gradient's transform (L = A, m x m -> a x a), for
-F(2x2, 3x3) (m = 2, a = 4) and F(4x4, 3x3) (m = 4, a = 6). numba's loop vectorizer
+consecutive channels: the input transform (L = B^T, 6x6 -> 6x6), the output transform
+(L = A^T, 6x6 -> 4x4) and the output gradient's transform (L = A, 4x4 -> 6x6) of F(4x4, 3x3).
+numba's loop vectorizer
 left these loops scalar (16 loads and 16 stores per channel, too many pointers for its overlap
 checks), ~8x slower than this.
 
@@ -26,14 +26,11 @@ from numba.extending import intrinsic
 
 _LANES = 8
 
-# y = A^T [(G g G^T) * (B^T d B)] A (Lavin & Gray); G is applied to the kernel in numpy
-# (`conv_winograd`). F(2x2, 3x3): interpolation points 0, 1, -1 and infinity.
-B_T_2 = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
-A_T_2 = ((1, 1, 1, 0), (0, 1, -1, -1))
-# F(4x4, 3x3): points 0, 1, -1, 2, -2 and infinity.
-B_T_4 = ((4, 0, -5, 0, 1, 0), (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0),
+# y = A^T [(G g G^T) * (B^T d B)] A (Lavin & Gray) with interpolation points 0, 1, -1, 2, -2 and
+# infinity; G is applied to the kernel in numpy (`conv_winograd`).
+B_T = ((4, 0, -5, 0, 1, 0), (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0),
          (0, 2, -1, -2, 1, 0), (0, 4, 0, -5, 0, 1))
-A_T_4 = ((1, 1, 1, 1, 1, 0), (0, 1, -1, 2, -2, 0), (0, 1, 1, 4, 4, 0), (0, 1, -1, 8, -8, 1))
+A_T = ((1, 1, 1, 1, 1, 0), (0, 1, -1, 2, -2, 0), (0, 1, 1, 4, 4, 0), (0, 1, -1, 8, -8, 1))
 
 
 def _transposed(matrix):
@@ -120,9 +117,6 @@ def _transform_intrinsic(matrix):
     return transform
 
 
-input_transform_2 = _transform_intrinsic(B_T_2)
-output_transform_2 = _transform_intrinsic(A_T_2)
-gradient_transform_2 = _transform_intrinsic(_transposed(A_T_2))
-input_transform_4 = _transform_intrinsic(B_T_4)
-output_transform_4 = _transform_intrinsic(A_T_4)
-gradient_transform_4 = _transform_intrinsic(_transposed(A_T_4))
+input_transform = _transform_intrinsic(B_T)
+output_transform = _transform_intrinsic(A_T)
+gradient_transform = _transform_intrinsic(_transposed(A_T))
