@@ -43,7 +43,7 @@ from engine.backend.cpu.winograd_tiles import A_T, B_T, gradient_transform, inpu
 # most about this many bytes, so they stay in the core's L2 while the other core works on its own
 # (with 64 tiles a chunk, F(4x4) on 32 -> 32 channels took 600 KB and two threads ran no faster
 # than one).
-CHUNK_BYTES = 640 * 1024
+CHUNK_BYTES = 192 * 1024
 
 # outputs per tile side, and input cells per tile side
 TILE = 4
