@@ -40,10 +40,10 @@ from engine.backend.cpu.gemm_tiles import PANEL, padded_columns
 from engine.backend.cpu.winograd_tiles import A_T, B_T, gradient_transform, input_transform, output_transform
 
 # A chunk's transformed input and products (positions x tiles x channels floats each) take at
-# most about this many bytes, so they stay in the core's L2 while the other core works on its own
-# (with 64 tiles a chunk, F(4x4) on 32 -> 32 channels took 600 KB and two threads ran no faster
-# than one).
-CHUNK_BYTES = 192 * 1024
+# most about this many bytes, so they stay in one core's L2 (512 KiB here). W6 under `python -m
+# bench --quick`, ours/torch: 192 KiB 0.96-1.00 (3 runs), 384 KiB 0.88-0.94 (5), 640 KiB
+# 0.90-0.94 (5), 1280 KiB 0.91-0.98 (2); smaller chunks cost more GEMM calls per sample.
+CHUNK_BYTES = 384 * 1024
 
 # outputs per tile side, and input cells per tile side
 TILE = 4
