@@ -219,46 +219,17 @@ def implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_sp
             and oh <= x_shape[2] + pads[1] and ow <= x_shape[3] + pads[2])
 
 
-# 3x3 stride-1 float32 convs with at least WINOGRAD_MIN_DEPTH input channels (the GEMM depth)
-# take `conv_winograd` (F(4x4, 3x3)) for the forward pass and the data gradient, and for the filter
-# gradient where the output has at least WINOGRAD_MIN_FILTER_CELLS cells and its 4x4 tiles cover
-# at most WINOGRAD_MAX_FILTER_GRID times as many (a 7x7 output computes 64 cells for 49, and each
-# tile's GEMM is only as deep as the tiles). False keeps them all on the implicit GEMM. Measured
-# (one thread, 32 samples, forward / filter gradient ms, F(4x4) / F(2x2) / implicit): 32x32x16 ->
-# 16 1.15 / 1.38 / 1.75 and 1.23 / 1.50 / 1.70; 16x16x32 -> 32 0.74 / 1.03 / 1.70 and 1.19 / 1.29
-# / 1.95; 8x8x64 -> 64 0.57 / 0.85 / 1.80 and 1.66 / 1.40 / 1.83; 14x14x64 -> 64 2.22 / 2.69 /
-# 5.39 and 3.56 / 3.46 / 5.99; 7x7x32 -> 32 0.19 / 0.26 / 0.36 and 0.58 / 0.45 / 0.34; 32x32x8 ->
-# 16 (too shallow) 0.72 / 0.92 / 0.90 and 0.79 / 1.03 / 0.85.
+# 3x3 stride-1 float32 convs with 16+ channels take `conv_winograd` (its `plan` says when); False
+# keeps them on the implicit GEMM (A/B measurements, tests).
 WINOGRAD = True
-WINOGRAD_MIN_DEPTH = 16
-WINOGRAD_MIN_FILTER_CELLS = 64
-WINOGRAD_MAX_FILTER_GRID = 1.35
 
 
 def winograd_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups, part="forward"):
-    """Whether this conv's `part` ("forward", "data" or "filter" gradient) takes `conv_winograd`: a 2-D
-    3x3 float32 kernel at stride 1, dilation 1, one group, channel counts that are multiples of 8
-    (the transforms' vector width), at least WINOGRAD_MIN_DEPTH channels into the GEMM (input
-    channels, or output channels for the data gradient); the data gradient also needs padding of at
-    most 2 before each axis, the filter gradient an output grid that suits the tiles."""
-    if not WINOGRAD or not implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial,
-                                         groups, for_data=False):
-        return False
-    if tuple(kernel_shape[:3]) != (1, 3, 3) or tuple(strides) != (1, 1, 1):
-        return False
-    chans, out_ch = x_shape[-1], kernel_shape[-1]
-    if chans % 8 or out_ch % 8:
-        return False
-    if part == "data":
-        return out_ch >= WINOGRAD_MIN_DEPTH and pads[1] <= 2 and pads[2] <= 2
-    if chans < WINOGRAD_MIN_DEPTH:
-        return False
-    if part == "filter":
-        _, oh, ow = out_spatial
-        tile = conv_winograd.TILE
-        grid = -(-oh // tile) * tile * -(-ow // tile) * tile
-        return oh * ow >= WINOGRAD_MIN_FILTER_CELLS and grid <= WINOGRAD_MAX_FILTER_GRID * oh * ow
-    return True
+    """Whether this conv's `part` ("forward", "data" or "filter" gradient) takes `conv_winograd`: one that
+    `implicit_plan` takes for its forward pass and `conv_winograd.plan` accepts."""
+    return WINOGRAD and implicit_plan(x_shape, kernel_shape, dtype, strides, dilations, pads, out_spatial, groups,
+                                      for_data=False) and conv_winograd.plan(x_shape, kernel_shape, strides, pads,
+                                                                             out_spatial, part)
 
 
 def pointwise_gemm(dtype, kernel_shape, pads, groups, width):

@@ -56,6 +56,42 @@ G = np.array([[1 / 4, 0.0, 0.0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 
 MATRICES = (np.array(B_T, float), G, np.array(A_T, float))
 
 
+# A conv takes these kernels with at least MIN_DEPTH input channels (the GEMM depth), and its
+# filter gradient where the output has at least MIN_FILTER_CELLS cells and its 4x4 tiles cover at
+# most MAX_FILTER_GRID times as many (a 7x7 output computes 64 cells for 49, and each tile's GEMM
+# is only as deep as the tiles). Measured (one thread, 32 samples, forward / filter gradient ms,
+# F(4x4) / F(2x2) / implicit GEMM): 32x32x16 -> 16 1.15 / 1.38 / 1.75 and 1.23 / 1.50 / 1.70;
+# 16x16x32 -> 32 0.74 / 1.03 / 1.70 and 1.19 / 1.29 / 1.95; 8x8x64 -> 64 0.57 / 0.85 / 1.80 and
+# 1.66 / 1.40 / 1.83; 14x14x64 -> 64 2.22 / 2.69 / 5.39 and 3.56 / 3.46 / 5.99; 7x7x32 -> 32
+# 0.19 / 0.26 / 0.36 and 0.58 / 0.45 / 0.34; 32x32x8 -> 16 (too shallow) 0.72 / 0.92 / 0.90 and
+# 0.79 / 1.03 / 0.85.
+MIN_DEPTH = 16
+MIN_FILTER_CELLS = 64
+MAX_FILTER_GRID = 1.35
+
+
+def plan(x_shape, kernel_shape, strides, pads, out_spatial, part="forward"):
+    """Whether a float32 one-group undilated 2-D conv (`conv.implicit_plan` checks those) suits these
+    kernels for `part` ("forward", "data" or "filter" gradient): a 3x3 kernel at stride 1, channel
+    counts that are multiples of 8 (the transforms' vector width), at least MIN_DEPTH channels into
+    the GEMM (input channels, or output channels for the data gradient); the data gradient also
+    needs padding of at most 2 before each axis, the filter gradient an output grid the tiles fit."""
+    if tuple(kernel_shape[:3]) != (1, 3, 3) or tuple(strides) != (1, 1, 1):
+        return False
+    chans, out_ch = x_shape[-1], kernel_shape[-1]
+    if chans % 8 or out_ch % 8:
+        return False
+    if part == "data":
+        return out_ch >= MIN_DEPTH and pads[1] <= 2 and pads[2] <= 2
+    if chans < MIN_DEPTH:
+        return False
+    if part == "filter":
+        _, oh, ow = out_spatial
+        grid = -(-oh // TILE) * TILE * -(-ow // TILE) * TILE
+        return oh * ow >= MIN_FILTER_CELLS and grid <= MAX_FILTER_GRID * oh * ow
+    return True
+
+
 def transform_kernel(kernel):
     """kernel (3, 3, C, F) as U: one `gemm_tiles.pack`ed (C x F) matrix per position of the 6x6 transform
     domain, (36, panels, C, 16) float32."""
