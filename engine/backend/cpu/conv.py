@@ -440,7 +440,7 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
     implicit = implicit and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     if winograd_data:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
+        packed = conv_winograd.transform_data_kernel(kernel[0])
     implicit_filter = need_filter and IMPLICIT_FILTER_GRAD and implicit_plan(
         x.shape, kernel.shape, x.dtype, strides, dilations, pads, out_spatial, groups, for_data=False)
     if (implicit or winograd_data or not need_data) and (implicit_filter or winograd_filter or not need_filter):
@@ -483,8 +483,8 @@ def conv_backward_fused(x, out, grad_out, kernel, act, has_bias, strides, dilati
                 dk_part = _filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
             if winograd_data:
-                conv_winograd.winograd_conv(dz.reshape(grad_out[part, 0].shape), packed, 2 - pads[1], 2 - pads[2],
-                                            dx[part, 0])
+                conv_winograd.winograd_data_grad(dz.reshape(grad_out[part, 0].shape), packed, pads[1], pads[2],
+                                                 dx[part, 0])
             elif implicit:
                 conv_implicit.implicit_conv(dz.reshape(grad_out[part, 0].shape), packed, kshape[1],
                                             kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2], dx[part, 0])
@@ -571,14 +571,14 @@ def conv_backward_data(grad_out, kernel, in_spatial, strides, dilations, pads, g
     implicit = implicit and not winograd
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit else None
     if winograd:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
+        packed = conv_winograd.transform_data_kernel(kernel[0])
     if implicit or winograd:
         plan = _whole_ranges(plan)
 
     def work(parts):
         for part in parts:
             if winograd:
-                conv_winograd.winograd_conv(grad_out[part, 0], packed, 2 - pads[1], 2 - pads[2], dx[part, 0])
+                conv_winograd.winograd_data_grad(grad_out[part, 0], packed, pads[1], pads[2], dx[part, 0])
                 continue
             if implicit:
                 conv_implicit.implicit_conv(grad_out[part, 0], packed, kshape[1], kshape[1] - 1 - pads[1],

@@ -95,7 +95,7 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
     implicit_data = implicit_data and not winograd_data
     packed = conv_implicit.pack_taps(conv_implicit.data_grad_kernel(kernel[0])) if implicit_data else None
     if winograd_data:
-        packed = conv_winograd.transform_kernel(conv_implicit.data_grad_kernel(kernel[0]))
+        packed = conv_winograd.transform_data_kernel(kernel[0])
     if winograd_data or winograd_filter:
         plan = conv._whole_ranges(plan)
     sums = {}
@@ -122,7 +122,7 @@ def conv_relu_max_pool_backward(x, pooled, winners, grad_pooled, kernel, has_bia
                 dk_part = conv._filter_grad_part(cols, dz, weights, groups)
                 dk = dk_part if dk is None else dk + dk_part
             if winograd_data:
-                conv_winograd.winograd_conv(grid, packed, 2 - pads[1], 2 - pads[2], dx[part, 0])
+                conv_winograd.winograd_data_grad(grid, packed, pads[1], pads[2], dx[part, 0])
             elif implicit_data:
                 conv_implicit.implicit_conv(grid, packed, kshape[1], kshape[1] - 1 - pads[1], kshape[2] - 1 - pads[2],
                                             dx[part, 0])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.backend.cpu.conv_implicit import _pad_sample, _tile
+from engine.backend.cpu.conv_implicit import _pad_sample, _tile, data_grad_kernel
 from engine.backend.cpu.conv_tiles import gather_tile
 from engine.backend.cpu.gemm_tiles import PANEL, padded_columns
 from engine.backend.cpu.winograd_tiles import A_T, B_T, gradient_transform, input_transform, output_transform
@@ -239,6 +239,18 @@ def _filter_samples(x, dz, ph, pw, du):
                 for p in range(panels):
                     gather_tile(vf, starts, i, 1, 0, chans, g, p, d, chans, not first)
         first = False
+
+
+def transform_data_kernel(kernel):
+    """U of the stride-1 conv whose output is the data gradient of a conv with this (3, 3, C, F) kernel."""
+    return transform_kernel(data_grad_kernel(kernel))
+
+
+def winograd_data_grad(dz, u, ph, pw, dx):
+    """dx (n, h, w, C) = the data gradient of a 3x3 stride-1 conv padded by ph rows above and pw cells left,
+    from its output gradient dz (n, oh, ow, F) and `transform_data_kernel(kernel)` u: the conv of dz
+    padded by 2 - ph and 2 - pw."""
+    winograd_conv(dz, u, 2 - ph, 2 - pw, dx)
 
 
 def winograd_filter_grad(x, dz, ph, pw, dk):
